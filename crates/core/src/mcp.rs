@@ -1,0 +1,243 @@
+//! The MCP client: connect to a remote server over Streamable HTTP (falling back to the legacy
+//! HTTP+SSE transport the way the spec's backwards-compatibility section describes), send the
+//! bearer token and custom headers on every request, and list or call what the server offers.
+//!
+//! Every network step has a timeout ([`Timeouts`]). A failed connection comes back as a
+//! [`Diagnosis`]: which stage failed, what the server said, and a one-line hint for the person
+//! looking at it. Nothing here knows about the store; callers hand in an [`Endpoint`].
+
+mod diagnosis;
+mod legacy_sse;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    Prompt, Resource, Tool,
+};
+use rmcp::service::RunningService;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::{RoleClient, ServiceExt};
+use url::Url;
+
+pub use diagnosis::{Diagnosis, Stage, diagnose};
+pub use legacy_sse::{LegacySseError, LegacySseTransport};
+
+use crate::secret::Secret;
+
+/// How long each part of talking to a server may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP (and TLS) connection set-up.
+    pub connect: Duration,
+    /// One request: the whole initialize handshake, one page of tools, one tool call.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    /// 10 s to connect is generous for any reachable host; 30 s per request allows slow tools
+    /// without leaving a hung server unnoticed for long.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where and how to reach one server.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: Url,
+    pub bearer: Option<Secret>,
+    pub headers: Vec<(String, Secret)>,
+    pub timeouts: Timeouts,
+}
+
+impl Endpoint {
+    pub fn new(url: Url) -> Self {
+        Self {
+            url,
+            bearer: None,
+            headers: Vec::new(),
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// Custom headers plus the bearer token, ready for reqwest. Values are marked sensitive so
+    /// reqwest and http never print them.
+    fn header_map(&self, with_bearer: bool) -> Result<HeaderMap, String> {
+        let mut map = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("invalid header name {name:?}"))?;
+            let mut value = HeaderValue::from_str(value.expose())
+                .map_err(|_| format!("invalid value for header {name}"))?;
+            value.set_sensitive(true);
+            map.insert(name, value);
+        }
+        if with_bearer && let Some(token) = &self.bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| "the access token contains characters not allowed in a header")?;
+            value.set_sensitive(true);
+            map.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        Ok(map)
+    }
+
+    fn http_client(&self) -> Result<reqwest::Client, reqwest::Error> {
+        reqwest::Client::builder()
+            .connect_timeout(self.timeouts.connect)
+            .read_timeout(self.timeouts.request)
+            .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
+            .build()
+    }
+}
+
+/// Which wire protocol a session speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum TransportKind {
+    StreamableHttp,
+    LegacySse,
+}
+
+/// An initialized MCP session. Dropping it cancels the background task and closes the stream.
+pub struct Session {
+    service: RunningService<RoleClient, ClientConfig>,
+    transport: TransportKind,
+    request_timeout: Duration,
+    connected_in: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("the server did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("{0}")]
+    Service(#[from] rmcp::ServiceError),
+}
+
+fn client_info() -> ClientConfig {
+    ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("patchbay", env!("CARGO_PKG_VERSION")),
+    )
+}
+
+impl Session {
+    /// Connects and initializes, choosing the transport. On failure, explains why.
+    pub async fn connect(endpoint: &Endpoint) -> Result<Self, Diagnosis> {
+        diagnosis::connect(endpoint).await
+    }
+
+    async fn streamable(endpoint: &Endpoint) -> Result<Self, String> {
+        let started = Instant::now();
+        let client = endpoint.http_client().map_err(|error| error.to_string())?;
+        let custom: HashMap<HeaderName, HeaderValue> = endpoint
+            .header_map(false)?
+            .into_iter()
+            .filter_map(|(k, v)| Some((k?, v)))
+            .collect();
+        let mut config = StreamableHttpClientTransportConfig::with_uri(endpoint.url.as_str())
+            .custom_headers(custom);
+        if let Some(token) = &endpoint.bearer {
+            config = config.auth_header(token.expose());
+        }
+        let transport = StreamableHttpClientTransport::with_client(client, config);
+        let service = client_info()
+            .serve(transport)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(Self {
+            service,
+            transport: TransportKind::StreamableHttp,
+            request_timeout: endpoint.timeouts.request,
+            connected_in: started.elapsed(),
+        })
+    }
+
+    async fn legacy(endpoint: &Endpoint) -> Result<Self, String> {
+        let started = Instant::now();
+        let client = endpoint.http_client().map_err(|error| error.to_string())?;
+        let transport =
+            LegacySseTransport::connect(client, &endpoint.url, endpoint.header_map(true)?)
+                .await
+                .map_err(|error| error.to_string())?;
+        let service = client_info()
+            .serve(transport)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(Self {
+            service,
+            transport: TransportKind::LegacySse,
+            request_timeout: endpoint.timeouts.request,
+            connected_in: started.elapsed(),
+        })
+    }
+
+    pub fn transport(&self) -> TransportKind {
+        self.transport
+    }
+
+    pub fn connected_in(&self) -> Duration {
+        self.connected_in
+    }
+
+    /// The server's name and version, as it announced them.
+    pub fn server(&self) -> Option<(String, String)> {
+        let info = self.service.peer_info()?;
+        let server = info.server_info.as_ref()?;
+        Some((server.name.clone(), server.version.clone()))
+    }
+
+    pub fn protocol_version(&self) -> Option<String> {
+        Some(self.service.peer_info()?.protocol_version.to_string())
+    }
+
+    async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, rmcp::ServiceError>>,
+    ) -> Result<T, CallError> {
+        tokio::time::timeout(self.request_timeout, work)
+            .await
+            .map_err(|_| CallError::Timeout(self.request_timeout))?
+            .map_err(CallError::from)
+    }
+
+    /// Every tool, following pagination to the end.
+    pub async fn list_tools(&self) -> Result<Vec<Tool>, CallError> {
+        self.bounded(self.service.peer().list_all_tools()).await
+    }
+
+    pub async fn list_resources(&self) -> Result<Vec<Resource>, CallError> {
+        self.bounded(self.service.peer().list_all_resources()).await
+    }
+
+    pub async fn list_prompts(&self) -> Result<Vec<Prompt>, CallError> {
+        self.bounded(self.service.peer().list_all_prompts()).await
+    }
+
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<CallToolResult, CallError> {
+        let mut params = CallToolRequestParams::new(name.to_owned());
+        if let Some(arguments) = arguments {
+            params = params.with_arguments(arguments);
+        }
+        self.bounded(self.service.peer().call_tool(params)).await
+    }
+
+    /// Ends the session politely (DELETE for Streamable HTTP sessions).
+    pub async fn close(self) {
+        if let Err(error) = self.service.cancel().await {
+            tracing::debug!(%error, "closing the MCP session");
+        }
+    }
+}

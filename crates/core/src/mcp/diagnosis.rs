@@ -1,0 +1,491 @@
+//! Connection diagnosis: turn "it doesn't work" into the stage that failed, what the server said,
+//! and one line of advice.
+//!
+//! The happy path costs nothing extra: we connect with rmcp first. Only when that fails do we
+//! probe step by step (DNS, TCP, one raw initialize POST) to name the failing stage, and follow
+//! the spec's backwards-compatibility rule: a 400/404/405 to the initialize POST means "try the
+//! legacy HTTP+SSE transport with a GET".
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use serde::Serialize;
+
+use super::{Endpoint, Session, TransportKind};
+use crate::store::ConnectorStatus;
+
+/// Where a connection attempt stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Stage {
+    Resolve,
+    Connect,
+    Tls,
+    Http,
+    Auth,
+    Initialize,
+    ListTools,
+    /// Nothing failed.
+    Ready,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Resolve => "DNS lookup",
+            Self::Connect => "connection",
+            Self::Tls => "TLS",
+            Self::Http => "HTTP",
+            Self::Auth => "authentication",
+            Self::Initialize => "MCP initialize",
+            Self::ListTools => "listing tools",
+            Self::Ready => "ready",
+        }
+    }
+}
+
+/// The outcome of testing a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Diagnosis {
+    pub ok: bool,
+    pub stage: Stage,
+    pub transport: Option<TransportKind>,
+    pub http_status: Option<u16>,
+    pub server_name: Option<String>,
+    pub server_version: Option<String>,
+    pub protocol_version: Option<String>,
+    pub tool_count: Option<u32>,
+    pub latency_ms: u64,
+    /// What went wrong, in one line (empty when ok).
+    pub detail: String,
+    /// What to do about it, in one line (empty when ok).
+    pub hint: String,
+}
+
+impl Diagnosis {
+    fn failure(stage: Stage, started: Instant, detail: impl Into<String>, hint: &str) -> Self {
+        Self {
+            ok: false,
+            stage,
+            transport: None,
+            http_status: None,
+            server_name: None,
+            server_version: None,
+            protocol_version: None,
+            tool_count: None,
+            latency_ms: millis(started.elapsed()),
+            detail: detail.into(),
+            hint: hint.to_owned(),
+        }
+    }
+
+    fn with_status(mut self, status: StatusCode) -> Self {
+        self.http_status = Some(status.as_u16());
+        self
+    }
+
+    /// The connector status this outcome implies.
+    pub fn status(&self) -> ConnectorStatus {
+        match self.stage {
+            Stage::Ready => ConnectorStatus::Connected,
+            Stage::Auth => ConnectorStatus::NeedsAuth,
+            Stage::Resolve | Stage::Connect => ConnectorStatus::Disconnected,
+            Stage::Http | Stage::Tls | Stage::Initialize | Stage::ListTools => {
+                ConnectorStatus::Error
+            }
+        }
+    }
+
+    /// `stage failed: detail — hint`, for logs and one-line error output.
+    pub fn summary(&self) -> String {
+        if self.ok {
+            return "connected".into();
+        }
+        format!("{} failed: {}", self.stage.label(), self.detail)
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+const HINT_URL: &str = "check the URL and that the server is running";
+const HINT_DNS: &str = "check the host name in the URL (it does not resolve)";
+const HINT_TLS: &str = "the server's TLS certificate is not trusted or the TLS handshake failed; check the URL \
+     (http vs https) and the server's certificate";
+const HINT_NO_CREDENTIALS: &str =
+    "the server requires authentication: add an access token or choose OAuth";
+const HINT_BAD_CREDENTIALS: &str =
+    "credentials invalid or expired: update the access token or re-authenticate";
+const HINT_FORBIDDEN: &str =
+    "the credentials were accepted but lack permission: check the token's scopes or the account";
+const HINT_PATH: &str = "the server answers, but not as MCP at this path: check the URL's path (often /mcp, or /sse \
+     for older servers)";
+const HINT_SERVER: &str =
+    "the server reported an internal error; try again later or check its logs";
+const HINT_HANG: &str = "the server accepted the connection but did not answer in time: it may be overloaded, stuck, \
+     or not an MCP server";
+const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed: it may not be an MCP server or may use \
+     an unsupported protocol version";
+const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
+
+/// Connects, diagnosing the failure if there is one.
+pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
+    let started = Instant::now();
+    if !proxy_configured() {
+        preflight(endpoint, started).await?;
+    }
+    let request_timeout = endpoint.timeouts.request;
+    let rmcp_error =
+        match tokio::time::timeout(request_timeout, Session::streamable(endpoint)).await {
+            Ok(Ok(session)) => return Ok(session),
+            Ok(Err(error)) => error,
+            Err(_) => {
+                return Err(Diagnosis::failure(
+                    Stage::Initialize,
+                    started,
+                    format!(
+                        "no answer to initialize within {}s",
+                        request_timeout.as_secs()
+                    ),
+                    HINT_HANG,
+                ));
+            }
+        };
+    tracing::debug!(error = %rmcp_error, "streamable HTTP connect failed; probing");
+    Err(match probe(endpoint, started).await {
+        Probe::Diagnosed(diagnosis) => diagnosis,
+        Probe::TryLegacy(status) => {
+            match tokio::time::timeout(request_timeout, Session::legacy(endpoint)).await {
+                Ok(Ok(session)) => return Ok(session),
+                Ok(Err(legacy_error)) => {
+                    tracing::debug!(error = %legacy_error, "legacy SSE connect failed");
+                    let detail = if status == StatusCode::NOT_FOUND {
+                        "HTTP 404 Not Found: there is no MCP endpoint at this URL".to_owned()
+                    } else {
+                        format!("the server rejected the MCP request with HTTP {status}")
+                    };
+                    Diagnosis::failure(Stage::Http, started, detail, HINT_PATH).with_status(status)
+                }
+                Err(_) => Diagnosis::failure(
+                    Stage::Initialize,
+                    started,
+                    format!("no answer within {}s", request_timeout.as_secs()),
+                    HINT_HANG,
+                ),
+            }
+        }
+        Probe::LooksLikeMcp(status) => Diagnosis::failure(
+            Stage::Initialize,
+            started,
+            first_line(&rmcp_error),
+            HINT_PROTOCOL,
+        )
+        .with_status(status),
+    })
+}
+
+/// DNS and TCP, each with the connect timeout, so the two commonest failures get their own words.
+async fn preflight(endpoint: &Endpoint, started: Instant) -> Result<(), Diagnosis> {
+    let url = &endpoint.url;
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let limit = endpoint.timeouts.connect;
+    let addresses =
+        match tokio::time::timeout(limit, tokio::net::lookup_host((host.as_str(), port))).await {
+            Ok(Ok(addresses)) => addresses.collect::<Vec<_>>(),
+            Ok(Err(error)) => {
+                return Err(Diagnosis::failure(
+                    Stage::Resolve,
+                    started,
+                    format!("cannot resolve {host}: {error}"),
+                    HINT_DNS,
+                ));
+            }
+            Err(_) => {
+                return Err(Diagnosis::failure(
+                    Stage::Resolve,
+                    started,
+                    format!("resolving {host} timed out"),
+                    HINT_DNS,
+                ));
+            }
+        };
+    if addresses.is_empty() {
+        return Err(Diagnosis::failure(
+            Stage::Resolve,
+            started,
+            format!("{host} has no addresses"),
+            HINT_DNS,
+        ));
+    }
+    match tokio::time::timeout(limit, tokio::net::TcpStream::connect(addresses.as_slice())).await {
+        Ok(Ok(_stream)) => Ok(()),
+        Ok(Err(error)) => Err(Diagnosis::failure(
+            Stage::Connect,
+            started,
+            format!("cannot connect to {host}:{port}: {error}"),
+            HINT_URL,
+        )),
+        Err(_) => Err(Diagnosis::failure(
+            Stage::Connect,
+            started,
+            format!(
+                "connecting to {host}:{port} timed out after {}s",
+                limit.as_secs()
+            ),
+            HINT_URL,
+        )),
+    }
+}
+
+fn proxy_configured() -> bool {
+    [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
+enum Probe {
+    Diagnosed(Diagnosis),
+    /// 400/404/405: the spec says to try the legacy transport.
+    TryLegacy(StatusCode),
+    /// The server answers initialize like an MCP server would; rmcp's error is the story.
+    LooksLikeMcp(StatusCode),
+}
+
+/// One raw initialize POST, to read the status and content type rmcp's error may hide.
+async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
+    let client = match endpoint.http_client() {
+        Ok(client) => client,
+        Err(error) => {
+            return Probe::Diagnosed(Diagnosis::failure(
+                Stage::Connect,
+                started,
+                error.to_string(),
+                HINT_URL,
+            ));
+        }
+    };
+    let headers = match endpoint.header_map(true) {
+        Ok(headers) => headers,
+        Err(error) => {
+            return Probe::Diagnosed(Diagnosis::failure(Stage::Http, started, error, HINT_URL));
+        }
+    };
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": { "name": "patchbay-diagnosis", "version": env!("CARGO_PKG_VERSION") }
+        }
+    });
+    let request = client
+        .post(endpoint.url.clone())
+        .headers(headers.clone())
+        .header(ACCEPT, "application/json, text/event-stream")
+        .json(&body)
+        .timeout(endpoint.timeouts.request);
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return Probe::Diagnosed(describe_transport_error(&error, endpoint, started)),
+    };
+    let status = response.status();
+    if let Some(session) = response.headers().get("mcp-session-id").cloned() {
+        // Our probe opened a session; close it rather than leave it on the server.
+        let delete = client
+            .delete(endpoint.url.clone())
+            .headers(headers)
+            .header("mcp-session-id", session);
+        if let Err(error) = delete.send().await {
+            tracing::debug!(%error, "closing the probe session");
+        }
+    }
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match status {
+        StatusCode::UNAUTHORIZED => {
+            let challenged = response.headers().contains_key(WWW_AUTHENTICATE);
+            let (detail, hint) = if endpoint.bearer.is_some() {
+                (
+                    "HTTP 401 Unauthorized: the server rejected the access token",
+                    HINT_BAD_CREDENTIALS,
+                )
+            } else {
+                (
+                    "HTTP 401 Unauthorized: the server requires credentials",
+                    HINT_NO_CREDENTIALS,
+                )
+            };
+            let detail = if challenged {
+                detail.to_owned()
+            } else {
+                format!("{detail} (no WWW-Authenticate challenge)")
+            };
+            Probe::Diagnosed(
+                Diagnosis::failure(Stage::Auth, started, detail, hint).with_status(status),
+            )
+        }
+        StatusCode::FORBIDDEN => Probe::Diagnosed(
+            Diagnosis::failure(Stage::Auth, started, "HTTP 403 Forbidden", HINT_FORBIDDEN)
+                .with_status(status),
+        ),
+        StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => {
+            Probe::TryLegacy(status)
+        }
+        status if status.is_redirection() => {
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map(|location| location.chars().take(200).collect::<String>())
+                .unwrap_or_default();
+            Probe::Diagnosed(
+                Diagnosis::failure(
+                    Stage::Http,
+                    started,
+                    format!("HTTP {status}: redirects to {location}"),
+                    HINT_REDIRECT,
+                )
+                .with_status(status),
+            )
+        }
+        status if status.is_server_error() => Probe::Diagnosed(
+            Diagnosis::failure(Stage::Http, started, format!("HTTP {status}"), HINT_SERVER)
+                .with_status(status),
+        ),
+        status
+            if status.is_success()
+                && (content_type.starts_with("application/json")
+                    || content_type.starts_with("text/event-stream")) =>
+        {
+            Probe::LooksLikeMcp(status)
+        }
+        status if status.is_success() => {
+            let shown = if content_type.is_empty() {
+                "no content type"
+            } else {
+                &content_type
+            };
+            Probe::Diagnosed(
+                Diagnosis::failure(
+                    Stage::Http,
+                    started,
+                    format!("HTTP {status} with {shown}: this is not an MCP endpoint"),
+                    HINT_PATH,
+                )
+                .with_status(status),
+            )
+        }
+        status => Probe::Diagnosed(
+            Diagnosis::failure(Stage::Http, started, format!("HTTP {status}"), HINT_PATH)
+                .with_status(status),
+        ),
+    }
+}
+
+fn describe_transport_error(
+    error: &reqwest::Error,
+    endpoint: &Endpoint,
+    started: Instant,
+) -> Diagnosis {
+    let chain = error_chain(error);
+    if error.is_timeout() {
+        return Diagnosis::failure(
+            Stage::Initialize,
+            started,
+            format!("no answer within {}s", endpoint.timeouts.request.as_secs()),
+            HINT_HANG,
+        );
+    }
+    let lowered = chain.to_ascii_lowercase();
+    if endpoint.url.scheme() == "https"
+        && ["certificate", "tls", "ssl", "handshake"]
+            .iter()
+            .any(|word| lowered.contains(word))
+    {
+        return Diagnosis::failure(Stage::Tls, started, chain, HINT_TLS);
+    }
+    if error.is_connect() {
+        return Diagnosis::failure(Stage::Connect, started, chain, HINT_URL);
+    }
+    Diagnosis::failure(Stage::Http, started, chain, HINT_URL)
+}
+
+/// `outer: inner: innermost`, deduplicated, on one line.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    first_line(&parts.join(": "))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}
+
+/// Connects, lists tools and reports everything a person checking a connector wants to see.
+pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
+    let started = Instant::now();
+    let session = match connect(endpoint).await {
+        Ok(session) => session,
+        Err(diagnosis) => return diagnosis,
+    };
+    let mut diagnosis = Diagnosis {
+        ok: true,
+        stage: Stage::Ready,
+        transport: Some(session.transport()),
+        http_status: None,
+        server_name: None,
+        server_version: None,
+        protocol_version: session.protocol_version(),
+        tool_count: None,
+        latency_ms: 0,
+        detail: String::new(),
+        hint: String::new(),
+    };
+    if let Some((name, version)) = session.server() {
+        diagnosis.server_name = Some(name);
+        diagnosis.server_version = Some(version);
+    }
+    match session.list_tools().await {
+        Ok(tools) => diagnosis.tool_count = Some(u32::try_from(tools.len()).unwrap_or(u32::MAX)),
+        Err(error) => {
+            diagnosis.ok = false;
+            diagnosis.stage = Stage::ListTools;
+            diagnosis.detail = first_line(&error.to_string());
+            diagnosis.hint = HINT_PROTOCOL.to_owned();
+        }
+    }
+    diagnosis.latency_ms = millis(started.elapsed());
+    session.close().await;
+    diagnosis
+}

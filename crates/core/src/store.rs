@@ -1,0 +1,537 @@
+//! The SQLite file: workspaces, connectors and their encrypted secrets.
+//!
+//! The store only moves rows; it never sees a plaintext secret (the [`crate::vault`] seals them
+//! first) and never decides policy (the [`crate::patchbay`] facade validates input). Every
+//! multi-row change runs in one transaction, so a crash leaves either the old or the new state.
+//! Pragmas: WAL (readers never block the monitor's writes), `synchronous=FULL` (a saved connector
+//! survives power loss), `busy_timeout` (the CLI and the app share the file), `foreign_keys`
+//! (deleting a workspace deletes its connectors and secrets), `secure_delete` (deleted secrets are
+//! overwritten, not left in free pages).
+
+mod migrations;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+pub use migrations::MIGRATIONS;
+
+/// How long a writer waits for another process (the CLI beside the app) to finish.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "this data directory was written by a newer Patchbay (schema {found}, this build knows \
+         {supported}); upgrade Patchbay"
+    )]
+    TooNew { found: usize, supported: usize },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum AuthKind {
+    None,
+    Token,
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+impl AuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Token => "token",
+            Self::OAuth => "oauth",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "none" => Some(Self::None),
+            "token" => Some(Self::Token),
+            "oauth" => Some(Self::OAuth),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ConnectorStatus {
+    /// Never checked.
+    Unknown,
+    Connected,
+    /// Unreachable: DNS, refused, timed out.
+    Disconnected,
+    /// The server wants (new) credentials: 401, expired or revoked token.
+    NeedsAuth,
+    /// Reachable but broken: not MCP, protocol errors, 5xx.
+    Error,
+}
+
+impl ConnectorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+            Self::NeedsAuth => "needs_auth",
+            Self::Error => "error",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Unknown,
+            Self::Connected,
+            Self::Disconnected,
+            Self::NeedsAuth,
+            Self::Error,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// A connector row as stored (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub url: String,
+    pub auth: AuthKind,
+    pub header_names: Vec<String>,
+    pub status: ConnectorStatus,
+    pub last_checked_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A change to one secret field, applied in the same transaction as its row.
+pub enum SecretChange {
+    Put { field: String, ciphertext: Vec<u8> },
+    Delete { field: String },
+}
+
+pub struct Store {
+    connection: Connection,
+}
+
+const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names, status, \
+                                 last_checked_at, last_error, created_at, updated_at";
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path, now: &str) -> Result<Self, StoreError> {
+        let connection = Connection::open(path)?;
+        Self::configure(connection, now)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory(now: &str) -> Result<Self, StoreError> {
+        Self::configure(Connection::open_in_memory()?, now)
+    }
+
+    fn configure(mut connection: Connection, now: &str) -> Result<Self, StoreError> {
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.pragma_update(None, "secure_delete", "ON")?;
+        migrations::migrate(&mut connection)?;
+        let store = Self { connection };
+        store.ensure_default_workspace(now)?;
+        Ok(store)
+    }
+
+    fn ensure_default_workspace(&self, now: &str) -> Result<(), StoreError> {
+        let count: i64 =
+            self.connection
+                .query_row("SELECT COUNT(*) FROM workspaces", [], |row| row.get(0))?;
+        if count == 0 {
+            self.connection.execute(
+                "INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![uuid::Uuid::new_v4().to_string(), DEFAULT_WORKSPACE, now],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<usize, StoreError> {
+        let version: i64 = self
+            .connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        Ok(usize::try_from(version).unwrap_or(usize::MAX))
+    }
+
+    // --- meta -----------------------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.connection.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    // --- workspaces -----------------------------------------------------------------------
+
+    pub fn workspaces(&self) -> Result<Vec<Workspace>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT id, name, created_at FROM workspaces ORDER BY created_at, name")?;
+        let rows = statement.query_map([], |row| {
+            Ok(Workspace {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                created_at: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn workspace_by_name(&self, name: &str) -> Result<Option<Workspace>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT id, name, created_at FROM workspaces WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok(Workspace {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        created_at: row.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Inserts a workspace together with its wrapped data key.
+    pub fn insert_workspace(
+        &self,
+        name: &str,
+        wrapped_key: Option<&[u8]>,
+        now: &str,
+        id: &str,
+    ) -> Result<Workspace, StoreError> {
+        self.connection.execute(
+            "INSERT INTO workspaces (id, name, wrapped_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, wrapped_key, now],
+        )?;
+        Ok(Workspace {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            created_at: now.to_owned(),
+        })
+    }
+
+    pub fn rename_workspace(&self, id: &str, new_name: &str) -> Result<(), StoreError> {
+        self.connection.execute(
+            "UPDATE workspaces SET name = ?2 WHERE id = ?1",
+            params![id, new_name],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a workspace, its wrapped key, its connectors and their secrets.
+    pub fn delete_workspace(&self, id: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute("DELETE FROM workspaces WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn wrapped_key(&self, workspace_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT wrapped_key FROM workspaces WHERE id = ?1",
+                [workspace_id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Sets the wrapped key only if none is set yet; returns whether it was set (another process
+    /// may have won the race, in which case the caller reloads).
+    pub fn set_wrapped_key_if_absent(
+        &self,
+        workspace_id: &str,
+        wrapped_key: &[u8],
+    ) -> Result<bool, StoreError> {
+        let changed = self.connection.execute(
+            "UPDATE workspaces SET wrapped_key = ?2 WHERE id = ?1 AND wrapped_key IS NULL",
+            params![workspace_id, wrapped_key],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Whether any ciphertext exists that the master key protects.
+    pub fn has_wrapped_keys(&self) -> Result<bool, StoreError> {
+        Ok(self.connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM workspaces WHERE wrapped_key IS NOT NULL)",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    // --- connectors -----------------------------------------------------------------------
+
+    pub fn connectors(&self, workspace_id: &str) -> Result<Vec<ConnectorRow>, StoreError> {
+        let mut statement = self.connection.prepare(&format!(
+            "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE workspace_id = ?1 ORDER BY name"
+        ))?;
+        let rows = statement.query_map([workspace_id], read_connector)?;
+        rows.map(|row| row?.map_err(StoreError::Corrupt)).collect()
+    }
+
+    pub fn connector_by_name(
+        &self,
+        workspace_id: &str,
+        name: &str,
+    ) -> Result<Option<ConnectorRow>, StoreError> {
+        self.connection
+            .query_row(
+                &format!(
+                    "SELECT {CONNECTOR_COLUMNS} FROM connectors \
+                     WHERE workspace_id = ?1 AND name = ?2"
+                ),
+                params![workspace_id, name],
+                read_connector,
+            )
+            .optional()?
+            .transpose()
+            .map_err(StoreError::Corrupt)
+    }
+
+    pub fn connector_by_id(&self, id: &str) -> Result<Option<ConnectorRow>, StoreError> {
+        self.connection
+            .query_row(
+                &format!("SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE id = ?1"),
+                [id],
+                read_connector,
+            )
+            .optional()?
+            .transpose()
+            .map_err(StoreError::Corrupt)
+    }
+
+    /// Inserts or replaces a connector row and applies its secret changes atomically.
+    pub fn save_connector(
+        &mut self,
+        row: &ConnectorRow,
+        secrets: Vec<SecretChange>,
+    ) -> Result<(), StoreError> {
+        let header_names = serde_json::to_string(&row.header_names)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
+            "INSERT INTO connectors (id, workspace_id, name, url, auth, header_names, status,
+                                     last_checked_at, last_error, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO UPDATE SET
+                name = excluded.name, url = excluded.url, auth = excluded.auth,
+                header_names = excluded.header_names, status = excluded.status,
+                last_checked_at = excluded.last_checked_at, last_error = excluded.last_error,
+                updated_at = excluded.updated_at",
+            params![
+                row.id,
+                row.workspace_id,
+                row.name,
+                row.url,
+                row.auth.as_str(),
+                header_names,
+                row.status.as_str(),
+                row.last_checked_at,
+                row.last_error,
+                row.created_at,
+                row.updated_at,
+            ],
+        )?;
+        for change in secrets {
+            match change {
+                SecretChange::Put { field, ciphertext } => transaction.execute(
+                    "INSERT INTO secrets (connector_id, field, ciphertext) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (connector_id, field) DO UPDATE SET ciphertext = excluded.ciphertext",
+                    params![row.id, field, ciphertext],
+                )?,
+                SecretChange::Delete { field } => transaction.execute(
+                    "DELETE FROM secrets WHERE connector_id = ?1 AND field = ?2",
+                    params![row.id, field],
+                )?,
+            };
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_connector(&self, id: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute("DELETE FROM connectors WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn set_status(
+        &self,
+        id: &str,
+        status: ConnectorStatus,
+        error: Option<&str>,
+        checked_at: &str,
+    ) -> Result<(), StoreError> {
+        self.connection.execute(
+            "UPDATE connectors SET status = ?2, last_error = ?3, last_checked_at = ?4 WHERE id = ?1",
+            params![id, status.as_str(), error, checked_at],
+        )?;
+        Ok(())
+    }
+
+    // --- secrets --------------------------------------------------------------------------
+
+    pub fn secret(&self, connector_id: &str, field: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT ciphertext FROM secrets WHERE connector_id = ?1 AND field = ?2",
+                params![connector_id, field],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn secret_fields(&self, connector_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT field FROM secrets WHERE connector_id = ?1 ORDER BY field")?;
+        let rows = statement.query_map([connector_id], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Raw access for tests that tamper with ciphertexts.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+/// The workspace every store starts with.
+pub const DEFAULT_WORKSPACE: &str = "Default";
+
+type RowResult = Result<ConnectorRow, String>;
+
+fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
+    let auth: String = row.get(4)?;
+    let header_names: String = row.get(5)?;
+    let status: String = row.get(6)?;
+    let Some(auth) = AuthKind::parse(&auth) else {
+        return Ok(Err(format!("unknown auth kind {auth:?}")));
+    };
+    let Some(status) = ConnectorStatus::parse(&status) else {
+        return Ok(Err(format!("unknown status {status:?}")));
+    };
+    let header_names = match serde_json::from_str(&header_names) {
+        Ok(names) => names,
+        Err(error) => return Ok(Err(format!("header names: {error}"))),
+    };
+    Ok(Ok(ConnectorRow {
+        id: row.get(0)?,
+        workspace_id: row.get(1)?,
+        name: row.get(2)?,
+        url: row.get(3)?,
+        auth,
+        header_names,
+        status,
+        last_checked_at: row.get(7)?,
+        last_error: row.get(8)?,
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn migrations_reach_latest_and_are_idempotent() -> Result<(), StoreError> {
+        let directory = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let path = directory.path().join("patchbay.db");
+        let store = Store::open(&path, NOW)?;
+        assert_eq!(store.schema_version()?, MIGRATIONS.len());
+        drop(store);
+        let store = Store::open(&path, NOW)?;
+        assert_eq!(
+            store.schema_version()?,
+            MIGRATIONS.len(),
+            "reopening must not re-run"
+        );
+        assert_eq!(
+            store.workspaces()?.len(),
+            1,
+            "exactly one Default workspace"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_newer_schema() -> Result<(), StoreError> {
+        let directory = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let path = directory.path().join("patchbay.db");
+        drop(Store::open(&path, NOW)?);
+        Connection::open(&path)?.pragma_update(None, "user_version", 99)?;
+        assert!(
+            matches!(
+                Store::open(&path, NOW),
+                Err(StoreError::TooNew { found: 99, .. })
+            ),
+            "a database from the future must not be touched"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn pragmas_are_set() -> Result<(), StoreError> {
+        let directory = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let store = Store::open(&directory.path().join("p.db"), NOW)?;
+        let connection = store.connection();
+        let journal: String = connection.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let synchronous: i64 = connection.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let foreign_keys: i64 = connection.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        let secure_delete: i64 = connection.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+        assert_eq!(
+            (journal.as_str(), synchronous, foreign_keys, secure_delete),
+            ("wal", 2, 1, 1)
+        );
+        Ok(())
+    }
+}

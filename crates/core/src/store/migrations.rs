@@ -1,0 +1,68 @@
+//! Versioned schema migrations, applied in order inside one transaction each and recorded in
+//! `PRAGMA user_version`. Hand-written because it is fifteen lines; `rusqlite_migration` pins
+//! its own rusqlite range, which would tie our SQLite upgrades to its release cadence.
+//! Append new migrations; never edit a released one.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema from version `index` to `index + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: workspaces with wrapped data keys, connectors, encrypted secrets, key check.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE workspaces (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        wrapped_key BLOB,
+        created_at  TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE connectors (
+        id              TEXT PRIMARY KEY,
+        workspace_id    TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        name            TEXT NOT NULL COLLATE NOCASE,
+        url             TEXT NOT NULL,
+        auth            TEXT NOT NULL CHECK (auth IN ('none', 'token', 'oauth')),
+        header_names    TEXT NOT NULL DEFAULT '[]',
+        status          TEXT NOT NULL DEFAULT 'unknown'
+                        CHECK (status IN ('unknown', 'connected', 'disconnected', 'needs_auth', 'error')),
+        last_checked_at TEXT,
+        last_error      TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        UNIQUE (workspace_id, name)
+    ) STRICT;
+    CREATE INDEX connectors_by_workspace ON connectors(workspace_id);
+    CREATE TABLE secrets (
+        connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+        field        TEXT NOT NULL,
+        ciphertext   BLOB NOT NULL,
+        PRIMARY KEY (connector_id, field)
+    ) STRICT;
+    "#,
+];
+
+/// Brings the schema up to date. Refuses a database written by a newer Patchbay.
+pub fn migrate(connection: &mut Connection) -> Result<(), super::StoreError> {
+    let current: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let current = usize::try_from(current).unwrap_or(usize::MAX);
+    if current > MIGRATIONS.len() {
+        return Err(super::StoreError::TooNew {
+            found: current,
+            supported: MIGRATIONS.len(),
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(index + 1).unwrap_or(i64::MAX),
+        )?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
