@@ -1,0 +1,416 @@
+//! `patchbay`: the headless command line over the same store as the desktop app.
+//!
+//! The contract (scripts depend on it): data on stdout (`--json` for machines), errors as one
+//! line on stderr plus a hint, exit 0 on success, 2 on bad input (including unknown names), 1 on
+//! any other failure. Secrets are read from stdin only, never from argv.
+
+mod output;
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use patchbay_core::mcp::Timeouts;
+use patchbay_core::{AuthKind, ConnectorEdit, ConnectorSpec, Error, ErrorKind, Patchbay, Secret};
+
+#[derive(Parser)]
+#[command(
+    name = "patchbay",
+    version,
+    about = "Manage MCP connectors from the command line"
+)]
+struct Cli {
+    /// Data directory (default: the OS app-data directory of dev.patchbay.desktop).
+    #[arg(long, global = true, env = "PATCHBAY_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Workspace to act in.
+    #[arg(long, global = true, default_value = "Default", value_name = "NAME")]
+    workspace: String,
+    /// Print data as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Seconds to wait for a server before giving up.
+    #[arg(long, global = true, env = "PATCHBAY_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create, rename, remove and list workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Add, edit, test and remove connectors.
+    #[command(subcommand)]
+    Connector(ConnectorCommand),
+    /// List a connector's tools.
+    Tools { name: String },
+    /// Call one of a connector's tools.
+    Call {
+        name: String,
+        tool: String,
+        /// Arguments as a JSON object.
+        #[arg(long, value_name = "JSON")]
+        args: Option<String>,
+    },
+    /// List a connector's resources.
+    Resources { name: String },
+    /// List a connector's prompts.
+    Prompts { name: String },
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    List,
+    Add { name: String },
+    Rename { old: String, new: String },
+    Remove { name: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthArg {
+    None,
+    Token,
+    Oauth,
+}
+
+#[derive(Args)]
+struct CredentialArgs {
+    /// Read the access token from stdin (never pass secrets as arguments).
+    #[arg(long)]
+    token_stdin: bool,
+    /// A custom header sent on every request, `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    headers: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum ConnectorCommand {
+    /// Test a server and save it as a connector if the test passes.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        url: String,
+        /// How to authenticate (default: token if --token-stdin is given, else none).
+        #[arg(long, value_enum)]
+        auth: Option<AuthArg>,
+        #[command(flatten)]
+        credentials: CredentialArgs,
+        /// Save without testing the connection.
+        #[arg(long)]
+        skip_test: bool,
+    },
+    List,
+    Show {
+        name: String,
+    },
+    /// Test the connection and record the result as the connector's status.
+    Test {
+        name: String,
+    },
+    Remove {
+        name: String,
+    },
+    /// Change a connector; the result is tested before it is saved.
+    Edit {
+        name: String,
+        #[arg(long = "name", value_name = "NEW")]
+        new_name: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        #[command(flatten)]
+        credentials: CredentialArgs,
+        /// Remove all custom headers.
+        #[arg(long, conflicts_with = "headers")]
+        clear_headers: bool,
+        #[arg(long)]
+        skip_test: bool,
+    },
+}
+
+/// Warnings only; rmcp's worker logs a failed handshake (with the server's body) at ERROR, which
+/// our diagnosis already explains in plain words.
+const DEFAULT_LOG_FILTER: &str = "warn,rmcp::transport::worker=off";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// A failure and how to report it.
+enum Failure {
+    Core(Error),
+    Input(String),
+    Other(String),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Core(error)
+    }
+}
+
+impl Failure {
+    fn report(self) -> ExitCode {
+        match self {
+            Self::Core(error) => {
+                eprintln!("error: {error}");
+                if let Some(diagnosis) = error.diagnosis() {
+                    output::diagnosis_details(diagnosis);
+                }
+                if let Some(hint) = error.hint().filter(|hint| !hint.is_empty()) {
+                    eprintln!("hint: {hint}");
+                }
+                match error.kind() {
+                    ErrorKind::InvalidInput | ErrorKind::NotFound => ExitCode::from(2),
+                    _ => ExitCode::from(1),
+                }
+            }
+            Self::Input(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+            Self::Other(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn open(cli: &Cli) -> Result<Patchbay, Failure> {
+    let data_dir = match &cli.data_dir {
+        Some(dir) => dir.clone(),
+        None => {
+            patchbay_core::paths::default_data_dir().map_err(|e| Failure::Other(e.to_string()))?
+        }
+    };
+    let service = patchbay_core::paths::keychain_service_from_env();
+    let keychain = patchbay_core::keychain::os_keychain(&service);
+    let seconds = Duration::from_secs(cli.timeout);
+    let timeouts = Timeouts {
+        connect: seconds.min(Duration::from_secs(10)),
+        request: seconds,
+    };
+    Ok(Patchbay::open(&data_dir, keychain, &service)?.with_timeouts(timeouts))
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let app = open(&cli)?;
+    let workspace = cli.workspace.as_str();
+    let json = cli.json;
+    match cli.command {
+        Command::Workspace(command) => match command {
+            WorkspaceCommand::List => output::workspaces(&app.workspaces()?, json),
+            WorkspaceCommand::Add { name } => {
+                let created = app.add_workspace(&name)?;
+                eprintln!("Created workspace {:?}.", created.name);
+                Ok(())
+            }
+            WorkspaceCommand::Rename { old, new } => {
+                let renamed = app.rename_workspace(&old, &new)?;
+                eprintln!("Renamed workspace {old:?} to {:?}.", renamed.name);
+                Ok(())
+            }
+            WorkspaceCommand::Remove { name } => {
+                app.remove_workspace(&name)?;
+                eprintln!("Removed workspace {name:?} with its connectors and secrets.");
+                Ok(())
+            }
+        },
+        Command::Connector(command) => connector(&app, workspace, command, json).await,
+        Command::Tools { name } => {
+            let session = app.session(workspace, &name).await?;
+            let tools = session
+                .list_tools()
+                .await
+                .map_err(|e| Failure::Other(e.to_string()));
+            session.close().await;
+            output::tools(&tools?, json)
+        }
+        Command::Resources { name } => {
+            let session = app.session(workspace, &name).await?;
+            let resources = session
+                .list_resources()
+                .await
+                .map_err(|e| Failure::Other(e.to_string()));
+            session.close().await;
+            output::resources(&resources?, json)
+        }
+        Command::Prompts { name } => {
+            let session = app.session(workspace, &name).await?;
+            let prompts = session
+                .list_prompts()
+                .await
+                .map_err(|e| Failure::Other(e.to_string()));
+            session.close().await;
+            output::prompts(&prompts?, json)
+        }
+        Command::Call { name, tool, args } => {
+            let arguments = match args {
+                None => None,
+                Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(serde_json::Value::Object(map)) => Some(map),
+                    Ok(_) => return Err(Failure::Input("--args must be a JSON object".into())),
+                    Err(error) => {
+                        return Err(Failure::Input(format!("--args is not valid JSON: {error}")));
+                    }
+                },
+            };
+            let session = app.session(workspace, &name).await?;
+            let result = session.call_tool(&tool, arguments).await;
+            session.close().await;
+            let result = result.map_err(|e| Failure::Other(format!("calling {tool:?}: {e}")))?;
+            output::call_result(&result, json)
+        }
+    }
+}
+
+async fn connector(
+    app: &Patchbay,
+    workspace: &str,
+    command: ConnectorCommand,
+    json: bool,
+) -> Result<(), Failure> {
+    match command {
+        ConnectorCommand::Add {
+            name,
+            url,
+            auth,
+            credentials,
+            skip_test,
+        } => {
+            let token = read_token(credentials.token_stdin)?;
+            let auth = match auth {
+                Some(AuthArg::None) => AuthKind::None,
+                Some(AuthArg::Token) => AuthKind::Token,
+                Some(AuthArg::Oauth) => AuthKind::OAuth,
+                None if token.is_some() => AuthKind::Token,
+                None => AuthKind::None,
+            };
+            let headers = parse_headers(&credentials.headers)?;
+            if !skip_test {
+                eprintln!("Testing {url} …");
+            }
+            let spec = ConnectorSpec {
+                name,
+                url,
+                auth,
+                token,
+                headers,
+            };
+            let saved = app.add_connector(workspace, spec, !skip_test).await?;
+            output::saved(&saved, "Added", json)
+        }
+        ConnectorCommand::List => output::connectors(&app.list_connectors(workspace)?, json),
+        ConnectorCommand::Show { name } => {
+            output::connector(&app.connector(workspace, &name)?, json)
+        }
+        ConnectorCommand::Test { name } => {
+            eprintln!("Testing {name} …");
+            let diagnosis = app.test_connector(workspace, &name).await?;
+            output::diagnosis(&diagnosis, json)?;
+            if diagnosis.ok {
+                Ok(())
+            } else {
+                Err(Failure::Core(Error::ConnectionFailed(Box::new(diagnosis))))
+            }
+        }
+        ConnectorCommand::Remove { name } => {
+            app.remove_connector(workspace, &name)?;
+            eprintln!("Removed connector {name:?} and its secrets.");
+            Ok(())
+        }
+        ConnectorCommand::Edit {
+            name,
+            new_name,
+            url,
+            credentials,
+            clear_headers,
+            skip_test,
+        } => {
+            let token = read_token(credentials.token_stdin)?;
+            let headers = if clear_headers {
+                Some(Vec::new())
+            } else if credentials.headers.is_empty() {
+                None
+            } else {
+                Some(parse_headers(&credentials.headers)?)
+            };
+            let edit = ConnectorEdit {
+                name: new_name,
+                url,
+                token,
+                headers,
+            };
+            if !skip_test {
+                eprintln!("Testing the changed connector …");
+            }
+            let saved = app
+                .edit_connector(workspace, &name, edit, !skip_test)
+                .await?;
+            output::saved(&saved, "Updated", json)
+        }
+    }
+}
+
+/// Largest stdin we accept for a token: far above any real token, far below trouble.
+const MAX_STDIN_BYTES: u64 = 64 * 1024;
+
+fn read_token(from_stdin: bool) -> Result<Option<Secret>, Failure> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Paste the access token, then press Enter and Ctrl-D:");
+    }
+    let mut buffer = zeroize::Zeroizing::new(String::new());
+    stdin
+        .lock()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut buffer)
+        .map_err(|error| Failure::Input(format!("cannot read the token from stdin: {error}")))?;
+    if buffer.len() as u64 > MAX_STDIN_BYTES {
+        return Err(Failure::Input(format!(
+            "the access token on stdin is larger than {} KiB",
+            MAX_STDIN_BYTES / 1024
+        )));
+    }
+    Ok(Some(Secret::new(buffer.trim())))
+}
+
+fn parse_headers(lines: &[String]) -> Result<Vec<(String, Secret)>, Failure> {
+    lines
+        .iter()
+        .map(|line| {
+            patchbay_core::validate::header(line)
+                .map_err(|error| Failure::Core(Error::InvalidInput(error)))
+        })
+        .collect()
+}

@@ -1,0 +1,224 @@
+//! How the CLI prints: aligned text for people, JSON (`--json`) for scripts. Data goes to
+//! stdout; progress, confirmations and errors go to stderr.
+
+use patchbay_core::mcp::Diagnosis;
+use patchbay_core::{ConnectorView, Saved, Workspace};
+use rmcp::model::{CallToolResult, Prompt, Resource, Tool};
+use serde::Serialize;
+
+use crate::Failure;
+
+fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Other(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+pub fn workspaces(workspaces: &[Workspace], json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&workspaces);
+    }
+    for workspace in workspaces {
+        println!("{}", workspace.name);
+    }
+    Ok(())
+}
+
+fn status_label(connector: &ConnectorView) -> &'static str {
+    match connector.status {
+        patchbay_core::ConnectorStatus::Unknown => "not checked",
+        patchbay_core::ConnectorStatus::Connected => "connected",
+        patchbay_core::ConnectorStatus::Disconnected => "disconnected",
+        patchbay_core::ConnectorStatus::NeedsAuth => "needs authentication",
+        patchbay_core::ConnectorStatus::Error => "error",
+    }
+}
+
+pub fn connectors(connectors: &[ConnectorView], json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&connectors);
+    }
+    if connectors.is_empty() {
+        eprintln!(
+            "No connectors yet. Add one with `patchbay connector add --name NAME --url URL`."
+        );
+        return Ok(());
+    }
+    let name_width = connectors
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let status_width = connectors
+        .iter()
+        .map(|c| status_label(c).len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    println!(
+        "{:<name_width$}  {:<6}  {:<status_width$}  URL",
+        "NAME", "AUTH", "STATUS"
+    );
+    for connector in connectors {
+        println!(
+            "{:<name_width$}  {:<6}  {:<status_width$}  {}",
+            connector.name,
+            connector.auth.as_str(),
+            status_label(connector),
+            connector.url
+        );
+    }
+    Ok(())
+}
+
+pub fn connector(connector: &ConnectorView, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(connector);
+    }
+    println!("Name:          {}", connector.name);
+    println!("Workspace:     {}", connector.workspace);
+    println!("URL:           {}", connector.url);
+    println!("Auth:          {}", connector.auth.as_str());
+    if connector.auth == patchbay_core::AuthKind::Token {
+        println!(
+            "Token:         {}",
+            if connector.token_set {
+                "set"
+            } else {
+                "not set"
+            }
+        );
+    }
+    if !connector.header_names.is_empty() {
+        println!(
+            "Headers:       {} (values hidden)",
+            connector.header_names.join(", ")
+        );
+    }
+    println!("Status:        {}", status_label(connector));
+    println!(
+        "Last checked:  {}",
+        connector.last_checked_at.as_deref().unwrap_or("never")
+    );
+    if let Some(error) = &connector.last_error {
+        println!("Last error:    {error}");
+    }
+    println!("Created:       {}", connector.created_at);
+    println!("Updated:       {}", connector.updated_at);
+    Ok(())
+}
+
+pub fn saved(saved: &Saved, verb: &str, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(saved);
+    }
+    match &saved.diagnosis {
+        Some(diagnosis) => eprintln!(
+            "{verb} {:?}: {}",
+            saved.connector.name,
+            success_line(diagnosis)
+        ),
+        None => eprintln!("{verb} {:?} without testing it.", saved.connector.name),
+    }
+    Ok(())
+}
+
+fn success_line(diagnosis: &Diagnosis) -> String {
+    let server = match (&diagnosis.server_name, &diagnosis.server_version) {
+        (Some(name), Some(version)) => format!("{name} {version}"),
+        (Some(name), None) => name.clone(),
+        _ => "server".into(),
+    };
+    format!(
+        "connected to {server} (protocol {}, {} tools, {} ms)",
+        diagnosis.protocol_version.as_deref().unwrap_or("?"),
+        diagnosis
+            .tool_count
+            .map_or("?".into(), |count| count.to_string()),
+        diagnosis.latency_ms
+    )
+}
+
+pub fn diagnosis(diagnosis: &Diagnosis, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(diagnosis);
+    }
+    if diagnosis.ok {
+        println!("OK: {}", success_line(diagnosis));
+        if let Some(transport) = diagnosis.transport {
+            println!(
+                "Transport: {}",
+                serde_json::to_value(transport).map_or_else(
+                    |_| String::new(),
+                    |v| v.as_str().unwrap_or_default().to_owned()
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The extra lines printed under a failed connection's error line.
+pub fn diagnosis_details(diagnosis: &Diagnosis) {
+    eprintln!("  stage: {}", diagnosis.stage.label());
+    if let Some(status) = diagnosis.http_status {
+        eprintln!("  HTTP status: {status}");
+    }
+    eprintln!("  after: {} ms", diagnosis.latency_ms);
+}
+
+pub fn tools(tools: &[Tool], json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&tools);
+    }
+    for tool in tools {
+        let description = tool.description.as_deref().unwrap_or_default();
+        println!(
+            "{}\t{}",
+            tool.name,
+            description.lines().next().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub fn resources(resources: &[Resource], json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&resources);
+    }
+    for resource in resources {
+        println!("{}\t{}", resource.uri, resource.name);
+    }
+    Ok(())
+}
+
+pub fn prompts(prompts: &[Prompt], json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&prompts);
+    }
+    for prompt in prompts {
+        println!(
+            "{}\t{}",
+            prompt.name,
+            prompt.description.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub fn call_result(result: &CallToolResult, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(result);
+    }
+    for content in &result.content {
+        match content.as_text() {
+            Some(text) => println!("{}", text.text),
+            None => println!("{}", serde_json::to_string(content).unwrap_or_default()),
+        }
+    }
+    if result.is_error == Some(true) {
+        return Err(Failure::Other("the tool reported an error".into()));
+    }
+    Ok(())
+}

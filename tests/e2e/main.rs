@@ -1,0 +1,9 @@
+//! End-to-end tests against real peers. Run them through `cargo xtask test`, which installs the
+//! npm peers, builds the `patchbay` binary and runs this suite inside `dbus-run-session` with an
+//! unlocked gnome-keyring, so the real Secret Service holds the master key.
+
+mod cli;
+mod fake_http;
+mod keychain;
+mod mcp;
+mod secrets;

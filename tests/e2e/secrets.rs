@@ -1,0 +1,261 @@
+//! What stays secret: no plaintext in the data directory or the logs (even at trace level),
+//! tampered or moved ciphertexts fail alone, a missing keychain or master key is named, and a
+//! missing keychain never leads to plaintext or half-written rows.
+
+use anyhow::{Result, ensure};
+use patchbay_core::store::Store;
+use patchbay_tests::{EverythingMode, Sandbox, contains_bytes, server_everything};
+
+const TOKEN_SENTINEL: &str = "SENTINEL-token-7f3a9c1e";
+const HEADER_SENTINEL: &str = "SENTINEL-header-b52d04aa";
+
+#[test]
+fn no_plaintext_in_data_dir_or_logs() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let sandbox = Sandbox::new()?;
+    let header = format!("X-Api-Key: {HEADER_SENTINEL}");
+    let trace = [("RUST_LOG", "trace")];
+    let mut logs = String::new();
+    let add = sandbox.run_with_env(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Secretive",
+            "--url",
+            &url,
+            "--header",
+            &header,
+            "--token-stdin",
+        ],
+        Some(&format!("{TOKEN_SENTINEL}\n")),
+        &trace,
+    )?;
+    ensure!(add.code == 0, "{add}");
+    ensure!(add.stderr.contains("connected to"), "{add}");
+    logs.push_str(&add.stderr);
+    let shown = sandbox.run(&["connector", "show", "Secretive", "--json"], None)?;
+    ensure!(
+        shown.stdout.contains("\"token_set\": true"),
+        "the token must really be stored: {shown}"
+    );
+    for args in [
+        vec!["connector", "test", "Secretive"],
+        vec!["connector", "show", "Secretive", "--json"],
+        vec!["connector", "list", "--json"],
+        vec!["tools", "Secretive"],
+        vec!["call", "Secretive", "echo", "--args", r#"{"message":"x"}"#],
+    ] {
+        let run = sandbox.run_with_env(&args, None, &trace)?;
+        ensure!(run.code == 0, "{run}");
+        logs.push_str(&run.stdout);
+        logs.push_str(&run.stderr);
+    }
+    ensure!(
+        logs.len() > 10_000,
+        "trace logging must actually have produced output ({} bytes)",
+        logs.len()
+    );
+    for sentinel in [TOKEN_SENTINEL, HEADER_SENTINEL] {
+        ensure!(
+            !logs.contains(sentinel),
+            "{sentinel} appeared in output or logs"
+        );
+        let files = sandbox.data_files()?;
+        ensure!(!files.is_empty());
+        for (path, bytes) in files {
+            ensure!(
+                !contains_bytes(&bytes, sentinel.as_bytes()),
+                "{sentinel} found in {}",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn ciphertext(store: &Store, connector: &str) -> Result<(String, Vec<u8>)> {
+    let (id, blob): (String, Vec<u8>) = store.connection().query_row(
+        "SELECT c.id, s.ciphertext FROM connectors c JOIN secrets s ON s.connector_id = c.id
+         WHERE c.name = ?1 AND s.field = 'token'",
+        [connector],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok((id, blob))
+}
+
+#[test]
+fn tampered_or_moved_ciphertexts_fail_alone() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let sandbox = Sandbox::new()?;
+    for name in ["Alpha", "Beta", "Gamma"] {
+        let run = sandbox.run(
+            &[
+                "connector",
+                "add",
+                "--name",
+                name,
+                "--url",
+                &url,
+                "--token-stdin",
+            ],
+            Some(&format!("token-of-{name}")),
+        )?;
+        ensure!(run.code == 0, "{run}");
+    }
+    let store = Store::open(
+        &sandbox.data_dir().join("patchbay.db"),
+        "2026-01-01T00:00:00Z",
+    )?;
+    let (alpha_id, alpha) = ciphertext(&store, "Alpha")?;
+    let (beta_id, _) = ciphertext(&store, "Beta")?;
+    // Flip one bit of Alpha's token; move Alpha's (original) ciphertext onto Beta.
+    let mut flipped = alpha.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    store.connection().execute(
+        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        (&alpha_id, &flipped),
+    )?;
+    store.connection().execute(
+        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        (&beta_id, &alpha),
+    )?;
+    drop(store);
+
+    for name in ["Alpha", "Beta"] {
+        let run = sandbox.run(&["connector", "test", name], None)?;
+        ensure!(run.code == 1, "{name} must fail: {run}");
+        ensure!(
+            run.stderr.contains("cannot decrypt the stored token")
+                && run.stderr.contains("damaged"),
+            "{run}"
+        );
+    }
+    let gamma = sandbox.run(&["connector", "test", "Gamma"], None)?;
+    ensure!(
+        gamma.code == 0,
+        "the untouched connector keeps working: {gamma}"
+    );
+    let list = sandbox.run(&["connector", "list"], None)?;
+    ensure!(list.code == 0, "listing never needs decryption: {list}");
+
+    let store = Store::open(
+        &sandbox.data_dir().join("patchbay.db"),
+        "2026-01-01T00:00:00Z",
+    )?;
+    store.connection().execute(
+        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        (&alpha_id, &alpha[..10]),
+    )?;
+    drop(store);
+    let truncated = sandbox.run(&["connector", "test", "Alpha"], None)?;
+    ensure!(
+        truncated.code == 1 && truncated.stderr.contains("truncated"),
+        "{truncated}"
+    );
+    Ok(())
+}
+
+#[test]
+fn lost_master_key_is_detected_not_replaced() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let sandbox = Sandbox::new()?;
+    let add = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Kept",
+            "--url",
+            &url,
+            "--token-stdin",
+        ],
+        Some("tok"),
+    )?;
+    ensure!(add.code == 0, "{add}");
+    let keychain = patchbay_core::keychain::os_keychain(&sandbox.keychain_service);
+    keychain.delete("master-key")?;
+
+    let test = sandbox.run(&["connector", "test", "Kept"], None)?;
+    ensure!(
+        test.code == 1 && test.stderr.contains("master key is missing"),
+        "{test}"
+    );
+    ensure!(
+        keychain.get("master-key")?.is_none(),
+        "a new key must not be created silently"
+    );
+    let add = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "New",
+            "--url",
+            &url,
+            "--token-stdin",
+        ],
+        Some("tok"),
+    )?;
+    ensure!(
+        add.code == 1 && add.stderr.contains("master key is missing"),
+        "{add}"
+    );
+
+    keychain.set("master-key", &[9u8; 32])?;
+    let test = sandbox.run(&["connector", "test", "Kept"], None)?;
+    ensure!(
+        test.code == 1 && test.stderr.contains("does not match"),
+        "{test}"
+    );
+    Ok(())
+}
+
+#[test]
+fn keychain_unavailable_changes_nothing() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let sandbox = Sandbox::new()?;
+    let no_bus = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/patchbay-test-bus",
+    )];
+    let add = sandbox.run_with_env(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "T",
+            "--url",
+            &url,
+            "--token-stdin",
+        ],
+        Some("tok"),
+        &no_bus,
+    )?;
+    ensure!(add.code == 1, "{add}");
+    ensure!(
+        add.stderr.contains("secure storage unavailable")
+            && add.stderr.contains("dbus-run-session"),
+        "{add}"
+    );
+    let list = sandbox.run_with_env(&["connector", "list", "--json"], None, &no_bus)?;
+    ensure!(
+        list.code == 0 && list.stdout.trim() == "[]",
+        "nothing saved, listing still works: {list}"
+    );
+    let store = Store::open(
+        &sandbox.data_dir().join("patchbay.db"),
+        "2026-01-01T00:00:00Z",
+    )?;
+    ensure!(
+        store.meta("master_key_check")?.is_none(),
+        "no key check written"
+    );
+    ensure!(!store.has_wrapped_keys()?, "no workspace key written");
+    Ok(())
+}
