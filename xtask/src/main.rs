@@ -1,0 +1,150 @@
+//! `cargo xtask`: the project's two front doors.
+//!
+//! - `cargo xtask run`: install what is missing (system packages via apt when allowed, the UI's
+//!   npm packages), build the UI and the desktop app, and open the window on the default data dir.
+//! - `cargo xtask test`: everything CI checks — formatting, the no-tauri-in-core rule, clippy
+//!   with warnings denied, the UI's type check and tests, and every Rust test including the
+//!   real-peer end-to-end suite inside a private D-Bus session with an unlocked gnome-keyring.
+
+mod system;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = repo_root()?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("deps") => system::ensure_packages(system::ALL_PACKAGES),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
+                 test   everything CI runs (fmt, clippy, ui tests, Rust tests, real-peer tests)\n  \
+                 deps   install the system packages only"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+fn repo_root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).context("xtask has no parent directory")
+}
+
+/// Runs a command, echoing it, failing with its exit status.
+pub fn run_command(command: &mut Command) -> Result<()> {
+    eprintln!("$ {}", describe(command));
+    let status = command.status().with_context(|| format!("cannot start {}", describe(command)))?;
+    if !status.success() {
+        bail!("`{}` failed with {status}", describe(command));
+    }
+    Ok(())
+}
+
+fn describe(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn npm(directory: &Path) -> Command {
+    let mut command = Command::new("npm");
+    command.current_dir(directory);
+    command
+}
+
+/// `npm ci` unless node_modules already matches the lock file (saves ~20 s per run).
+fn npm_install(directory: &Path) -> Result<()> {
+    let lock = std::fs::read(directory.join("package-lock.json"))
+        .with_context(|| format!("{} has no package-lock.json", directory.display()))?;
+    let stamp = directory.join("node_modules").join(".patchbay-lock-stamp");
+    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    run_command(npm(directory).args(["ci", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, lock)?;
+    Ok(())
+}
+
+fn step(name: &str, started: Instant) {
+    eprintln!("\n==> {name} (at {:.0}s)", started.elapsed().as_secs_f64());
+}
+
+fn build_ui(root: &Path) -> Result<()> {
+    let ui = root.join("ui");
+    npm_install(&ui)?;
+    run_command(npm(&ui).args(["run", "build"]))
+}
+
+fn run(root: &Path, extra: &[String]) -> Result<()> {
+    system::ensure_packages(system::BUILD_PACKAGES)?;
+    build_ui(root)?;
+    run_command(cargo().current_dir(root).args(["build", "-p", "patchbay-desktop"]))?;
+    let binary = root.join("target/debug/patchbay-desktop");
+    let mut command = Command::new(binary);
+    command.args(extra);
+    run_command(&mut command)
+}
+
+fn test(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    step("system packages", started);
+    system::ensure_packages(system::ALL_PACKAGES)?;
+
+    step("formatting", started);
+    run_command(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
+
+    step("patchbay-core must not depend on tauri", started);
+    let tree = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root)
+        .args(["tree", "-p", "patchbay-core", "--prefix", "none", "-e", "normal,build"])
+        .output()?;
+    if !tree.status.success() {
+        bail!("cargo tree failed: {}", String::from_utf8_lossy(&tree.stderr));
+    }
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    if let Some(line) = tree.lines().find(|line| line.starts_with("tauri")) {
+        bail!("patchbay-core depends on {line}; the core must stay Tauri-free");
+    }
+
+    step("npm packages (ui, test peers)", started);
+    npm_install(&root.join("ui"))?;
+    npm_install(&root.join("tests/peers"))?;
+
+    step("ui: type check, unit tests, build", started);
+    let ui = root.join("ui");
+    run_command(npm(&ui).args(["run", "check"]))?;
+    run_command(npm(&ui).args(["test"]))?;
+    run_command(npm(&ui).args(["run", "build"]))?;
+
+    step("clippy (warnings denied)", started);
+    run_command(
+        cargo()
+            .current_dir(root)
+            .args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
+    )?;
+
+    step("build binaries used by the end-to-end tests", started);
+    run_command(cargo().current_dir(root).args(["build", "--workspace", "--bins", "--locked"]))?;
+
+    step("Rust tests, inside a private D-Bus session with gnome-keyring", started);
+    let mut tests = cargo();
+    tests.current_dir(root).args(["test", "--workspace", "--locked"]);
+    system::in_keyring_session(&mut tests)?;
+    run_command(&mut tests)?;
+
+    eprintln!("\nAll checks passed in {:.0}s.", started.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! System prerequisites: the Debian/Ubuntu packages Tauri and the tests need, installed with apt
+//! when we are root (or have passwordless sudo), otherwise printed as the exact command to run.
+//! Also the private D-Bus + gnome-keyring session the tests run in.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::run_command;
+
+/// What building the desktop app needs (platform-notes: Tauri 2 on Debian 12).
+pub const BUILD_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libssl-dev",
+    "build-essential",
+    "file",
+    "pkg-config",
+    "xdg-utils",
+    "desktop-file-utils",
+];
+
+/// Build packages plus what the tests need: a headless X server, WebDriver for WebKitGTK, the
+/// Secret Service, screenshots, and Node.js for the MCP peers.
+pub const ALL_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libssl-dev",
+    "build-essential",
+    "file",
+    "pkg-config",
+    "xdg-utils",
+    "desktop-file-utils",
+    "xvfb",
+    "webkit2gtk-driver",
+    "gnome-keyring",
+    "dbus-x11",
+    "xdotool",
+    "imagemagick",
+];
+
+fn missing(packages: &[&str]) -> Vec<String> {
+    packages
+        .iter()
+        .filter(|package| {
+            let output = Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", package])
+                .output();
+            !output.is_ok_and(|output| {
+                String::from_utf8_lossy(&output.stdout).contains("install ok installed")
+            })
+        })
+        .map(|package| (*package).to_owned())
+        .collect()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
+}
+
+fn has_passwordless_sudo() -> bool {
+    Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|status| status.success())
+}
+
+/// Installs missing packages with apt, or explains how.
+pub fn ensure_packages(packages: &[&str]) -> Result<()> {
+    if cfg!(not(target_os = "linux")) {
+        return Ok(());
+    }
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        eprintln!("not a Debian/Ubuntu system: install the equivalents of {packages:?} yourself");
+        return Ok(());
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        bail!("Node.js and npm are required (Node 20+): install them, e.g. `apt-get install nodejs npm`");
+    }
+    let missing = missing(packages);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    let prefix: &[&str] = if is_root() {
+        &[]
+    } else if has_passwordless_sudo() {
+        &["sudo"]
+    } else {
+        bail!(
+            "missing system packages: {list}\nrun: sudo apt-get update && sudo apt-get install -y {list}"
+        );
+    };
+    eprintln!("installing missing system packages: {list}");
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(prefix.first().copied().unwrap_or("apt-get"));
+        if !prefix.is_empty() {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_command(&mut apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    run_command(&mut install)
+}
+
+/// Rewrites `command` to run inside `dbus-run-session` with an unlocked gnome-keyring and a
+/// throwaway HOME, so tests use the real Secret Service without touching the user's keyring.
+pub fn in_keyring_session(command: &mut Command) -> Result<()> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let scratch = tempfile_dir()?;
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(ToOwned::to_owned).collect();
+    let directory = command.get_current_dir().map(ToOwned::to_owned);
+    let mut wrapped = Command::new("dbus-run-session");
+    wrapped
+        .arg("--")
+        .arg("sh")
+        .arg("-c")
+        // An empty unlock password leaves no usable keyring (platform notes), so use a real one.
+        .arg("printf '%s' patchbay-ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$@\"")
+        .arg("sh")
+        .arg(program)
+        .args(args)
+        .env("HOME", &scratch)
+        .env("NO_AT_BRIDGE", "1")
+        .env("RUSTUP_HOME", std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{home}/.rustup")))
+        .env("CARGO_HOME", std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{home}/.cargo")));
+    if let Some(directory) = directory {
+        wrapped.current_dir(directory);
+    }
+    *command = wrapped;
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let path = std::env::temp_dir().join(format!("patchbay-test-home-{}", std::process::id()));
+    std::fs::create_dir_all(&path)?;
+    Ok(path)
+}
