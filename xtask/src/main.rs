@@ -34,13 +34,18 @@ fn main() -> Result<()> {
 
 fn repo_root() -> Result<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(Path::to_path_buf).context("xtask has no parent directory")
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
 }
 
 /// Runs a command, echoing it, failing with its exit status.
 pub fn run_command(command: &mut Command) -> Result<()> {
     eprintln!("$ {}", describe(command));
-    let status = command.status().with_context(|| format!("cannot start {}", describe(command)))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {}", describe(command)))?;
     if !status.success() {
         bail!("`{}` failed with {status}", describe(command));
     }
@@ -91,7 +96,11 @@ fn build_ui(root: &Path) -> Result<()> {
 fn run(root: &Path, extra: &[String]) -> Result<()> {
     system::ensure_packages(system::BUILD_PACKAGES)?;
     build_ui(root)?;
-    run_command(cargo().current_dir(root).args(["build", "-p", "patchbay-desktop"]))?;
+    run_command(
+        cargo()
+            .current_dir(root)
+            .args(["build", "-p", "patchbay-desktop"]),
+    )?;
     let binary = root.join("target/debug/patchbay-desktop");
     let mut command = Command::new(binary);
     command.args(extra);
@@ -109,10 +118,21 @@ fn test(root: &Path) -> Result<()> {
     step("patchbay-core must not depend on tauri", started);
     let tree = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["tree", "-p", "patchbay-core", "--prefix", "none", "-e", "normal,build"])
+        .args([
+            "tree",
+            "-p",
+            "patchbay-core",
+            "--prefix",
+            "none",
+            "-e",
+            "normal,build",
+        ])
         .output()?;
     if !tree.status.success() {
-        bail!("cargo tree failed: {}", String::from_utf8_lossy(&tree.stderr));
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
     }
     let tree = String::from_utf8_lossy(&tree.stdout);
     if let Some(line) = tree.lines().find(|line| line.starts_with("tauri")) {
@@ -130,21 +150,37 @@ fn test(root: &Path) -> Result<()> {
     run_command(npm(&ui).args(["run", "build"]))?;
 
     step("clippy (warnings denied)", started);
+    run_command(cargo().current_dir(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("build binaries used by the end-to-end tests", started);
     run_command(
         cargo()
             .current_dir(root)
-            .args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
+            .args(["build", "--workspace", "--bins", "--locked"]),
     )?;
 
-    step("build binaries used by the end-to-end tests", started);
-    run_command(cargo().current_dir(root).args(["build", "--workspace", "--bins", "--locked"]))?;
-
-    step("Rust tests, inside a private D-Bus session with gnome-keyring", started);
+    step(
+        "Rust tests, inside a private D-Bus session with gnome-keyring",
+        started,
+    );
     let mut tests = cargo();
-    tests.current_dir(root).args(["test", "--workspace", "--locked"]);
+    tests
+        .current_dir(root)
+        .args(["test", "--workspace", "--locked"]);
     system::in_keyring_session(&mut tests)?;
     run_command(&mut tests)?;
 
-    eprintln!("\nAll checks passed in {:.0}s.", started.elapsed().as_secs_f64());
+    eprintln!(
+        "\nAll checks passed in {:.0}s.",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

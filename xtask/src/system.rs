@@ -64,7 +64,10 @@ fn is_root() -> bool {
 }
 
 fn has_passwordless_sudo() -> bool {
-    Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|status| status.success())
+    Command::new("sudo")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Installs missing packages with apt, or explains how.
@@ -72,12 +75,18 @@ pub fn ensure_packages(packages: &[&str]) -> Result<()> {
     if cfg!(not(target_os = "linux")) {
         return Ok(());
     }
-    if Command::new("dpkg-query").arg("--version").output().is_err() {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("not a Debian/Ubuntu system: install the equivalents of {packages:?} yourself");
         return Ok(());
     }
     if Command::new("npm").arg("--version").output().is_err() {
-        bail!("Node.js and npm are required (Node 20+): install them, e.g. `apt-get install nodejs npm`");
+        bail!(
+            "Node.js and npm are required (Node 20+): install them, e.g. `apt-get install nodejs npm`"
+        );
     }
     let missing = missing(packages);
     if missing.is_empty() {
