@@ -7,3 +7,4 @@ mod fake_http;
 mod keychain;
 mod mcp;
 mod secrets;
+mod status;

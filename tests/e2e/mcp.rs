@@ -162,7 +162,9 @@ async fn hanging_server_times_out_with_a_hint() -> Result<()> {
         "{diagnosis:?}"
     );
     ensure!(
-        diagnosis.hint.contains("did not answer in time"),
+        diagnosis.hint.contains("did not answer in time")
+            && diagnosis.timed_out
+            && diagnosis.status() == ConnectorStatus::Disconnected,
         "{}",
         diagnosis.hint
     );

@@ -14,6 +14,7 @@ pub mod mcp;
 pub mod patchbay;
 pub mod paths;
 pub mod secret;
+pub mod status;
 pub mod store;
 pub mod validate;
 pub mod vault;

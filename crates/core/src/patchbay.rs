@@ -496,6 +496,52 @@ impl Patchbay {
         Ok(())
     }
 
+    /// Every connector of every workspace (the status monitor checks them all).
+    pub fn all_connectors(&self) -> Result<Vec<ConnectorView>, Error> {
+        let store = self.store();
+        let mut all = Vec::new();
+        for workspace in store.workspaces()? {
+            for row in store.connectors(&workspace.id)? {
+                all.push(view(&store, &workspace, row)?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Checks one connector by id and records the outcome. `Ok(None)` if it was deleted.
+    pub async fn check_by_id(&self, id: &str) -> Result<Option<Diagnosis>, Error> {
+        let endpoint = {
+            let store = self.store();
+            let Some(row) = store.connector_by_id(id)? else {
+                return Ok(None);
+            };
+            match self.endpoint(&store, &row) {
+                Ok(endpoint) => endpoint,
+                Err(error @ Error::Vault(crate::vault::VaultError::Decrypt { .. })) => {
+                    let message = format!("{error} — {}", error.hint().unwrap_or_default());
+                    store.set_status(id, ConnectorStatus::Error, Some(&message), &now())?;
+                    return Err(error);
+                }
+                Err(error) => return Err(error),
+            }
+        };
+        let diagnosis = mcp::diagnose(&endpoint).await;
+        self.record(id, &diagnosis)?;
+        Ok(Some(diagnosis))
+    }
+
+    /// Records a failure that produced no diagnosis (e.g. a check that timed out as a whole).
+    pub fn record_failure(
+        &self,
+        connector_id: &str,
+        status: ConnectorStatus,
+        message: &str,
+    ) -> Result<(), Error> {
+        self.store()
+            .set_status(connector_id, status, Some(message), &now())?;
+        Ok(())
+    }
+
     /// An open MCP session with a stored connector, for listing and calling tools.
     pub async fn session(&self, workspace: &str, name: &str) -> Result<Session, Error> {
         let (row, endpoint) = self.stored_endpoint(workspace, name)?;

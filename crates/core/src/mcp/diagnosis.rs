@@ -59,6 +59,8 @@ pub struct Diagnosis {
     pub protocol_version: Option<String>,
     pub tool_count: Option<u32>,
     pub latency_ms: u64,
+    /// The server accepted the connection but never answered in time.
+    pub timed_out: bool,
     /// What went wrong, in one line (empty when ok).
     pub detail: String,
     /// What to do about it, in one line (empty when ok).
@@ -77,9 +79,15 @@ impl Diagnosis {
             protocol_version: None,
             tool_count: None,
             latency_ms: millis(started.elapsed()),
+            timed_out: false,
             detail: detail.into(),
             hint: hint.to_owned(),
         }
+    }
+
+    fn timed_out(mut self) -> Self {
+        self.timed_out = true;
+        self
     }
 
     fn with_status(mut self, status: StatusCode) -> Self {
@@ -90,6 +98,7 @@ impl Diagnosis {
     /// The connector status this outcome implies.
     pub fn status(&self) -> ConnectorStatus {
         match self.stage {
+            _ if self.timed_out => ConnectorStatus::Disconnected,
             Stage::Ready => ConnectorStatus::Connected,
             Stage::Auth => ConnectorStatus::NeedsAuth,
             Stage::Resolve | Stage::Connect => ConnectorStatus::Disconnected,
@@ -152,7 +161,8 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
                         request_timeout.as_secs()
                     ),
                     HINT_HANG,
-                ));
+                )
+                .timed_out());
             }
         };
     tracing::debug!(error = %rmcp_error, "streamable HTTP connect failed; probing");
@@ -175,7 +185,8 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
                     started,
                     format!("no answer within {}s", request_timeout.as_secs()),
                     HINT_HANG,
-                ),
+                )
+                .timed_out(),
             }
         }
         Probe::LooksLikeMcp(status) => Diagnosis::failure(
@@ -413,7 +424,8 @@ fn describe_transport_error(
             started,
             format!("no answer within {}s", endpoint.timeouts.request.as_secs()),
             HINT_HANG,
-        );
+        )
+        .timed_out();
     }
     let lowered = chain.to_ascii_lowercase();
     if endpoint.url.scheme() == "https"
@@ -469,6 +481,7 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
         protocol_version: session.protocol_version(),
         tool_count: None,
         latency_ms: 0,
+        timed_out: false,
         detail: String::new(),
         hint: String::new(),
     };

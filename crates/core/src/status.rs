@@ -1,0 +1,292 @@
+//! The status monitor: checks every connector in the background and reports changes.
+//!
+//! Schedule per connector: every [`MonitorConfig::interval`] while connected; while down,
+//! exponential backoff from [`MonitorConfig::backoff_base`] up to [`MonitorConfig::backoff_max`]
+//! with ±20 % jitter (so a fleet of failing connectors does not retry in lockstep); immediately
+//! on [`MonitorHandle::check_now`] (the "Check now" button, app start, window focus).
+//!
+//! Checks run at most [`MonitorConfig::concurrency`] at a time, each bounded by
+//! [`MonitorConfig::check_timeout`], so 200 connectors with some hanging never stall the loop or
+//! each other. Outcomes are persisted by [`Patchbay::check_by_id`]; every finished check is passed
+//! to the `on_check` callback with the status before and after, so the shell can push events and
+//! notify on transitions. The monitor holds no lock across an await.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::mcp::Diagnosis;
+use crate::patchbay::{ConnectorView, Patchbay};
+use crate::store::ConnectorStatus;
+
+#[derive(Debug, Clone, Copy)]
+pub struct MonitorConfig {
+    pub interval: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub concurrency: usize,
+    pub check_timeout: Duration,
+}
+
+impl Default for MonitorConfig {
+    /// A minute between checks of a healthy server is fresh enough for a status badge and cheap
+    /// for the server; failures retry from 5 s up to 5 min.
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(300),
+            concurrency: 8,
+            check_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// One finished check.
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    pub connector: ConnectorView,
+    pub previous: ConnectorStatus,
+    pub current: ConnectorStatus,
+    /// Absent when the check could not run (e.g. an undecryptable secret); see `error`.
+    pub diagnosis: Option<Diagnosis>,
+    pub error: Option<String>,
+}
+
+impl CheckOutcome {
+    pub fn changed(&self) -> bool {
+        self.previous != self.current
+    }
+}
+
+/// The delay before the next check after `failures` consecutive failures (0 = healthy).
+/// `jitter` in [0, 1) spreads retries by ±20 %.
+pub fn next_delay(config: &MonitorConfig, failures: u32, jitter: f64) -> Duration {
+    if failures == 0 {
+        return config.interval;
+    }
+    let exponent = failures.saturating_sub(1).min(16);
+    let base = config
+        .backoff_base
+        .saturating_mul(1u32 << exponent)
+        .min(config.backoff_max);
+    base.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0))
+}
+
+/// A random fraction in [0, 1). uuid v4 already draws from the OS generator, so no extra crate.
+fn jitter() -> f64 {
+    let bits = uuid::Uuid::new_v4().as_u128() as u64 >> 11;
+    bits as f64 / (1u64 << 53) as f64
+}
+
+enum Command {
+    Check(Option<String>),
+}
+
+/// Controls a running monitor. Dropping it stops the monitor.
+pub struct MonitorHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    cancel: CancellationToken,
+}
+
+impl MonitorHandle {
+    /// Checks one connector (by id) or, with `None`, all of them, right away.
+    pub fn check_now(&self, connector_id: Option<String>) {
+        if self.commands.send(Command::Check(connector_id)).is_err() {
+            tracing::warn!("the status monitor has stopped; check request dropped");
+        }
+    }
+
+    pub fn stop(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Drop for MonitorHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+struct Schedule {
+    due: Instant,
+    failures: u32,
+    running: bool,
+}
+
+/// Starts the monitor on the current tokio runtime. Every connector is checked at once.
+pub fn spawn(
+    app: Arc<Patchbay>,
+    config: MonitorConfig,
+    on_check: impl Fn(CheckOutcome) + Send + Sync + 'static,
+) -> MonitorHandle {
+    let (commands, mut receiver) = mpsc::unbounded_channel();
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    let on_check = Arc::new(on_check);
+    tokio::spawn(async move {
+        let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        let mut schedule: HashMap<String, Schedule> = HashMap::new();
+        let mut running: JoinSet<(String, bool)> = JoinSet::new();
+        let mut connectors: Vec<ConnectorView> = Vec::new();
+        let mut relist = true;
+        loop {
+            if relist {
+                connectors = match app.all_connectors() {
+                    Ok(connectors) => connectors,
+                    Err(error) => {
+                        tracing::warn!(%error, "status monitor cannot list connectors");
+                        Vec::new()
+                    }
+                };
+                relist = false;
+            }
+            let now = Instant::now();
+            schedule.retain(|id, _| connectors.iter().any(|c| &c.id == id));
+            for connector in &connectors {
+                let entry = schedule.entry(connector.id.clone()).or_insert(Schedule {
+                    due: now,
+                    failures: 0,
+                    running: false,
+                });
+                if entry.running || entry.due > now {
+                    continue;
+                }
+                entry.running = true;
+                let app = app.clone();
+                let permits = permits.clone();
+                let on_check = on_check.clone();
+                let connector = connector.clone();
+                let timeout = config.check_timeout;
+                running.spawn(async move {
+                    let id = connector.id.clone();
+                    let Ok(_permit) = permits.acquire_owned().await else {
+                        return (id, false);
+                    };
+                    let outcome = check(&app, connector, timeout).await;
+                    let healthy = outcome.current == ConnectorStatus::Connected;
+                    on_check(outcome);
+                    (id, healthy)
+                });
+            }
+            let next_due = schedule
+                .values()
+                .filter(|entry| !entry.running)
+                .map(|entry| entry.due)
+                .min()
+                .unwrap_or(now + config.interval);
+            // Re-list at least every few seconds so new connectors get their first check soon.
+            let sleep_until = next_due.min(now + Duration::from_secs(5));
+            tokio::select! {
+                () = token.cancelled() => break,
+                () = tokio::time::sleep_until(sleep_until) => relist = true,
+                Some(finished) = running.join_next(), if !running.is_empty() => {
+                    if let Ok((id, healthy)) = finished
+                        && let Some(entry) = schedule.get_mut(&id)
+                    {
+                        entry.running = false;
+                        entry.failures = if healthy { 0 } else { entry.failures.saturating_add(1) };
+                        entry.due = Instant::now() + next_delay(&config, entry.failures, jitter());
+                    }
+                }
+                Some(Command::Check(target)) = receiver.recv() => {
+                    relist = true;
+                    for (id, entry) in &mut schedule {
+                        if target.as_ref().is_none_or(|wanted| wanted == id) {
+                            entry.due = Instant::now();
+                        }
+                    }
+                    if let Some(id) = target {
+                        schedule.entry(id).or_insert(Schedule { due: Instant::now(), failures: 0, running: false });
+                    }
+                }
+            }
+        }
+        running.abort_all();
+    });
+    MonitorHandle { commands, cancel }
+}
+
+async fn check(app: &Patchbay, connector: ConnectorView, timeout: Duration) -> CheckOutcome {
+    let previous = connector.status;
+    let result = tokio::time::timeout(timeout, app.check_by_id(&connector.id)).await;
+    let (current, diagnosis, error) = match result {
+        Ok(Ok(Some(diagnosis))) => (diagnosis.status(), Some(diagnosis), None),
+        Ok(Ok(None)) => (previous, None, Some("the connector was deleted".to_owned())),
+        Ok(Err(error)) => {
+            let status = match error.kind() {
+                crate::ErrorKind::KeychainUnavailable => previous,
+                _ => ConnectorStatus::Error,
+            };
+            (status, None, Some(error.to_string()))
+        }
+        Err(_) => {
+            let message = format!("the check did not finish within {}s", timeout.as_secs());
+            if let Err(error) =
+                app.record_failure(&connector.id, ConnectorStatus::Disconnected, &message)
+            {
+                tracing::warn!(%error, "recording a timed-out check");
+            }
+            (ConnectorStatus::Disconnected, None, Some(message))
+        }
+    };
+    CheckOutcome {
+        connector,
+        previous,
+        current,
+        diagnosis,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_resets() {
+        let config = MonitorConfig::default();
+        assert_eq!(
+            next_delay(&config, 0, 0.5),
+            config.interval,
+            "healthy: regular interval"
+        );
+        let delays: Vec<Duration> = (1..=10).map(|f| next_delay(&config, f, 0.5)).collect();
+        assert_eq!(delays[0], Duration::from_secs(5));
+        assert_eq!(delays[1], Duration::from_secs(10));
+        assert_eq!(delays[2], Duration::from_secs(20));
+        assert!(
+            delays.windows(2).all(|w| w[0] <= w[1]),
+            "never shrinks while failing"
+        );
+        assert_eq!(delays[9], config.backoff_max, "capped");
+        assert_eq!(
+            next_delay(&config, 1, 0.0),
+            Duration::from_secs(4),
+            "-20 % jitter"
+        );
+        assert_eq!(
+            next_delay(&config, 1, 0.999_999).as_secs(),
+            5,
+            "+20 % jitter stays under 6 s"
+        );
+        assert_eq!(
+            next_delay(&config, u32::MAX, 0.5),
+            config.backoff_max,
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn jitter_is_a_fraction() {
+        for _ in 0..1000 {
+            let value = jitter();
+            assert!((0.0..1.0).contains(&value), "{value}");
+        }
+    }
+}

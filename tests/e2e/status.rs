@@ -1,0 +1,211 @@
+//! The status monitor against a real server-everything that is killed and restarted on the same
+//! port: Connected → Disconnected within the backoff window → Connected again, with each
+//! transition reported once.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail, ensure};
+use patchbay_core::keychain::MemoryKeychain;
+use patchbay_core::status::{CheckOutcome, MonitorConfig, spawn};
+use patchbay_core::{AuthKind, ConnectorSpec, ConnectorStatus, Patchbay};
+use patchbay_tests::{EverythingMode, free_port, server_everything_on};
+
+async fn wait_for(
+    outcomes: &Arc<Mutex<Vec<CheckOutcome>>>,
+    status: ConnectorStatus,
+    limit: Duration,
+) -> Result<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if outcomes
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .iter()
+            .any(|o| o.current == status)
+        {
+            return Ok(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("no {status:?} within {limit:?}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitor_follows_a_server_going_down_and_up() -> Result<()> {
+    let port = free_port()?;
+    let mut peer = server_everything_on(EverythingMode::StreamableHttp, port)?;
+    let dir = tempfile::tempdir()?;
+    let app = Arc::new(Patchbay::open(
+        dir.path(),
+        MemoryKeychain::new(),
+        "dev.patchbay.unit",
+    )?);
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    app.add_connector(
+        "Default",
+        ConnectorSpec {
+            name: "E".into(),
+            url,
+            auth: AuthKind::None,
+            token: None,
+            headers: vec![],
+        },
+        true,
+    )
+    .await?;
+
+    let config = MonitorConfig {
+        interval: Duration::from_millis(500),
+        backoff_base: Duration::from_millis(300),
+        backoff_max: Duration::from_secs(2),
+        concurrency: 4,
+        check_timeout: Duration::from_secs(5),
+    };
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = outcomes.clone();
+    let monitor = spawn(app.clone(), config, move |outcome| {
+        if let Ok(mut list) = sink.lock() {
+            list.push(outcome);
+        }
+    });
+    wait_for(
+        &outcomes,
+        ConnectorStatus::Connected,
+        Duration::from_secs(10),
+    )
+    .await?;
+
+    peer.kill();
+    let took = wait_for(
+        &outcomes,
+        ConnectorStatus::Disconnected,
+        Duration::from_secs(10),
+    )
+    .await?;
+    ensure!(
+        took < Duration::from_secs(3),
+        "down noticed within one interval + check ({took:?})"
+    );
+    let stored = app.connector("Default", "E")?;
+    ensure!(
+        stored.status == ConnectorStatus::Disconnected,
+        "persisted: {stored:?}"
+    );
+    ensure!(
+        stored
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("server is running")),
+        "{stored:?}"
+    );
+
+    outcomes
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clear();
+    let _peer = server_everything_on(EverythingMode::StreamableHttp, port)?;
+    let took = wait_for(
+        &outcomes,
+        ConnectorStatus::Connected,
+        Duration::from_secs(10),
+    )
+    .await?;
+    ensure!(
+        took < Duration::from_secs(4),
+        "back up within the 2 s backoff cap + check ({took:?})"
+    );
+    ensure!(app.connector("Default", "E")?.status == ConnectorStatus::Connected);
+
+    let changes = outcomes
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .iter()
+        .filter(|o| o.changed())
+        .count();
+    ensure!(
+        changes == 1,
+        "exactly one Disconnected→Connected transition, saw {changes}"
+    );
+    monitor.stop();
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
+    let hang = crate::fake_http::serve(crate::fake_http::Behaviour::Hang).await?;
+    let port = free_port()?;
+    let _peer = server_everything_on(EverythingMode::StreamableHttp, port)?;
+    let dir = tempfile::tempdir()?;
+    let app = Arc::new(Patchbay::open(
+        dir.path(),
+        MemoryKeychain::new(),
+        "dev.patchbay.unit",
+    )?);
+    let spec = |name: String, url: String| ConnectorSpec {
+        name,
+        url,
+        auth: AuthKind::None,
+        token: None,
+        headers: vec![],
+    };
+    for index in 0..40 {
+        app.add_connector(
+            "Default",
+            spec(format!("hang-{index}"), format!("{hang}/mcp")),
+            false,
+        )
+        .await?;
+    }
+    app.add_connector(
+        "Default",
+        spec("a-healthy".into(), format!("http://127.0.0.1:{port}/mcp")),
+        false,
+    )
+    .await?;
+    let config = MonitorConfig {
+        concurrency: 8,
+        check_timeout: Duration::from_secs(2),
+        ..MonitorConfig::default()
+    };
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = outcomes.clone();
+    let monitor = spawn(app.clone(), config, move |outcome| {
+        if let Ok(mut list) = sink.lock() {
+            list.push(outcome);
+        }
+    });
+    // The healthy connector sorts first, so it is checked in the first wave, beside 7 hanging
+    // ones: it must not wait for them.
+    wait_for(
+        &outcomes,
+        ConnectorStatus::Connected,
+        Duration::from_secs(5),
+    )
+    .await?;
+    // Reading the list (what the UI does) works while checks hang.
+    ensure!(app.list_connectors("Default")?.len() == 41);
+    // Every hanging check ends at its 2 s timeout: 41 checks, 8 at a time, is six waves (~12 s).
+    let started = Instant::now();
+    loop {
+        let done = outcomes
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .len();
+        if done >= 41 {
+            break;
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(25),
+            "only {done} of 41 checks finished"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stored = app.connector("Default", "hang-7")?;
+    ensure!(
+        stored.status == ConnectorStatus::Disconnected,
+        "a hung check counts as down: {stored:?}"
+    );
+    monitor.stop();
+    Ok(())
+}
