@@ -1,0 +1,43 @@
+//! The desktop shell's tests, one module per module of `src/`. They drive the real builder
+//! (`run_app`), the real config and capabilities (`generate_context!`) and the real core on a
+//! temp dir with an in-memory keychain, over Tauri's mock runtime: no window, no OS keychain.
+
+mod commands;
+
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The app as `run()` builds it, over `state` instead of the environment.
+fn app(state: patchbay_desktop::PatchbayState) -> Result<App<MockRuntime>, tauri::Error> {
+    patchbay_desktop::run_app(mock_builder().manage(state)).build(tauri::generate_context!())
+}
+
+/// Calls `command` from the main window, as the UI's `invoke(command, args)` does.
+fn invoke(
+    app: &App<MockRuntime>,
+    command: &str,
+    args: serde_json::Value,
+) -> Result<Result<serde_json::Value, serde_json::Value>, Box<dyn std::error::Error>> {
+    // Config windows are created when the app runs; a mock app has to open "main" itself. The
+    // label matters: capabilities/default.json grants the commands to "main" only.
+    let window: WebviewWindow<MockRuntime> = match app.get_webview_window("main") {
+        Some(window) => window,
+        None => WebviewWindowBuilder::new(app, "main", Default::default()).build()?,
+    };
+    let request = InvokeRequest {
+        cmd: command.into(),
+        callback: tauri::ipc::CallbackFn(0),
+        error: tauri::ipc::CallbackFn(1),
+        url: "tauri://localhost".parse()?,
+        body: tauri::ipc::InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    Ok(match get_ipc_response(&window, request) {
+        Ok(body) => Ok(body.deserialize::<serde_json::Value>()?),
+        Err(error) => Err(error),
+    })
+}
