@@ -3,7 +3,18 @@
 //! capability ACL like any plugin command: a command missing from `capabilities/` is refused.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["list_connectors"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "list_workspaces",
+        "add_workspace",
+        "rename_workspace",
+        "remove_workspace",
+        "list_connectors",
+        "add_connector",
+        "edit_connector",
+        "remove_connector",
+        "test_connector",
+        "check_now",
+    ]);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {
         // A build script reports failure by panicking; print the whole chain first.

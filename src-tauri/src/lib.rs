@@ -1,37 +1,118 @@
 //! patchbay-desktop: the Tauri 2 shell. It opens [`patchbay_core::Patchbay`] once, exposes it to
-//! the webview through a few thin commands, and holds no logic of its own. [`run_app`] takes any
-//! [`tauri::Runtime`], so tests drive it with `tauri::test::mock_builder()`.
+//! the webview through thin commands, runs the status monitor, and owns the tray, notifications
+//! and deep links. It holds no logic of its own. [`run_app`] takes any [`tauri::Runtime`], so
+//! tests drive it with `tauri::test::mock_builder()`.
 
+pub mod bindings;
 mod commands;
+mod dto;
 mod error;
+mod monitor;
 mod state;
+mod tray;
+
+use std::panic::AssertUnwindSafe;
+
+use tauri::{Manager, RunEvent, Runtime, WindowEvent};
 
 pub use error::{ErrorCode, IpcError};
 pub use state::PatchbayState;
 
-/// Starts the desktop app; returns when the last window closes.
+/// Starts the desktop app; returns when the user quits (closing the window keeps it in the tray).
 pub fn run() {
-    init_logging();
-    let builder = tauri::Builder::default().manage(PatchbayState::open_from_env());
-    if let Err(error) = run_app(builder).run(tauri::generate_context!()) {
-        tracing::error!("Patchbay stopped with an error: {error}");
-        std::process::exit(1);
+    let builder = tauri::Builder::default()
+        // First, so a second launch (e.g. an OAuth deep link) is forwarded to this instance.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tray::show_main(app)
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .level_for("rmcp::transport::worker", log::LevelFilter::Off)
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+        .manage(PatchbayState::open_from_env())
+        .setup(|app| {
+            setup(app.handle());
+            Ok(())
+        });
+    let app = match run_app(builder).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("Patchbay cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Closing the last window keeps Patchbay in the tray; only "Quit" (an explicit exit
+        // code) ends it.
+        if let RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+}
+
+/// Registers the commands and window behaviour on `builder`. The caller manages a
+/// [`PatchbayState`] first.
+pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::workspaces::list_workspaces,
+            commands::workspaces::add_workspace,
+            commands::workspaces::rename_workspace,
+            commands::workspaces::remove_workspace,
+            commands::connectors::list_connectors,
+            commands::connectors::add_connector,
+            commands::connectors::edit_connector,
+            commands::connectors::remove_connector,
+            commands::connectors::test_connector,
+            commands::connectors::check_now,
+        ])
+        .on_window_event(|window, event| match event {
+            WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
+                api.prevent_close();
+                if let Err(error) = window.hide() {
+                    tracing::warn!(%error, "hiding the window");
+                }
+            }
+            WindowEvent::Focused(true) => window.state::<PatchbayState>().check_on_focus(),
+            _ => {}
+        })
+}
+
+/// Deep links, tray and monitor: each optional, none fatal.
+fn setup<R: Runtime>(app: &tauri::AppHandle<R>) {
+    register_deep_links(app);
+    match std::panic::catch_unwind(AssertUnwindSafe(|| tray::create(app))) {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "no tray icon"),
+        // libayatana-appindicator missing makes tray creation panic (platform notes).
+        Err(_) => tracing::warn!("no tray icon: the tray library is missing"),
+    }
+    let state = app.state::<PatchbayState>();
+    if let Ok(core) = state.patchbay() {
+        state.set_monitor(monitor::start(app, core));
+        let handle = app.clone();
+        state.set_on_change(std::sync::Arc::new(move || tray::refresh(&handle)));
     }
 }
 
-/// Registers the commands on `builder`. The caller manages a [`PatchbayState`] first.
-pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::connectors::list_connectors
-    ])
-}
-
-/// Logs to stderr; `RUST_LOG` overrides the default level (info).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+    if let Err(error) = app.deep_link().register_all() {
+        tracing::warn!(%error, "registering the deep-link scheme");
+    }
+    // The OAuth issue handles callbacks; until then a link only brings the window forward.
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        tracing::info!(count = event.urls().len(), "deep link received");
+        tray::show_main(&handle);
+    });
 }

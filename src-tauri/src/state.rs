@@ -1,15 +1,27 @@
-//! What the commands run against: the [`Patchbay`] opened once at startup, or the reason it
-//! could not be opened. A failed open (no data directory, keychain unavailable) must not keep the
-//! window from appearing: every command then returns that error, and the UI shows it.
+//! What the commands run against: the [`Patchbay`] opened once at startup (or the reason it could
+//! not be opened), the status monitor, and a hook that refreshes the tray after a change. A failed
+//! open (no data directory, newer schema) must not keep the window from appearing: every command
+//! then returns that error, and the UI shows it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
+use patchbay_core::status::MonitorHandle;
 use patchbay_core::{Patchbay, keychain, paths};
 
 use crate::{ErrorCode, IpcError};
 
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
+/// Focus checks are skipped when the last one was this recent: switching windows back and forth
+/// must not hammer every server.
+const FOCUS_CHECK_GAP: Duration = Duration::from_secs(30);
+
 pub struct PatchbayState {
     opened: Result<Arc<Patchbay>, IpcError>,
+    monitor: Mutex<Option<MonitorHandle>>,
+    on_change: Mutex<Option<Hook>>,
+    last_focus_check: Mutex<Option<Instant>>,
 }
 
 impl PatchbayState {
@@ -19,13 +31,20 @@ impl PatchbayState {
         if let Err(error) = &opened {
             tracing::error!(code = ?error.code, "cannot open Patchbay: {}", error.message);
         }
-        Self { opened }
+        Self::from_result(opened)
     }
 
     /// A state over an already opened core, or a stored failure (tests use both).
     pub fn new(opened: Result<Patchbay, IpcError>) -> Self {
+        Self::from_result(opened.map(Arc::new))
+    }
+
+    fn from_result(opened: Result<Arc<Patchbay>, IpcError>) -> Self {
         Self {
-            opened: opened.map(Arc::new),
+            opened,
+            monitor: Mutex::new(None),
+            on_change: Mutex::new(None),
+            last_focus_check: Mutex::new(None),
         }
     }
 
@@ -33,11 +52,63 @@ impl PatchbayState {
     pub fn patchbay(&self) -> Result<Arc<Patchbay>, IpcError> {
         self.opened.clone()
     }
+
+    pub(crate) fn set_monitor(&self, monitor: MonitorHandle) {
+        *self.monitor.lock().unwrap_or_else(PoisonError::into_inner) = Some(monitor);
+    }
+
+    pub(crate) fn set_on_change(&self, hook: Hook) {
+        *self
+            .on_change
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(hook);
+    }
+
+    /// Tells the tray that connectors changed.
+    pub(crate) fn refresh_tray(&self) {
+        let hook = self
+            .on_change
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+
+    pub(crate) fn check_now(&self, connector_id: Option<String>) -> Result<(), IpcError> {
+        let monitor = self.monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        match monitor.as_ref() {
+            Some(monitor) => {
+                monitor.check_now(connector_id);
+                Ok(())
+            }
+            None => Err(IpcError::new(
+                ErrorCode::Internal,
+                "the status monitor is not running",
+            )),
+        }
+    }
+
+    /// Checks everything when the window gains focus, unless that happened moments ago.
+    pub(crate) fn check_on_focus(&self) {
+        let mut last = self
+            .last_focus_check
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|at| at.elapsed() < FOCUS_CHECK_GAP) {
+            return;
+        }
+        *last = Some(Instant::now());
+        drop(last);
+        if let Err(error) = self.check_now(None) {
+            tracing::debug!("focus check skipped: {}", error.message);
+        }
+    }
 }
 
 fn open_from_env() -> Result<Patchbay, IpcError> {
-    let data_dir = paths::data_dir_from_env()
-        .map_err(|error| IpcError::new(ErrorCode::Internal, error.to_string()))?;
+    let data_dir = paths::data_dir_from_env().map_err(IpcError::internal)?;
     // `PATCHBAY_KEYCHAIN_SERVICE` lets tests keep away from the real Patchbay keychain entry.
     let service = paths::keychain_service_from_env();
     Ok(Patchbay::open(

@@ -244,9 +244,197 @@ async fn check(app: &Patchbay, connector: ConnectorView, timeout: Duration) -> C
     }
 }
 
+impl MonitorConfig {
+    /// Defaults, with `PATCHBAY_MONITOR_INTERVAL_SECS` and `PATCHBAY_MONITOR_BACKOFF_MAX_SECS`
+    /// applied (tests and impatient users shorten them).
+    pub fn from_env() -> Self {
+        let seconds = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.parse::<f64>().ok())
+                .filter(|v| *v > 0.0)
+        };
+        let mut config = Self::default();
+        if let Some(interval) = seconds("PATCHBAY_MONITOR_INTERVAL_SECS") {
+            config.interval = Duration::from_secs_f64(interval);
+            config.backoff_base = config.backoff_base.min(config.interval);
+        }
+        if let Some(max) = seconds("PATCHBAY_MONITOR_BACKOFF_MAX_SECS") {
+            config.backoff_max = Duration::from_secs_f64(max);
+            config.backoff_base = config.backoff_base.min(config.backoff_max);
+        }
+        config
+    }
+}
+
+/// The aggregate the tray icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// No connectors configured.
+    Empty,
+    /// Nothing needs attention (connected or not yet checked).
+    AllGood,
+    /// At least one connector is disconnected, needs authentication, or failed.
+    Attention,
+}
+
+/// Counts for the tray tooltip and icon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub connected: usize,
+    pub attention: usize,
+}
+
+impl Summary {
+    pub fn of(connectors: &[ConnectorView]) -> Self {
+        let mut summary = Self {
+            total: connectors.len(),
+            ..Self::default()
+        };
+        for connector in connectors {
+            match connector.status {
+                ConnectorStatus::Connected => summary.connected += 1,
+                ConnectorStatus::Unknown => {}
+                _ => summary.attention += 1,
+            }
+        }
+        summary
+    }
+
+    pub fn aggregate(&self) -> Aggregate {
+        match (self.total, self.attention) {
+            (0, _) => Aggregate::Empty,
+            (_, 0) => Aggregate::AllGood,
+            _ => Aggregate::Attention,
+        }
+    }
+
+    /// "3 connected, 1 needs attention" / "no connectors".
+    pub fn describe(&self) -> String {
+        if self.total == 0 {
+            return "no connectors".into();
+        }
+        let mut parts = vec![format!("{} connected", self.connected)];
+        if self.attention > 0 {
+            parts.push(format!(
+                "{} {} attention",
+                self.attention,
+                if self.attention == 1 { "needs" } else { "need" }
+            ));
+        }
+        let unchecked = self.total - self.connected - self.attention;
+        if unchecked > 0 {
+            parts.push(format!("{unchecked} not checked"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Decides which transitions deserve a desktop notification: Connected → Disconnected or Needs
+/// authentication, at most once per connector per transition (a connector that stays down, or
+/// flaps between two down states, is not announced again until it has been Connected).
+#[derive(Debug, Default)]
+pub struct TransitionAlerts {
+    announced: HashMap<String, ConnectorStatus>,
+}
+
+impl TransitionAlerts {
+    /// Returns the status to announce, if this outcome should notify.
+    pub fn observe(
+        &mut self,
+        connector_id: &str,
+        previous: ConnectorStatus,
+        current: ConnectorStatus,
+    ) -> Option<ConnectorStatus> {
+        if current == ConnectorStatus::Connected {
+            self.announced.remove(connector_id);
+            return None;
+        }
+        let alarming = matches!(
+            current,
+            ConnectorStatus::Disconnected | ConnectorStatus::NeedsAuth
+        );
+        if previous != ConnectorStatus::Connected
+            || !alarming
+            || self.announced.contains_key(connector_id)
+        {
+            return None;
+        }
+        self.announced.insert(connector_id.to_owned(), current);
+        Some(current)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_fire_once_per_transition() {
+        use ConnectorStatus::*;
+        let mut alerts = TransitionAlerts::default();
+        assert_eq!(
+            alerts.observe("a", Connected, Disconnected),
+            Some(Disconnected)
+        );
+        assert_eq!(
+            alerts.observe("a", Connected, Disconnected),
+            None,
+            "a stale repeat is not re-announced"
+        );
+        assert_eq!(alerts.observe("a", Disconnected, Disconnected), None);
+        assert_eq!(alerts.observe("a", Disconnected, Connected), None);
+        assert_eq!(
+            alerts.observe("a", Connected, NeedsAuth),
+            Some(NeedsAuth),
+            "a new transition after recovery"
+        );
+        assert_eq!(
+            alerts.observe("b", Connected, Error),
+            None,
+            "errors are shown, not notified"
+        );
+        assert_eq!(
+            alerts.observe("b", Unknown, Disconnected),
+            None,
+            "never connected: no alert"
+        );
+    }
+
+    fn view(status: ConnectorStatus) -> ConnectorView {
+        ConnectorView {
+            id: String::new(),
+            workspace: String::new(),
+            name: String::new(),
+            url: String::new(),
+            auth: crate::AuthKind::None,
+            token_set: false,
+            header_names: vec![],
+            status,
+            last_checked_at: None,
+            last_error: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn summaries() {
+        use ConnectorStatus::*;
+        assert_eq!(Summary::of(&[]).aggregate(), Aggregate::Empty);
+        assert_eq!(Summary::of(&[]).describe(), "no connectors");
+        let good = Summary::of(&[view(Connected), view(Unknown)]);
+        assert_eq!(
+            (good.aggregate(), good.describe().as_str()),
+            (Aggregate::AllGood, "1 connected, 1 not checked")
+        );
+        let bad = Summary::of(&[view(Connected), view(NeedsAuth), view(Error)]);
+        assert_eq!(
+            (bad.aggregate(), bad.describe().as_str()),
+            (Aggregate::Attention, "1 connected, 2 need attention")
+        );
+    }
 
     #[test]
     fn backoff_grows_caps_and_resets() {

@@ -2,6 +2,7 @@
 //! (`run_app`), the real config and capabilities (`generate_context!`) and the real core on a
 //! temp dir with an in-memory keychain, over Tauri's mock runtime: no window, no OS keychain.
 
+mod bindings;
 mod commands;
 
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};

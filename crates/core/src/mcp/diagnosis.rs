@@ -58,6 +58,7 @@ pub struct Diagnosis {
     pub server_version: Option<String>,
     pub protocol_version: Option<String>,
     pub tool_count: Option<u32>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub latency_ms: u64,
     /// The server accepted the connection but never answered in time.
     pub timed_out: bool,

@@ -1,0 +1,72 @@
+//! Wires core's status monitor to the shell: each finished check becomes a `connector-status`
+//! event for the window, a tray refresh, and, for Connected → Disconnected / Needs
+//! authentication, one desktop notification.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use patchbay_core::status::{self, CheckOutcome, MonitorConfig, TransitionAlerts};
+use patchbay_core::{ConnectorStatus, Patchbay};
+use tauri::{AppHandle, Emitter, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::dto::{STATUS_EVENT, StatusEvent};
+use crate::tray;
+
+/// Starts the monitor on Tauri's async runtime.
+pub fn start<R: Runtime>(app: &AppHandle<R>, core: Arc<Patchbay>) -> status::MonitorHandle {
+    let app = app.clone();
+    let alerts = Mutex::new(TransitionAlerts::default());
+    let config = MonitorConfig::from_env();
+    tauri::async_runtime::block_on(async move {
+        status::spawn(core, config, move |outcome| {
+            on_check(&app, &alerts, outcome)
+        })
+    })
+}
+
+fn on_check<R: Runtime>(
+    app: &AppHandle<R>,
+    alerts: &Mutex<TransitionAlerts>,
+    outcome: CheckOutcome,
+) {
+    let event = StatusEvent {
+        connector_id: outcome.connector.id.clone(),
+        workspace: outcome.connector.workspace.clone(),
+        name: outcome.connector.name.clone(),
+        previous: outcome.previous,
+        current: outcome.current,
+        diagnosis: outcome.diagnosis.clone(),
+        error: outcome.error.clone(),
+    };
+    if let Err(error) = app.emit(STATUS_EVENT, event) {
+        tracing::warn!(%error, "emitting a status event");
+    }
+    if outcome.changed() {
+        tray::refresh(app);
+    }
+    let announce = alerts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .observe(&outcome.connector.id, outcome.previous, outcome.current);
+    if let Some(status) = announce {
+        let body = match status {
+            ConnectorStatus::NeedsAuth => "needs authentication: its credentials were rejected",
+            _ => "is disconnected: the server stopped answering",
+        };
+        let shown = app
+            .notification()
+            .builder()
+            .title(format!("{} {body}", outcome.connector.name))
+            .body(
+                outcome
+                    .diagnosis
+                    .as_ref()
+                    .map(|d| d.hint.clone())
+                    .unwrap_or_default(),
+            )
+            .show();
+        if let Err(error) = shown {
+            tracing::warn!(%error, "showing a notification");
+        }
+    }
+}

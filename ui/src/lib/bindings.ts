@@ -1,0 +1,52 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p patchbay-desktop bindings` after changing them.
+
+export type AuthKind = "none" | "token" | "oauth";
+
+export type ConnectorStatus = "unknown" | "connected" | "disconnected" | "needs_auth" | "error";
+
+export type Workspace = { id: string, name: string, created_at: string, };
+
+export type ConnectorView = { id: string, workspace: string, name: string, url: string, auth: AuthKind, 
+/**
+ * Whether an access token is stored (the token itself never leaves the core).
+ */
+token_set: boolean, 
+/**
+ * Names of the custom headers; their values are secrets.
+ */
+header_names: Array<string>, status: ConnectorStatus, last_checked_at: string | null, last_error: string | null, created_at: string, updated_at: string, };
+
+export type Stage = "resolve" | "connect" | "tls" | "http" | "auth" | "initialize" | "list_tools" | "ready";
+
+export type TransportKind = "streamable_http" | "legacy_sse";
+
+export type Diagnosis = { ok: boolean, stage: Stage, transport: TransportKind | null, http_status: number | null, server_name: string | null, server_version: string | null, protocol_version: string | null, tool_count: number | null, latency_ms: number, 
+/**
+ * The server accepted the connection but never answered in time.
+ */
+timed_out: boolean, 
+/**
+ * What went wrong, in one line (empty when ok).
+ */
+detail: string, 
+/**
+ * What to do about it, in one line (empty when ok).
+ */
+hint: string, };
+
+export type Saved = { connector: ConnectorView, diagnosis: Diagnosis | null, };
+
+export type HeaderInput = { name: string, value: string, };
+
+export type ConnectorInput = { name: string, url: string, auth: AuthKind, token: string | null, headers: Array<HeaderInput>, };
+
+export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, };
+
+export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "ServerError" | "Internal";
+
+export type IpcError = { code: ErrorCode, message: string, hint: string | null, diagnosis: Diagnosis | null, };
+
+export type StatusEvent = { connector_id: string, workspace: string, name: string, previous: ConnectorStatus, current: ConnectorStatus, diagnosis: Diagnosis | null, error: string | null, };
+
+export type FocusConnector = { connector_id: string, workspace: string, };
