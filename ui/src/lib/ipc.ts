@@ -1,7 +1,21 @@
-// The only module that calls into Rust: components import these functions, tests mock
-// `@tauri-apps/api/core`.
+// The only module that talks to Rust: it alone calls `invoke` and `listen`. Components import
+// these functions; tests mock `@tauri-apps/api/core` and `@tauri-apps/api/event`.
 import { invoke } from '@tauri-apps/api/core';
-import type { ConnectorView, ErrorCode, IpcError } from './types';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  ConnectorEditInput,
+  ConnectorInput,
+  ConnectorView,
+  Diagnosis,
+  ErrorCode,
+  FocusConnector,
+  IpcError,
+  Saved,
+  StatusEvent,
+  Workspace,
+} from './types';
+
+export type { UnlistenFn };
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'InvalidInput',
@@ -13,8 +27,67 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'Internal',
 ];
 
+// Workspaces
+
+export function listWorkspaces(): Promise<Workspace[]> {
+  return call('list_workspaces', {});
+}
+
+export function addWorkspace(name: string): Promise<Workspace> {
+  return call('add_workspace', { name });
+}
+
+export function renameWorkspace(oldName: string, newName: string): Promise<Workspace> {
+  return call('rename_workspace', { oldName, newName });
+}
+
+export function removeWorkspace(name: string): Promise<null> {
+  return call('remove_workspace', { name });
+}
+
+// Connectors
+
 export function listConnectors(workspace: string): Promise<ConnectorView[]> {
-  return call<ConnectorView[]>('list_connectors', { workspace });
+  return call('list_connectors', { workspace });
+}
+
+/** Tests the connection first; rejects with an `IpcError` carrying the diagnosis if it fails. */
+export function addConnector(workspace: string, input: ConnectorInput): Promise<Saved> {
+  return call('add_connector', { workspace, input });
+}
+
+/** `name` is the connector's current name; `null` fields in `input` keep what is stored. */
+export function editConnector(
+  workspace: string,
+  name: string,
+  input: ConnectorEditInput,
+): Promise<Saved> {
+  return call('edit_connector', { workspace, name, input });
+}
+
+export function removeConnector(workspace: string, name: string): Promise<null> {
+  return call('remove_connector', { workspace, name });
+}
+
+export function testConnector(workspace: string, name: string): Promise<Diagnosis> {
+  return call('test_connector', { workspace, name });
+}
+
+/** Queues a check of one connector, or of all with `null`; results arrive as status events. */
+export function checkNow(connectorId: string | null): Promise<null> {
+  return call('check_now', { connectorId });
+}
+
+// Events
+
+/** A connector was checked; sent by the status monitor in Rust. */
+export function onConnectorStatus(handler: (event: StatusEvent) => void): Promise<UnlistenFn> {
+  return subscribe('connector-status', handler);
+}
+
+/** The user picked a connector in the tray menu. */
+export function onFocusConnector(handler: (event: FocusConnector) => void): Promise<UnlistenFn> {
+  return subscribe('focus-connector', handler);
 }
 
 async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {
@@ -25,17 +98,39 @@ async function call<T>(command: string, args: Record<string, unknown>): Promise<
   }
 }
 
+async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<T>(event, (message) => handler(message.payload));
+  } catch (error) {
+    throw toIpcError(error);
+  }
+}
+
 /**
- * Commands reject with `{ code, message }`; anything else (a missing command, a panic, no Tauri
- * at all) becomes `Internal` so the UI has one error shape to show.
+ * Commands reject with `{ code, message, hint?, diagnosis? }`; anything else (a missing command,
+ * a panic, no Tauri at all) becomes `Internal` so the UI has one error shape to show.
  */
 export function toIpcError(error: unknown): IpcError {
   if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
-    const { code, message } = error as { code: unknown; message: unknown };
+    const { code, message, hint, diagnosis } = error as Record<string, unknown>;
     if (ERROR_CODES.includes(code as ErrorCode) && typeof message === 'string') {
-      return { code: code as ErrorCode, message };
+      return {
+        code: code as ErrorCode,
+        message,
+        hint: typeof hint === 'string' && hint !== '' ? hint : null,
+        diagnosis: isDiagnosis(diagnosis) ? diagnosis : null,
+      };
     }
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'Internal', message };
+  return { code: 'Internal', message, hint: null, diagnosis: null };
+}
+
+function isDiagnosis(value: unknown): value is Diagnosis {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Diagnosis).stage === 'string' &&
+    typeof (value as Diagnosis).ok === 'boolean'
+  );
 }

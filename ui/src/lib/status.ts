@@ -1,6 +1,13 @@
-// How a connector's status and auth kind read on the page. Text always accompanies the colour,
-// so the status never depends on colour alone.
-import type { AuthKind, ConnectorStatus } from './types';
+// How connector states, auth kinds, diagnosis stages and error codes read on the page. Text always
+// accompanies colour, so nothing depends on colour alone.
+import type {
+  AuthKind,
+  ConnectorStatus,
+  Diagnosis,
+  ErrorCode,
+  Stage,
+  TransportKind,
+} from './types';
 
 export type Tone = 'ok' | 'attention' | 'error' | 'neutral';
 
@@ -30,4 +37,55 @@ const AUTH_LABELS: Record<AuthKind, string> = {
 
 export function authLabel(auth: AuthKind): string {
   return AUTH_LABELS[auth] ?? auth;
+}
+
+/** The step of a connection test, as a person would name it. */
+const STAGE_LABELS: Record<Stage, string> = {
+  resolve: 'DNS lookup',
+  connect: 'Connection',
+  tls: 'TLS',
+  http: 'HTTP',
+  auth: 'Authentication',
+  initialize: 'MCP handshake',
+  list_tools: 'Listing tools',
+  ready: 'Ready',
+};
+
+export function stageLabel(stage: Stage): string {
+  return STAGE_LABELS[stage] ?? stage;
+}
+
+const TRANSPORT_LABELS: Record<TransportKind, string> = {
+  streamable_http: 'Streamable HTTP',
+  legacy_sse: 'HTTP + SSE (legacy)',
+};
+
+export function transportLabel(transport: TransportKind): string {
+  return TRANSPORT_LABELS[transport] ?? transport;
+}
+
+/** A headline for a failed command, chosen by code (never by message text). */
+const ERROR_TITLES: Record<ErrorCode, string> = {
+  InvalidInput: 'Check the form',
+  NotFound: 'Not found',
+  KeychainUnavailable: 'Secure storage is unavailable',
+  Unreachable: 'Couldn’t reach the server',
+  NeedsAuth: 'The server needs authentication',
+  ServerError: 'The server returned an error',
+  Internal: 'Something went wrong',
+};
+
+export function errorTitle(code: ErrorCode): string {
+  return ERROR_TITLES[code] ?? code;
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** "Connected to Everything — 12 tools", the news after a successful test. */
+export function connectedSummary(diagnosis: Diagnosis, fallbackName: string): string {
+  const server = diagnosis.server_name ?? fallbackName;
+  const tools = diagnosis.tool_count === null ? '' : ` — ${plural(diagnosis.tool_count, 'tool')}`;
+  return `Connected to ${server}${tools}`;
 }

@@ -1,0 +1,267 @@
+// Dev only: a fake Rust side so the page renders sample data in a plain browser (screenshots,
+// design work). It answers the same commands and sends the same events as src-tauri, from
+// memory. `window.patchbayMock` lets a script drive events (status changes, tray focus).
+import { emit } from '@tauri-apps/api/event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type {
+  ConnectorEditInput,
+  ConnectorInput,
+  ConnectorStatus,
+  ConnectorView,
+  Diagnosis,
+  IpcError,
+  Saved,
+  StatusEvent,
+  Workspace,
+} from '../src/lib/types';
+
+const params = new URLSearchParams(location.search);
+const scenario = params.get('scenario') ?? 'sample';
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+const workspaces: Workspace[] = [
+  { id: 'w-default', name: 'Default', created_at: minutesAgo(60 * 24 * 30) },
+  { id: 'w-work', name: 'Work', created_at: minutesAgo(60 * 24 * 3) },
+];
+
+function connector(fields: Partial<ConnectorView> & { name: string; url: string }): ConnectorView {
+  return {
+    id: `c-${fields.name.toLowerCase().replace(/\W+/g, '-')}`,
+    workspace: 'Default',
+    auth: 'none',
+    token_set: false,
+    header_names: [],
+    status: 'unknown',
+    last_checked_at: null,
+    last_error: null,
+    created_at: minutesAgo(60 * 24 * 7),
+    updated_at: minutesAgo(60 * 24),
+    ...fields,
+  };
+}
+
+const connectors: ConnectorView[] =
+  scenario === 'empty'
+    ? []
+    : [
+        connector({
+          name: 'Everything',
+          url: 'http://127.0.0.1:3001/mcp',
+          status: 'connected',
+          last_checked_at: minutesAgo(2),
+        }),
+        connector({
+          name: 'GitHub',
+          url: 'https://api.githubcopilot.com/mcp/',
+          auth: 'token',
+          token_set: true,
+          status: 'connected',
+          last_checked_at: minutesAgo(0.2),
+        }),
+        connector({
+          name: 'Linear',
+          url: 'https://mcp.linear.app/sse',
+          auth: 'oauth',
+          status: 'needs_auth',
+          last_checked_at: minutesAgo(14),
+          last_error: 'HTTP 401 Unauthorized: the server wants you to sign in.',
+        }),
+        connector({
+          name: 'Internal search',
+          url: 'https://search.corp.example.com/mcp',
+          auth: 'token',
+          token_set: true,
+          header_names: ['X-Team', 'X-Api-Key'],
+          status: 'disconnected',
+          last_checked_at: minutesAgo(3 * 60),
+          last_error: 'Connection refused (os error 111) while connecting to search.corp.example.com:443',
+        }),
+        connector({
+          name: 'Staging tools',
+          url: 'https://staging.example.dev/mcp',
+          auth: 'token',
+          token_set: true,
+          status: 'error',
+          last_checked_at: minutesAgo(60 * 26),
+          last_error: 'The server answered the MCP initialize request with an invalid JSON-RPC message.',
+        }),
+        connector({ name: 'Notes', url: 'https://notes.example.org/mcp', status: 'unknown' }),
+      ];
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function diagnosis(fields: Partial<Diagnosis>): Diagnosis {
+  return {
+    ok: true,
+    stage: 'ready',
+    transport: 'streamable_http',
+    http_status: 200,
+    server_name: 'example-server',
+    server_version: '1.4.2',
+    protocol_version: '2025-06-18',
+    tool_count: 12,
+    latency_ms: 84,
+    timed_out: false,
+    detail: 'Connected.',
+    hint: '',
+    ...fields,
+  };
+}
+
+function failure(input: { url: string }): IpcError | null {
+  if (input.url.includes('wrong') || input.url.includes(':9')) {
+    const d = diagnosis({
+      ok: false,
+      stage: 'connect',
+      transport: null,
+      http_status: null,
+      server_name: null,
+      server_version: null,
+      protocol_version: null,
+      tool_count: null,
+      detail: 'Connection refused (os error 111)',
+      hint: 'Is the server running? Check the host and port in the URL.',
+    });
+    return { code: 'Unreachable', message: `Couldn’t connect to ${input.url}`, hint: d.hint, diagnosis: d };
+  }
+  if (input.url.includes('auth')) {
+    const d = diagnosis({
+      ok: false,
+      stage: 'auth',
+      http_status: 401,
+      server_name: null,
+      tool_count: null,
+      detail: 'The server answered 401 Unauthorized.',
+      hint: 'Check that the access token is valid and has not expired.',
+    });
+    return { code: 'NeedsAuth', message: 'The server rejected the access token.', hint: d.hint, diagnosis: d };
+  }
+  return null;
+}
+
+function find(workspace: string, name: string): ConnectorView {
+  const found = connectors.find((c) => c.workspace === workspace && c.name === name);
+  if (!found) throw { code: 'NotFound', message: `No connector named “${name}”.`, hint: null, diagnosis: null };
+  return found;
+}
+
+async function sendStatus(target: ConnectorView, current: ConnectorStatus, error: string | null) {
+  const event: StatusEvent = {
+    connector_id: target.id,
+    workspace: target.workspace,
+    name: target.name,
+    previous: target.status,
+    current,
+    diagnosis: null,
+    error,
+  };
+  target.status = current;
+  target.last_error = error;
+  target.last_checked_at = new Date().toISOString();
+  await emit('connector-status', event);
+}
+
+mockIPC(
+  async (command, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    await delay(scenario === 'slow' && command === 'list_connectors' ? 60_000 : 150);
+    switch (command) {
+      case 'list_workspaces':
+        return workspaces;
+      case 'add_workspace': {
+        const workspace = { id: `w-${Date.now()}`, name: String(args.name), created_at: new Date().toISOString() };
+        workspaces.push(workspace);
+        return workspace;
+      }
+      case 'rename_workspace': {
+        const workspace = workspaces.find((w) => w.name === args.oldName);
+        if (workspace) workspace.name = String(args.newName);
+        return workspace;
+      }
+      case 'remove_workspace':
+        workspaces.splice(workspaces.findIndex((w) => w.name === args.name), 1);
+        return null;
+      case 'list_connectors':
+        if (scenario === 'error') {
+          throw {
+            code: 'KeychainUnavailable',
+            message: 'Secure storage is unavailable: no Secret Service answered on the session bus.',
+            hint: 'Start gnome-keyring (or another Secret Service) and try again.',
+          };
+        }
+        return connectors.filter((c) => c.workspace === args.workspace);
+      case 'add_connector': {
+        const input = args.input as ConnectorInput;
+        await delay(1200);
+        const problem = failure(input);
+        if (problem) throw problem;
+        const created = connector({
+          ...input,
+          id: `c-${Date.now()}`,
+          workspace: String(args.workspace),
+          token_set: input.token !== null,
+          header_names: input.headers.map((h) => h.name),
+          status: 'connected',
+          last_checked_at: new Date().toISOString(),
+          created_at: new Date().toISOString(),
+        });
+        connectors.push(created);
+        return { connector: created, diagnosis: diagnosis({ server_name: 'mcp-servers/everything', tool_count: 11 }) } satisfies Saved;
+      }
+      case 'edit_connector': {
+        const target = find(String(args.workspace), String(args.name));
+        const input = args.input as ConnectorEditInput;
+        await delay(900);
+        const problem = failure({ url: input.url ?? target.url });
+        if (problem) throw problem;
+        if (input.name !== null) target.name = input.name;
+        if (input.url !== null) target.url = input.url;
+        if (input.token !== null) target.token_set = true;
+        if (input.headers !== null) target.header_names = input.headers.map((h) => h.name);
+        target.updated_at = new Date().toISOString();
+        return { connector: { ...target }, diagnosis: diagnosis({}) } satisfies Saved;
+      }
+      case 'remove_connector': {
+        const target = find(String(args.workspace), String(args.name));
+        connectors.splice(connectors.indexOf(target), 1);
+        return null;
+      }
+      case 'test_connector': {
+        const target = find(String(args.workspace), String(args.name));
+        await delay(700);
+        const problem = failure(target);
+        if (problem) throw problem;
+        return diagnosis({ server_name: target.name.toLowerCase(), tool_count: 7 });
+      }
+      case 'check_now': {
+        const targets = args.connectorId === null ? connectors : connectors.filter((c) => c.id === args.connectorId);
+        for (const [index, target] of targets.entries()) {
+          setTimeout(() => void sendStatus(target, target.status === 'unknown' ? 'connected' : target.status, target.last_error), 1500 + index * 400);
+        }
+        return null;
+      }
+      default:
+        throw { code: 'Internal', message: `The mock has no command ${command}`, hint: null, diagnosis: null };
+    }
+  },
+  { shouldMockEvents: true },
+);
+
+declare global {
+  interface Window {
+    patchbayMock: {
+      status: (name: string, current: ConnectorStatus, error?: string | null) => Promise<void>;
+      focus: (name: string) => Promise<void>;
+    };
+  }
+}
+
+window.patchbayMock = {
+  status: (name, current, error = null) => sendStatus(find('Default', name), current, error),
+  focus: (name) => {
+    const target = connectors.find((c) => c.name === name);
+    return emit('focus-connector', { connector_id: target?.id, workspace: target?.workspace });
+  },
+};
+
+await import('../src/main');

@@ -1,0 +1,130 @@
+// Test helpers: a fake Rust side behind the mocked `invoke`, captured `listen` handlers so a test
+// can send events, and sample data. Test files call `vi.mock` for the two Tauri modules
+// (vi.mock is hoisted per file, so it cannot live here).
+import { act } from '@testing-library/svelte';
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import { vi } from 'vitest';
+import type {
+  ConnectorView,
+  Diagnosis,
+  FocusConnector,
+  IpcError,
+  StatusEvent,
+  Workspace,
+} from './lib/types';
+
+type Handler = (args: Record<string, unknown>) => unknown;
+
+/** Every command the page may call; a test overrides the ones it is about. */
+export interface Backend {
+  [command: string]: Handler;
+}
+
+export const invokeMock = vi.mocked(invoke);
+export const listenMock = vi.mocked(listen);
+const listeners = new Map<string, (event: { event: string; id: number; payload: unknown }) => void>();
+
+export function workspace(name: string): Workspace {
+  return { id: `w-${name}`, name, created_at: '2025-01-01T00:00:00Z' };
+}
+
+export function connector(overrides: Partial<ConnectorView>): ConnectorView {
+  const name = overrides.name ?? 'Docs';
+  return {
+    id: `c-${name}`,
+    workspace: 'Default',
+    name,
+    url: 'https://docs.example.com/mcp',
+    auth: 'none',
+    token_set: false,
+    header_names: [],
+    status: 'unknown',
+    last_checked_at: null,
+    last_error: null,
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+export function diagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
+  return {
+    ok: true,
+    stage: 'ready',
+    transport: 'streamable_http',
+    http_status: 200,
+    server_name: 'Everything',
+    server_version: '1.0.0',
+    protocol_version: '2025-06-18',
+    tool_count: 11,
+    latency_ms: 42,
+    timed_out: false,
+    detail: 'Connected.',
+    hint: '',
+    ...overrides,
+  };
+}
+
+export function ipcError(overrides: Partial<IpcError>): IpcError {
+  return { code: 'Internal', message: 'Something broke.', hint: null, diagnosis: null, ...overrides };
+}
+
+/**
+ * Routes `invoke` to `backend`. Unknown commands reject like a missing Tauri command would, so a
+ * test notices a call it did not expect.
+ */
+export function fakeBackend(backend: Backend): void {
+  invokeMock.mockImplementation(async (command: string, args?: unknown) => {
+    const handler = backend[command];
+    if (!handler) throw new Error(`unexpected command ${command}`);
+    return handler((args ?? {}) as Record<string, unknown>);
+  });
+}
+
+/** The usual page: workspaces Default and Work, and `connectors` in Default. */
+export function standardBackend(connectors: ConnectorView[] = [], extra: Backend = {}): Backend {
+  const backend: Backend = {
+    list_workspaces: () => [workspace('Default'), workspace('Work')],
+    list_connectors: (args) => (args.workspace === 'Default' ? connectors : []),
+    check_now: () => null,
+    ...extra,
+  };
+  fakeBackend(backend);
+  return backend;
+}
+
+export function resetTauri(): void {
+  invokeMock.mockReset();
+  listenMock.mockReset();
+  listeners.clear();
+  listenMock.mockImplementation(async (event, handler) => {
+    listeners.set(event, handler as never);
+    return () => listeners.delete(event);
+  });
+}
+
+export async function emit(event: 'connector-status', payload: StatusEvent): Promise<void>;
+export async function emit(event: 'focus-connector', payload: FocusConnector): Promise<void>;
+export async function emit(event: string, payload: unknown): Promise<void> {
+  const handler = listeners.get(event);
+  if (!handler) throw new Error(`nothing listens to ${event}`);
+  await act(() => handler({ event, id: 1, payload }));
+}
+
+export function calls(command: string): Record<string, unknown>[] {
+  return invokeMock.mock.calls
+    .filter(([name]) => name === command)
+    .map(([, args]) => (args ?? {}) as Record<string, unknown>);
+}
+
+/** A promise the test settles when it wants, to look at the page while work is in progress. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
