@@ -192,7 +192,8 @@ mockIPC(
         return connectors.filter((c) => c.workspace === args.workspace);
       case 'add_connector': {
         const input = args.input as ConnectorInput;
-        await delay(1200);
+        // A URL with "slow" in it shows what a server that takes its time looks like.
+        await delay(input.url.includes('slow') ? 15_000 : 1200);
         const problem = failure(input);
         if (problem) throw problem;
         const created = connector({

@@ -135,6 +135,24 @@ describe('the connector list', () => {
     expect(details?.textContent).toContain('X-Team');
   });
 
+  it('runs diagnostics from the details and shows what the test found', async () => {
+    await renderWith([connector({ name: 'Docs', status: 'error', last_error: 'Bad JSON' })], {
+      test_connector: () => {
+        throw ipcError({
+          code: 'ServerError',
+          message: 'The server broke the MCP handshake.',
+          diagnosis: diagnosis({ ok: false, stage: 'initialize', hint: 'Update the server.' }),
+        });
+      },
+    });
+    await fireEvent.click(within(row('Docs')).getByTestId('expand-connector'));
+    await fireEvent.click(within(row('Docs')).getByRole('button', { name: /Run diagnostics/ }));
+
+    const report = await within(row('Docs')).findByRole('group', { name: 'MCP handshake failed' });
+    expect(report.textContent).toContain('Update the server.');
+    expect(calls('test_connector')).toEqual([{ workspace: 'Default', name: 'Docs' }]);
+  });
+
   it('shows the error code, message and hint when the list cannot be read, and retries', async () => {
     let fail = true;
     standardBackend([], {
