@@ -14,6 +14,10 @@ fn main() {
         "remove_connector",
         "test_connector",
         "check_now",
+        "authorize_connector",
+        "reauthorize_connector",
+        "cancel_authorization",
+        "forget_credentials",
     ]);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

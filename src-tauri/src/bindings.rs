@@ -4,7 +4,10 @@
 
 use ts_rs::{Config, TS};
 
-use crate::dto::{ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput, StatusEvent};
+use crate::dto::{
+    AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput,
+    OAuthClientInput, StatusEvent,
+};
 use crate::error::{ErrorCode, IpcError};
 
 /// The whole generated file.
@@ -26,6 +29,8 @@ pub fn typescript() -> String {
         IpcError::decl(&config),
         StatusEvent::decl(&config),
         FocusConnector::decl(&config),
+        OAuthClientInput::decl(&config),
+        AuthorizeWaiting::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -60,6 +60,7 @@ impl From<ConnectorInput> for patchbay_core::ConnectorSpec {
                 .filter(|token| !token.is_empty())
                 .map(Secret::new),
             headers: secret_headers(input.headers),
+            oauth: None,
         }
     }
 }
@@ -97,5 +98,27 @@ pub struct FocusConnector {
     pub workspace: String,
 }
 
+/// A pre-registered OAuth client, entered under "Advanced".
+#[derive(Deserialize, TS)]
+pub struct OAuthClientInput {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthClientInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClientInput")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Event `authorize-waiting`: the browser was sent to this URL; the dialog offers "copy link".
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AuthorizeWaiting {
+    pub authorize_url: String,
+}
+
+pub const AUTHORIZE_EVENT: &str = "authorize-waiting";
 pub const STATUS_EVENT: &str = "connector-status";
 pub const FOCUS_EVENT: &str = "focus-connector";

@@ -73,6 +73,10 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::connectors::remove_connector,
             commands::connectors::test_connector,
             commands::connectors::check_now,
+            commands::oauth::authorize_connector,
+            commands::oauth::reauthorize_connector,
+            commands::oauth::cancel_authorization,
+            commands::oauth::forget_credentials,
         ])
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {

@@ -22,6 +22,7 @@ pub struct PatchbayState {
     monitor: Mutex<Option<MonitorHandle>>,
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
+    authorization: Mutex<Option<tokio_util::sync::CancellationToken>>,
 }
 
 impl PatchbayState {
@@ -45,6 +46,7 @@ impl PatchbayState {
             monitor: Mutex::new(None),
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
+            authorization: Mutex::new(None),
         }
     }
 
@@ -62,6 +64,24 @@ impl PatchbayState {
             .on_change
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(hook);
+    }
+
+    /// Remembers the sign-in in progress (one at a time), cancelling any earlier one.
+    pub(crate) fn set_authorization(&self, token: Option<tokio_util::sync::CancellationToken>) {
+        let previous = std::mem::replace(
+            &mut *self
+                .authorization
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            token,
+        );
+        if let Some(previous) = previous {
+            previous.cancel();
+        }
+    }
+
+    pub(crate) fn cancel_authorization(&self) {
+        self.set_authorization(None);
     }
 
     /// Tells the tray that connectors changed.

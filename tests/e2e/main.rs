@@ -6,5 +6,6 @@ mod cli;
 mod fake_http;
 mod keychain;
 mod mcp;
+mod oauth;
 mod secrets;
 mod status;

@@ -50,6 +50,7 @@ async fn monitor_follows_a_server_going_down_and_up() -> Result<()> {
             auth: AuthKind::None,
             token: None,
             headers: vec![],
+            oauth: None,
         },
         true,
     )
@@ -148,6 +149,7 @@ async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
         auth: AuthKind::None,
         token: None,
         headers: vec![],
+        oauth: None,
     };
     for index in 0..40 {
         app.add_connector(

@@ -4,7 +4,8 @@
 //!   npm packages), build the UI and the desktop app, and open the window on the default data dir.
 //! - `cargo xtask test`: everything CI checks — formatting, the no-tauri-in-core rule, clippy
 //!   with warnings denied, the UI's type check and tests, and every Rust test including the
-//!   real-peer end-to-end suite inside a private D-Bus session with an unlocked gnome-keyring.
+//!   real-peer end-to-end suite and the real window driven through WebDriver, under Xvfb inside a
+//!   private D-Bus session with an unlocked gnome-keyring.
 
 mod system;
 
@@ -167,8 +168,11 @@ fn test(root: &Path) -> Result<()> {
             .args(["build", "--workspace", "--bins", "--locked"]),
     )?;
 
+    step("tauri-driver for the real-window tests", started);
+    let tauri_driver = system::ensure_tauri_driver()?;
+
     step(
-        "Rust tests, inside a private D-Bus session with gnome-keyring",
+        "Rust tests, under Xvfb, inside a private D-Bus session with gnome-keyring",
         started,
     );
     let mut tests = cargo();
@@ -176,6 +180,8 @@ fn test(root: &Path) -> Result<()> {
         .current_dir(root)
         .args(["test", "--workspace", "--locked"]);
     system::in_keyring_session(&mut tests)?;
+    tests.env("TAURI_DRIVER", &tauri_driver);
+    system::on_virtual_display(&mut tests);
     run_command(&mut tests)?;
 
     eprintln!(

@@ -1,8 +1,10 @@
 //! System prerequisites: the Debian/Ubuntu packages Tauri and the tests need, installed with apt
 //! when we are root (or have passwordless sudo), otherwise printed as the exact command to run.
-//! Also the private D-Bus + gnome-keyring session the tests run in.
+//! Also the private D-Bus + gnome-keyring session and the virtual display the tests run in, and
+//! `tauri-driver` for the real-window tests.
 
-use std::process::Command;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 use anyhow::{Result, bail};
 
@@ -144,6 +146,74 @@ pub fn in_keyring_session(command: &mut Command) -> Result<()> {
     }
     *command = wrapped;
     Ok(())
+}
+
+/// Rewrites `command` to run under `xvfb-run` (outermost) with its own X server, so the
+/// real-window tests have a display on headless machines and never open windows on a developer's.
+pub fn on_virtual_display(command: &mut Command) {
+    let mut wrapped = Command::new("xvfb-run");
+    wrapped
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    if let Some(directory) = command.get_current_dir() {
+        wrapped.current_dir(directory);
+    }
+    *command = wrapped;
+}
+
+/// `tauri-driver`, the WebDriver bridge for Tauri apps (it starts WebKitGTK's WebKitWebDriver
+/// from the `webkit2gtk-driver` package): found in cargo's bin directory or on `PATH`, else
+/// installed with `cargo install` (~1 min, once). Returns the path the tests should use.
+pub fn ensure_tauri_driver() -> Result<PathBuf> {
+    let installed = cargo_home()?.join("bin").join("tauri-driver");
+    if installed.exists() {
+        return Ok(installed);
+    }
+    let on_path = Command::new("tauri-driver")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if on_path {
+        return Ok(PathBuf::from("tauri-driver"));
+    }
+    eprintln!("installing tauri-driver (once, about a minute)");
+    // tauri-driver 2.x matches the Tauri 2 line; --locked builds it with its tested dependencies.
+    run_command(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+            "install",
+            "tauri-driver",
+            "--locked",
+            "--version",
+            "^2",
+        ]),
+    )?;
+    if !installed.exists() {
+        bail!(
+            "cargo install tauri-driver did not produce {}",
+            installed.display()
+        );
+    }
+    Ok(installed)
+}
+
+/// Where `cargo install` puts binaries: `CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return Ok(PathBuf::from(home));
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => Ok(PathBuf::from(home).join(".cargo")),
+        None => bail!("neither CARGO_HOME nor HOME is set: cannot tell where cargo installs"),
+    }
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

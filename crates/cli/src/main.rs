@@ -88,6 +88,19 @@ struct CredentialArgs {
     headers: Vec<String>,
 }
 
+#[derive(Args)]
+struct OAuthArgs {
+    /// Print the sign-in URL instead of opening the browser.
+    #[arg(long)]
+    no_browser: bool,
+    /// A pre-registered OAuth client id (skips dynamic client registration).
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// Read the pre-registered client's secret from stdin.
+    #[arg(long, requires = "client_id")]
+    client_secret_stdin: bool,
+}
+
 #[derive(Subcommand)]
 enum ConnectorCommand {
     /// Test a server and save it as a connector if the test passes.
@@ -104,6 +117,18 @@ enum ConnectorCommand {
         /// Save without testing the connection.
         #[arg(long)]
         skip_test: bool,
+        #[command(flatten)]
+        oauth: OAuthArgs,
+    },
+    /// Sign in again to an OAuth connector (re-authenticate).
+    Login {
+        name: String,
+        #[command(flatten)]
+        oauth: OAuthArgs,
+    },
+    /// Forget an OAuth connector's tokens and client registration.
+    Logout {
+        name: String,
     },
     List,
     Show {
@@ -304,6 +329,7 @@ async fn connector(
             auth,
             credentials,
             skip_test,
+            oauth,
         } => {
             let token = read_token(credentials.token_stdin)?;
             let auth = match auth {
@@ -314,6 +340,10 @@ async fn connector(
                 None => AuthKind::None,
             };
             let headers = parse_headers(&credentials.headers)?;
+            let grant = match auth {
+                AuthKind::OAuth => Some(sign_in(&url, &oauth).await?),
+                _ => None,
+            };
             if !skip_test {
                 eprintln!("Testing {url} …");
             }
@@ -323,9 +353,22 @@ async fn connector(
                 auth,
                 token,
                 headers,
+                oauth: grant,
             };
             let saved = app.add_connector(workspace, spec, !skip_test).await?;
             output::saved(&saved, "Added", json)
+        }
+        ConnectorCommand::Login { name, oauth } => {
+            let url = app.connector(workspace, &name)?.url;
+            let grant = sign_in(&url, &oauth).await?;
+            eprintln!("Testing the new sign-in …");
+            let saved = app.sign_in(workspace, &name, grant).await?;
+            output::saved(&saved, "Signed in to", json)
+        }
+        ConnectorCommand::Logout { name } => {
+            app.forget_credentials(workspace, &name)?;
+            eprintln!("Forgot the sign-in and client registration of {name:?}.");
+            Ok(())
         }
         ConnectorCommand::List => output::connectors(&app.list_connectors(workspace)?, json),
         ConnectorCommand::Show { name } => {
@@ -377,6 +420,46 @@ async fn connector(
             output::saved(&saved, "Updated", json)
         }
     }
+}
+
+/// Runs the OAuth sign-in in the browser with a loopback redirect.
+async fn sign_in(url: &str, args: &OAuthArgs) -> Result<patchbay_core::oauth::Grant, Failure> {
+    use patchbay_core::oauth;
+    let server =
+        patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
+    let client_secret = if args.client_secret_stdin {
+        read_token(true)?
+    } else {
+        None
+    };
+    let choice = oauth::ClientChoice {
+        client_id: args.client_id.clone(),
+        client_secret,
+        metadata_url: None,
+    };
+    let no_browser = args.no_browser;
+    eprintln!("Discovering how {server} signs in …");
+    let grant = oauth::authorize(
+        &server,
+        choice,
+        None,
+        oauth::AUTHORIZE_TIMEOUT,
+        &oauth::done_page(None),
+        |authorize_url| async move {
+            if no_browser {
+                eprintln!("Open this URL in a browser to sign in:\n\n  {authorize_url}\n");
+            } else if let Err(error) = oauth::open_in_browser(&authorize_url) {
+                eprintln!("Could not open a browser ({error}). Open this URL to sign in:\n\n  {authorize_url}\n");
+            } else {
+                eprintln!("Your browser opened the sign-in page; if not, open:\n  {authorize_url}");
+            }
+            eprintln!("Waiting for the sign-in to finish (up to 5 minutes) …");
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|error| Failure::Other(format!("OAuth sign-in failed: {error}")))?;
+    Ok(grant)
 }
 
 /// Largest stdin we accept for a token: far above any real token, far below trouble.

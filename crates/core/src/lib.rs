@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod error;
 pub mod keychain;
 pub mod mcp;
+pub mod oauth;
 pub mod patchbay;
 pub mod paths;
 pub mod secret;

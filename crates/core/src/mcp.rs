@@ -19,12 +19,21 @@ use rmcp::model::{
 };
 use rmcp::service::RunningService;
 use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::streamable_http_client::{
+    InsufficientScopeError, StreamableHttpClientTransportConfig,
+};
 use rmcp::{RoleClient, ServiceExt};
 use url::Url;
 
 pub use diagnosis::{Diagnosis, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
+
+use crate::oauth::{Grant, GrantStore};
+use rmcp::transport::AuthClient;
+use rmcp::transport::auth::AuthorizationManager;
+
+/// The message when stored OAuth credentials cannot be used (issuer changed, tokens cleared).
+pub const NEEDS_SIGN_IN: &str = "the stored sign-in is no longer valid for this server";
 
 use crate::secret::Secret;
 
@@ -55,6 +64,21 @@ pub struct Endpoint {
     pub bearer: Option<Secret>,
     pub headers: Vec<(String, Secret)>,
     pub timeouts: Timeouts,
+    /// OAuth credentials; tokens are attached and refreshed by rmcp's auth client.
+    pub oauth: Option<OAuthCredentials>,
+}
+
+/// An OAuth grant plus where refreshed credentials go (sealed into the store by the facade).
+#[derive(Clone)]
+pub struct OAuthCredentials {
+    pub grant: Grant,
+    pub on_save: std::sync::Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for OAuthCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OAuthCredentials(<redacted>)")
+    }
 }
 
 impl Endpoint {
@@ -64,6 +88,7 @@ impl Endpoint {
             bearer: None,
             headers: Vec::new(),
             timeouts: Timeouts::default(),
+            oauth: None,
         }
     }
 
@@ -118,15 +143,45 @@ pub struct Session {
 pub enum CallError {
     #[error("the server did not answer within {0:?}")]
     Timeout(Duration),
+    /// HTTP 403 `insufficient_scope`: the token lacks a scope this call needs. Signing in again
+    /// with `challenge` (the server's WWW-Authenticate header) asks for it (step-up).
+    #[error("the server requires more permissions{}; sign in again to grant them", .required_scope.as_deref().map(|s| format!(" (scope {s})")).unwrap_or_default())]
+    InsufficientScope {
+        challenge: String,
+        required_scope: Option<String>,
+    },
     #[error("{0}")]
-    Service(#[from] rmcp::ServiceError),
+    Service(rmcp::ServiceError),
 }
 
+impl From<rmcp::ServiceError> for CallError {
+    fn from(error: rmcp::ServiceError) -> Self {
+        // rmcp reports a 403 insufficient_scope deep in its transport error chain.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(current) = source {
+            if let Some(scope) = current.downcast_ref::<InsufficientScopeError>() {
+                return Self::InsufficientScope {
+                    challenge: scope.www_authenticate_header.clone(),
+                    required_scope: scope.required_scope.clone(),
+                };
+            }
+            source = current.source();
+        }
+        Self::Service(error)
+    }
+}
+
+/// The protocol revision Patchbay asks for: the newest one servers widely implement. rmcp
+/// negotiates down when a server answers with an older supported revision.
+const PROTOCOL_VERSION: rmcp::model::ProtocolVersion = rmcp::model::ProtocolVersion::V_2025_11_25;
+
 fn client_info() -> ClientConfig {
-    ClientConfig::new(
+    let mut info = ClientConfig::new(
         ClientCapabilities::default(),
         Implementation::new("patchbay", env!("CARGO_PKG_VERSION")),
-    )
+    );
+    info.protocol_version = PROTOCOL_VERSION;
+    info
 }
 
 impl Session {
@@ -148,11 +203,38 @@ impl Session {
         if let Some(token) = &endpoint.bearer {
             config = config.auth_header(token.expose());
         }
-        let transport = StreamableHttpClientTransport::with_client(client, config);
-        let service = client_info()
-            .serve(transport)
-            .await
-            .map_err(|error| error.to_string())?;
+        let service = match &endpoint.oauth {
+            None => {
+                let transport = StreamableHttpClientTransport::with_client(client, config);
+                client_info()
+                    .serve(transport)
+                    .await
+                    .map_err(|error| error.to_string())?
+            }
+            Some(oauth) => {
+                let on_save = oauth.on_save.clone();
+                let store = GrantStore::new(&oauth.grant, move |grant| on_save(grant))
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let mut manager = AuthorizationManager::new(endpoint.url.as_str())
+                    .await
+                    .map_err(|error| error.to_string())?;
+                manager.set_credential_store(store);
+                if !manager
+                    .initialize_from_store()
+                    .await
+                    .map_err(|error| error.to_string())?
+                {
+                    return Err(NEEDS_SIGN_IN.into());
+                }
+                let auth_client = AuthClient::new(client, manager);
+                let transport = StreamableHttpClientTransport::with_client(auth_client, config);
+                client_info()
+                    .serve(transport)
+                    .await
+                    .map_err(|error| error.to_string())?
+            }
+        };
         Ok(Self {
             service,
             transport: TransportKind::StreamableHttp,

@@ -14,7 +14,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::Error;
 use crate::keychain::Keychain;
-use crate::mcp::{self, Diagnosis, Endpoint, Session, Timeouts};
+use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, Session, Timeouts};
+use crate::oauth::Grant;
 use crate::secret::Secret;
 use crate::store::{
     AuthKind, ConnectorRow, ConnectorStatus, DEFAULT_WORKSPACE, SecretChange, Store, Workspace,
@@ -23,6 +24,7 @@ use crate::validate::{self, InvalidInput};
 use crate::vault::Vault;
 
 const TOKEN_FIELD: &str = "token";
+const OAUTH_FIELD: &str = "oauth";
 const HEADER_FIELD_PREFIX: &str = "header:";
 
 /// What the UI and `connector list --json` see of a connector. Never contains a secret.
@@ -54,6 +56,8 @@ pub struct ConnectorSpec {
     pub token: Option<Secret>,
     /// `(name, value)` pairs.
     pub headers: Vec<(String, Secret)>,
+    /// For OAuth connectors: the credentials from [`crate::oauth::authorize`].
+    pub oauth: Option<Grant>,
 }
 
 /// Changes to an existing connector; `None` keeps the current value.
@@ -74,8 +78,8 @@ pub struct Saved {
 }
 
 pub struct Patchbay {
-    store: Mutex<Store>,
-    vault: Vault,
+    store: Arc<Mutex<Store>>,
+    vault: Arc<Vault>,
     data_dir: PathBuf,
     timeouts: Timeouts,
 }
@@ -100,8 +104,8 @@ impl Patchbay {
         })?;
         let store = Store::open(&data_dir.join(crate::paths::DATABASE_FILE), &now())?;
         Ok(Self {
-            store: Mutex::new(store),
-            vault: Vault::new(keychain, keychain_service),
+            store: Arc::new(Mutex::new(store)),
+            vault: Arc::new(Vault::new(keychain, keychain_service)),
             data_dir: data_dir.to_owned(),
             timeouts: Timeouts::default(),
         })
@@ -225,6 +229,17 @@ impl Patchbay {
                         .open(store, &row.workspace_id, &row.id, TOKEN_FIELD, &blob)?,
                 );
         }
+        if let Some(blob) = store.secret(&row.id, OAUTH_FIELD)? {
+            let grant =
+                Grant(
+                    self.vault
+                        .open(store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)?,
+                );
+            endpoint.oauth = Some(OAuthCredentials {
+                grant,
+                on_save: self.grant_saver(row),
+            });
+        }
         for name in &row.header_names {
             let field = format!("{HEADER_FIELD_PREFIX}{name}");
             if let Some(blob) = store.secret(&row.id, &field)? {
@@ -235,6 +250,121 @@ impl Patchbay {
             }
         }
         Ok(endpoint)
+    }
+
+    /// Persists refreshed OAuth credentials for `row`, sealed, before rmcp uses the new token.
+    fn grant_saver(
+        &self,
+        row: &ConnectorRow,
+    ) -> Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync> {
+        let store = self.store.clone();
+        let vault = self.vault.clone();
+        let (workspace_id, connector_id) = (row.workspace_id.clone(), row.id.clone());
+        Arc::new(move |grant: Grant| {
+            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            let ciphertext = vault
+                .seal(&store, &workspace_id, &connector_id, OAUTH_FIELD, &grant.0)
+                .map_err(|error| error.to_string())?;
+            let Some(row) = store
+                .connector_by_id(&connector_id)
+                .map_err(|e| e.to_string())?
+            else {
+                return Err("the connector was deleted".into());
+            };
+            store
+                .save_connector(
+                    &row,
+                    vec![SecretChange::Put {
+                        field: OAUTH_FIELD.into(),
+                        ciphertext,
+                    }],
+                )
+                .map_err(|error| error.to_string())
+        })
+    }
+
+    /// Replaces a connector's OAuth credentials after a new sign-in (re-authenticate), testing
+    /// them first.
+    pub async fn sign_in(&self, workspace: &str, name: &str, grant: Grant) -> Result<Saved, Error> {
+        let (workspace, row, mut endpoint) = {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            if row.auth != AuthKind::OAuth {
+                return Err(
+                    InvalidInput::Other(format!("{:?} does not use OAuth", row.name)).into(),
+                );
+            }
+            let mut endpoint = Endpoint::new(validate::url(&row.url)?);
+            endpoint.timeouts = self.timeouts;
+            for header in &row.header_names {
+                let field = format!("{HEADER_FIELD_PREFIX}{header}");
+                if let Some(blob) = store.secret(&row.id, &field)? {
+                    let value =
+                        self.vault
+                            .open(&store, &row.workspace_id, &row.id, &field, &blob)?;
+                    endpoint.headers.push((header.clone(), value));
+                }
+            }
+            (workspace, row, endpoint)
+        };
+        let latest = Arc::new(Mutex::new(grant.clone()));
+        let sink = latest.clone();
+        endpoint.oauth = Some(OAuthCredentials {
+            grant,
+            on_save: Arc::new(move |grant| {
+                *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
+                Ok(())
+            }),
+        });
+        let diagnosis = self.checked(&endpoint).await?;
+        let grant = latest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut store = self.store();
+        let ciphertext = self
+            .vault
+            .seal(&store, &workspace.id, &row.id, OAUTH_FIELD, &grant.0)?;
+        let updated = ConnectorRow {
+            status: diagnosis.status(),
+            last_checked_at: Some(now()),
+            last_error: None,
+            updated_at: now(),
+            ..row
+        };
+        store.save_connector(
+            &updated,
+            vec![SecretChange::Put {
+                field: OAUTH_FIELD.into(),
+                ciphertext,
+            }],
+        )?;
+        let connector = view(&store, &workspace, updated)?;
+        Ok(Saved {
+            connector,
+            diagnosis: Some(diagnosis),
+        })
+    }
+
+    /// Forgets a connector's OAuth credentials and client registration; the next sign-in starts
+    /// from discovery and registration again.
+    pub fn forget_credentials(&self, workspace: &str, name: &str) -> Result<ConnectorView, Error> {
+        let mut store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        let updated = ConnectorRow {
+            status: ConnectorStatus::NeedsAuth,
+            updated_at: now(),
+            ..row
+        };
+        store.save_connector(
+            &updated,
+            vec![SecretChange::Delete {
+                field: OAUTH_FIELD.into(),
+            }],
+        )?;
+        view(&store, &workspace, updated)
     }
 
     // --- connectors: writing --------------------------------------------------------------
@@ -268,14 +398,28 @@ impl Patchbay {
                 )
                 .into());
             }
-            (AuthKind::OAuth, _) => return Err(oauth_unsupported()),
+            (AuthKind::OAuth, Some(_)) => {
+                return Err(InvalidInput::Other(
+                    "OAuth connectors do not take an access token".into(),
+                )
+                .into());
+            }
+            (AuthKind::OAuth, None) => None,
         };
+        if spec.auth == AuthKind::OAuth && spec.oauth.is_none() {
+            return Err(InvalidInput::Other(
+                "an OAuth connector needs a completed sign-in (Authorize) before it can be saved"
+                    .into(),
+            )
+            .into());
+        }
+        let latest = spec.oauth.clone().map(|grant| Arc::new(Mutex::new(grant)));
         let workspace = {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, &name, None)?;
             // Touch the keychain before the network: a locked keychain should fail fast.
-            if token.is_some() || !headers.is_empty() {
+            if token.is_some() || !headers.is_empty() || latest.is_some() {
                 self.vault.workspace_key(&store, &workspace.id)?;
             }
             workspace
@@ -284,6 +428,21 @@ impl Patchbay {
         endpoint.timeouts = self.timeouts;
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
+        if let Some(latest) = &latest {
+            let sink = latest.clone();
+            let grant = latest
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            endpoint.oauth = Some(OAuthCredentials {
+                grant,
+                // A refresh during the test replaces the grant we are about to save.
+                on_save: Arc::new(move |grant| {
+                    *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
+                    Ok(())
+                }),
+            });
+        }
         let diagnosis = if test {
             Some(self.checked(&endpoint).await?)
         } else {
@@ -309,6 +468,18 @@ impl Patchbay {
             secrets.push(SecretChange::Put {
                 ciphertext: self.vault.seal(&store, &workspace.id, &id, &field, value)?,
                 field,
+            });
+        }
+        if let Some(latest) = &latest {
+            let grant = latest
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            secrets.push(SecretChange::Put {
+                field: OAUTH_FIELD.into(),
+                ciphertext: self
+                    .vault
+                    .seal(&store, &workspace.id, &id, OAUTH_FIELD, &grant.0)?,
             });
         }
         let row = ConnectorRow {
@@ -553,14 +724,6 @@ impl Patchbay {
             }
         }
     }
-}
-
-fn oauth_unsupported() -> Error {
-    Error::Unsupported(
-        "OAuth connectors are not available in this build yet; use --auth token with an access \
-         token for now"
-            .into(),
-    )
 }
 
 fn validate_headers(headers: Vec<(String, Secret)>) -> Result<Vec<(String, Secret)>, Error> {

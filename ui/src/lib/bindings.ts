@@ -50,3 +50,7 @@ export type IpcError = { code: ErrorCode, message: string, hint: string | null, 
 export type StatusEvent = { connector_id: string, workspace: string, name: string, previous: ConnectorStatus, current: ConnectorStatus, diagnosis: Diagnosis | null, error: string | null, };
 
 export type FocusConnector = { connector_id: string, workspace: string, };
+
+export type OAuthClientInput = { client_id: string, client_secret: string | null, };
+
+export type AuthorizeWaiting = { authorize_url: string, };

@@ -21,6 +21,7 @@ fn spec(name: &str, token: Option<&str>) -> ConnectorSpec {
         },
         token: token.map(Secret::new),
         headers: vec![("X-Team".into(), Secret::new("blue"))],
+        oauth: None,
     }
 }
 
@@ -186,7 +187,7 @@ async fn edits_keep_what_is_not_changed_and_reject_duplicates() {
             false,
         )
         .await
-        .expect_err("oauth not yet");
+        .expect_err("an OAuth connector needs a sign-in first");
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
 }
 

@@ -1,0 +1,327 @@
+//! OAuth for connectors, on rmcp's implementation of the MCP authorization spec (metadata
+//! discovery per RFC 9728/8414 in spec order, issuer checks, RFC 9207 `iss`, PKCE S256 only,
+//! RFC 8707 `resource`, scope selection, dynamic/pre-registered/CIMD clients, refresh).
+//!
+//! This module adds what a desktop client owns: the loopback redirect ([`loopback`]), the rule
+//! that only https (or loopback http) URLs are ever handed to a browser and never through a shell
+//! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
+//! the facade can seal them like any other secret.
+
+pub mod loopback;
+
+use std::future::Future;
+use std::time::Duration;
+
+use rmcp::transport::auth::{
+    AuthorizationManager, AuthorizationRequest, ClientCredentialsConfig, CredentialStore,
+    InMemoryCredentialStore, OAuthState, StoredCredentials,
+};
+use url::Url;
+
+use crate::secret::Secret;
+
+/// How long a person has to finish signing in before the flow gives up.
+pub const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("cannot open the loopback redirect listener: {0}")]
+    Loopback(std::io::Error),
+    #[error("sign-in was not completed within {} minutes", .0.as_secs() / 60)]
+    TimedOut(Duration),
+    #[error("the authorization server refused: {0}")]
+    Denied(String),
+    #[error("refusing to open {0:?}: only https URLs (or http on this computer) are opened")]
+    UnsafeUrl(String),
+    #[error("cannot open the browser: {0}")]
+    Browser(String),
+    #[error("{0}")]
+    Protocol(#[from] rmcp::transport::auth::AuthError),
+    #[error("stored OAuth credentials are unreadable: {0}")]
+    Credentials(String),
+}
+
+/// OAuth credentials (client id, tokens, issuer) as JSON inside a [`Secret`].
+#[derive(Debug, Clone)]
+pub struct Grant(pub Secret);
+
+impl Grant {
+    fn from_stored(credentials: &StoredCredentials) -> Result<Self, OAuthError> {
+        serde_json::to_string(credentials)
+            .map(|json| Self(Secret::new(json)))
+            .map_err(|error| OAuthError::Credentials(error.to_string()))
+    }
+
+    pub fn to_stored(&self) -> Result<StoredCredentials, OAuthError> {
+        serde_json::from_str(self.0.expose())
+            .map_err(|error| OAuthError::Credentials(error.to_string()))
+    }
+}
+
+/// Choices the person made under "Advanced", or a machine connector's client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChoice {
+    /// A pre-registered client id (skips dynamic registration).
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// A client ID metadata document URL (CIMD), used when the server supports it.
+    pub metadata_url: Option<String>,
+}
+
+/// Only https URLs, or http to this computer, are ever opened in a browser.
+pub fn ensure_openable(url: &Url) -> Result<(), OAuthError> {
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(OAuthError::UnsafeUrl(
+            url.as_str().chars().take(200).collect(),
+        )),
+    }
+}
+
+/// Runs the authorization-code flow for `server_url`: discovery, registration, a browser visit
+/// (done by `browser`, which receives the vetted authorization URL and must not wait for the
+/// person), and the callback on a loopback redirect. Returns the credentials to store.
+pub async fn authorize<B, F>(
+    server_url: &Url,
+    client: ClientChoice,
+    challenge: Option<String>,
+    limit: Duration,
+    done_page: &str,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Url) -> F,
+    F: Future<Output = Result<(), String>>,
+{
+    let listener = loopback::Loopback::bind().await?;
+    // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
+    let challenge = match challenge {
+        Some(challenge) => Some(challenge),
+        None => fetch_challenge(server_url).await,
+    };
+    let store = InMemoryCredentialStore::new();
+    let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
+    manager.set_credential_store(store.clone());
+    let mut state = OAuthState::Unauthorized(manager);
+
+    let mut request = AuthorizationRequest::new(listener.redirect_uri())
+        .with_initial_scope_selection()
+        .with_client_name("Patchbay");
+    if let Some(id) = client.client_id {
+        request = request.with_preregistered_client(id);
+        if let Some(secret) = &client.client_secret {
+            request = request.with_client_secret(secret.expose());
+        }
+    }
+    if let Some(url) = client.metadata_url {
+        request = request.with_client_metadata_url(url);
+    }
+    if let Some(challenge) = challenge {
+        request = request.with_challenge(challenge);
+    }
+    state.start_authorization(request).await?;
+    let url = Url::parse(&state.get_authorization_url().await?)
+        .map_err(|error| OAuthError::UnsafeUrl(error.to_string()))?;
+    ensure_openable(&url)?;
+
+    let (opened, callback) = tokio::join!(browser(url), listener.wait(limit, done_page));
+    opened.map_err(OAuthError::Browser)?;
+    let callback = callback?;
+    if let Some(error) = callback.error {
+        // Only the standard error code is shown: error_description is attacker-controlled text.
+        let code: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
+        return Err(OAuthError::Denied(code));
+    }
+    let code = callback
+        .code
+        .ok_or_else(|| OAuthError::Denied("no authorization code".into()))?;
+    let csrf = callback.state.unwrap_or_default();
+    state
+        .handle_callback_with_issuer(code.expose(), &csrf, callback.issuer.as_deref())
+        .await?;
+    let stored = store
+        .load()
+        .await?
+        .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
+    Grant::from_stored(&stored)
+}
+
+/// The `WWW-Authenticate` header of an unauthenticated request, if the server sends one.
+pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": { "name": "patchbay", "version": env!("CARGO_PKG_VERSION") }
+        }
+    });
+    let response = client
+        .post(server_url.clone())
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .json(&body)
+        .send()
+        .await
+        .ok()?;
+    if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+        return None;
+    }
+    response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The client-credentials grant for machine connectors (no browser, no person): a client id and
+/// secret issued by the authorization server are exchanged for a token bound to `server_url`.
+pub async fn client_credentials(
+    server_url: &Url,
+    client_id: &str,
+    client_secret: &Secret,
+) -> Result<Grant, OAuthError> {
+    let store = InMemoryCredentialStore::new();
+    let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
+    manager.set_credential_store(store.clone());
+    let mut state = OAuthState::Unauthorized(manager);
+    state
+        .authenticate_client_credentials(ClientCredentialsConfig::ClientSecret {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.expose().to_owned(),
+            scopes: Vec::new(),
+            resource: Some(server_url.as_str().to_owned()),
+        })
+        .await?;
+    let stored = store
+        .load()
+        .await?
+        .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
+    Grant::from_stored(&stored)
+}
+
+/// The page the browser shows after the redirect. It sends the person back to the app through
+/// the deep link when there is one.
+pub fn done_page(deep_link: Option<&str>) -> String {
+    let forward = deep_link
+        .map(|link| format!(r#"<meta http-equiv="refresh" content="0;url={link}">"#))
+        .unwrap_or_default();
+    format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>Patchbay</title>{forward}</head>\
+         <body style=\"font-family:system-ui;text-align:center;margin-top:20vh\">\
+         <h1>Signed in</h1><p>You can close this tab and return to Patchbay.</p></body></html>"
+    )
+}
+
+/// Opens `url` in the default browser without a shell: the URL is one argv element.
+pub fn open_in_browser(url: &Url) -> Result<(), String> {
+    ensure_openable(url).map_err(|error| error.to_string())?;
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        // rundll32 takes the URL as data; `cmd /c start` would parse it as a command line.
+        "rundll32"
+    } else {
+        "xdg-open"
+    };
+    let mut command = std::process::Command::new(program);
+    if cfg!(windows) {
+        command.arg("url.dll,FileProtocolHandler");
+    }
+    command
+        .arg(url.as_str())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(|_| ())
+        .map_err(|error| format!("{program}: {error}"))
+}
+
+/// A credential store that starts from a [`Grant`] and reports every save (refreshes rotate
+/// tokens) to `on_save`, so the facade can seal and persist them before the new token is used.
+#[derive(Clone)]
+pub struct GrantStore {
+    inner: InMemoryCredentialStore,
+    on_save: std::sync::Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync>,
+}
+
+impl GrantStore {
+    pub async fn new(
+        grant: &Grant,
+        on_save: impl Fn(Grant) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<Self, OAuthError> {
+        let inner = InMemoryCredentialStore::new();
+        inner.save(grant.to_stored()?).await?;
+        Ok(Self {
+            inner,
+            on_save: std::sync::Arc::new(on_save),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl CredentialStore for GrantStore {
+    async fn load(&self) -> Result<Option<StoredCredentials>, rmcp::transport::auth::AuthError> {
+        self.inner.load().await
+    }
+
+    async fn save(
+        &self,
+        credentials: StoredCredentials,
+    ) -> Result<(), rmcp::transport::auth::AuthError> {
+        let grant = Grant::from_stored(&credentials).map_err(|error| {
+            rmcp::transport::auth::AuthError::CredentialStoreError(error.to_string())
+        })?;
+        // Persist first: a rotated refresh token must be committed before the access token is used.
+        (self.on_save)(grant).map_err(rmcp::transport::auth::AuthError::CredentialStoreError)?;
+        self.inner.save(credentials).await
+    }
+
+    async fn clear(&self) -> Result<(), rmcp::transport::auth::AuthError> {
+        self.inner.clear().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http_is_opened() {
+        for ok in [
+            "https://auth.example.com/authorize?x=1",
+            "http://127.0.0.1:8080/a",
+            "http://localhost/a",
+        ] {
+            assert!(
+                ensure_openable(&Url::parse(ok).expect("url")).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://auth.example.com/authorize",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "calc:",
+            "ms-msdt:/id",
+            "http://127.0.0.1.evil.com/",
+        ] {
+            assert!(
+                ensure_openable(&Url::parse(bad).expect("url")).is_err(),
+                "{bad} must be refused"
+            );
+        }
+    }
+}
