@@ -7,6 +7,7 @@
 //!   real-peer end-to-end suite and the real window driven through WebDriver, under Xvfb inside a
 //!   private D-Bus session with an unlocked gnome-keyring.
 
+mod conformance;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
+        Some("conformance") => conformance::run(&root),
         Some("deps") => system::ensure_packages(system::ALL_PACKAGES),
         _ => {
             eprintln!(
@@ -183,6 +185,9 @@ fn test(root: &Path) -> Result<()> {
     tests.env("TAURI_DRIVER", &tauri_driver);
     system::on_virtual_display(&mut tests);
     run_command(&mut tests)?;
+
+    step("MCP conformance suite (client scenarios)", started);
+    conformance::run(root)?;
 
     eprintln!(
         "\nAll checks passed in {:.0}s.",
