@@ -30,6 +30,9 @@ pub fn run() {
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
+                // rmcp logs every session at info (with server instructions) and failed
+                // handshakes, server bodies included, at error; our diagnosis covers both.
+                .level_for("rmcp", log::LevelFilter::Warn)
                 .level_for("rmcp::transport::worker", log::LevelFilter::Off)
                 .build(),
         )
