@@ -23,7 +23,7 @@ fn main() -> Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("conformance") => conformance::run(&root),
-        Some("deps") => system::ensure_packages(system::ALL_PACKAGES),
+        Some("deps") => system::ensure_packages(&system::all_packages()),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
@@ -113,7 +113,7 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     let started = Instant::now();
     step("system packages", started);
-    system::ensure_packages(system::ALL_PACKAGES)?;
+    system::ensure_packages(&system::all_packages())?;
 
     step("formatting", started);
     run_command(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;

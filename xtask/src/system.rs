@@ -23,18 +23,9 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "desktop-file-utils",
 ];
 
-/// Build packages plus what the tests need: a headless X server, WebDriver for WebKitGTK, the
-/// Secret Service, screenshots, and Node.js for the MCP peers.
-pub const ALL_PACKAGES: &[&str] = &[
-    "libwebkit2gtk-4.1-dev",
-    "libayatana-appindicator3-dev",
-    "librsvg2-dev",
-    "libssl-dev",
-    "build-essential",
-    "file",
-    "pkg-config",
-    "xdg-utils",
-    "desktop-file-utils",
+/// What the tests need beyond the build: a headless X server, WebDriver for WebKitGTK, the
+/// Secret Service, and screenshots.
+pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "webkit2gtk-driver",
     "gnome-keyring",
@@ -42,6 +33,11 @@ pub const ALL_PACKAGES: &[&str] = &[
     "xdotool",
     "imagemagick",
 ];
+
+/// Everything `cargo xtask test` needs.
+pub fn all_packages() -> Vec<&'static str> {
+    [BUILD_PACKAGES, TEST_PACKAGES].concat()
+}
 
 fn missing(packages: &[&str]) -> Vec<String> {
     packages

@@ -240,16 +240,23 @@ impl Patchbay {
                 on_save: self.grant_saver(row),
             });
         }
+        endpoint.headers = self.headers(store, row)?;
+        Ok(endpoint)
+    }
+
+    /// The decrypted custom headers of a stored connector.
+    fn headers(&self, store: &Store, row: &ConnectorRow) -> Result<Vec<(String, Secret)>, Error> {
+        let mut headers = Vec::with_capacity(row.header_names.len());
         for name in &row.header_names {
             let field = format!("{HEADER_FIELD_PREFIX}{name}");
             if let Some(blob) = store.secret(&row.id, &field)? {
                 let value = self
                     .vault
                     .open(store, &row.workspace_id, &row.id, &field, &blob)?;
-                endpoint.headers.push((name.clone(), value));
+                headers.push((name.clone(), value));
             }
         }
-        Ok(endpoint)
+        Ok(headers)
     }
 
     /// Persists refreshed OAuth credentials for `row`, sealed, before rmcp uses the new token.
@@ -295,33 +302,16 @@ impl Patchbay {
                     InvalidInput::Other(format!("{:?} does not use OAuth", row.name)).into(),
                 );
             }
+            // Not `self.endpoint()`: re-authenticating must work even if the old grant is damaged.
             let mut endpoint = Endpoint::new(validate::url(&row.url)?);
             endpoint.timeouts = self.timeouts;
-            for header in &row.header_names {
-                let field = format!("{HEADER_FIELD_PREFIX}{header}");
-                if let Some(blob) = store.secret(&row.id, &field)? {
-                    let value =
-                        self.vault
-                            .open(&store, &row.workspace_id, &row.id, &field, &blob)?;
-                    endpoint.headers.push((header.clone(), value));
-                }
-            }
+            endpoint.headers = self.headers(&store, &row)?;
             (workspace, row, endpoint)
         };
-        let latest = Arc::new(Mutex::new(grant.clone()));
-        let sink = latest.clone();
-        endpoint.oauth = Some(OAuthCredentials {
-            grant,
-            on_save: Arc::new(move |grant| {
-                *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
-                Ok(())
-            }),
-        });
+        let pending = PendingGrant::new(grant);
+        endpoint.oauth = Some(pending.credentials());
         let diagnosis = self.checked(&endpoint).await?;
-        let grant = latest
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let grant = pending.current();
         let mut store = self.store();
         let ciphertext = self
             .vault
@@ -413,13 +403,13 @@ impl Patchbay {
             )
             .into());
         }
-        let latest = spec.oauth.clone().map(|grant| Arc::new(Mutex::new(grant)));
+        let pending = spec.oauth.clone().map(PendingGrant::new);
         let workspace = {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, &name, None)?;
             // Touch the keychain before the network: a locked keychain should fail fast.
-            if token.is_some() || !headers.is_empty() || latest.is_some() {
+            if token.is_some() || !headers.is_empty() || pending.is_some() {
                 self.vault.workspace_key(&store, &workspace.id)?;
             }
             workspace
@@ -428,21 +418,7 @@ impl Patchbay {
         endpoint.timeouts = self.timeouts;
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
-        if let Some(latest) = &latest {
-            let sink = latest.clone();
-            let grant = latest
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone();
-            endpoint.oauth = Some(OAuthCredentials {
-                grant,
-                // A refresh during the test replaces the grant we are about to save.
-                on_save: Arc::new(move |grant| {
-                    *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
-                    Ok(())
-                }),
-            });
-        }
+        endpoint.oauth = pending.as_ref().map(PendingGrant::credentials);
         let diagnosis = if test {
             Some(self.checked(&endpoint).await?)
         } else {
@@ -470,11 +446,8 @@ impl Patchbay {
                 field,
             });
         }
-        if let Some(latest) = &latest {
-            let grant = latest
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone();
+        if let Some(pending) = &pending {
+            let grant = pending.current();
             secrets.push(SecretChange::Put {
                 field: OAUTH_FIELD.into(),
                 ciphertext: self
@@ -722,6 +695,34 @@ impl Patchbay {
                 self.record(&row.id, &diagnosis)?;
                 Err(Error::ConnectionFailed(Box::new(diagnosis)))
             }
+        }
+    }
+}
+
+/// A grant being tested before it is saved: a token refresh during the test replaces it, so
+/// what gets sealed is the newest grant, never a rotated-away refresh token.
+struct PendingGrant(Arc<Mutex<Grant>>);
+
+impl PendingGrant {
+    fn new(grant: Grant) -> Self {
+        Self(Arc::new(Mutex::new(grant)))
+    }
+
+    fn current(&self) -> Grant {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn credentials(&self) -> OAuthCredentials {
+        let sink = self.0.clone();
+        OAuthCredentials {
+            grant: self.current(),
+            on_save: Arc::new(move |grant| {
+                *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
+                Ok(())
+            }),
         }
     }
 }
