@@ -11,7 +11,10 @@ use anyhow::{Context, Result, bail, ensure};
 use patchbay_tests::{Sandbox, oauth_demo_server, patchbay_bin};
 
 /// Starts `patchbay ARGS --no-browser` and returns the child plus the sign-in URL it printed.
-fn start_sign_in(sandbox: &Sandbox, args: &[&str]) -> Result<(Child, String, std::sync::mpsc::Receiver<String>)> {
+fn start_sign_in(
+    sandbox: &Sandbox,
+    args: &[&str],
+) -> Result<(Child, String, std::sync::mpsc::Receiver<String>)> {
     let mut child = Command::new(patchbay_bin()?)
         .arg("--data-dir")
         .arg(sandbox.data_dir())
@@ -38,7 +41,11 @@ fn start_sign_in(sandbox: &Sandbox, args: &[&str]) -> Result<(Child, String, std
         if let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
             seen.push_str(&line);
             seen.push('\n');
-            if let Some(url) = line.trim().strip_prefix("http").map(|rest| format!("http{rest}")) {
+            if let Some(url) = line
+                .trim()
+                .strip_prefix("http")
+                .map(|rest| format!("http{rest}"))
+            {
                 return Ok((child, url, receiver));
             }
         }
@@ -49,7 +56,9 @@ fn start_sign_in(sandbox: &Sandbox, args: &[&str]) -> Result<(Child, String, std
 /// What a browser does after the person clicks "Allow": the authorization server redirects to
 /// our loopback URI.
 async fn authorization_redirect(url: &str) -> Result<String> {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let response = client.get(url).send().await?;
     Ok(response
         .headers()
@@ -74,12 +83,32 @@ async fn sign_in_through_the_loopback_redirect_then_use_the_connector() -> Resul
     let (peer, _) = oauth_demo_server()?;
     let url = format!("http://localhost:{}/mcp", peer.port);
     let sandbox = Sandbox::new()?;
-    let (child, sign_in_url, lines) =
-        start_sign_in(&sandbox, &["connector", "add", "--name", "Demo", "--url", &url, "--auth", "oauth"])?;
-    ensure!(sign_in_url.contains("code_challenge_method=S256"), "PKCE S256: {sign_in_url}");
-    ensure!(sign_in_url.contains("resource="), "RFC 8707 resource: {sign_in_url}");
+    let (child, sign_in_url, lines) = start_sign_in(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Demo",
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+    )?;
+    ensure!(
+        sign_in_url.contains("code_challenge_method=S256"),
+        "PKCE S256: {sign_in_url}"
+    );
+    ensure!(
+        sign_in_url.contains("resource="),
+        "RFC 8707 resource: {sign_in_url}"
+    );
     let redirect = authorization_redirect(&sign_in_url).await?;
-    ensure!(redirect.starts_with("http://127.0.0.1:"), "loopback redirect: {redirect}");
+    ensure!(
+        redirect.starts_with("http://127.0.0.1:"),
+        "loopback redirect: {redirect}"
+    );
 
     // A request naming another host (DNS rebinding) is refused and does not end the wait.
     let loopback = url::Url::parse(&redirect)?;
@@ -89,26 +118,43 @@ async fn sign_in_through_the_loopback_redirect_then_use_the_connector() -> Resul
         .header("host", format!("evil.example:{port}"))
         .send()
         .await?;
-    ensure!(foreign.status() == 400, "foreign Host must be refused: {}", foreign.status());
+    ensure!(
+        foreign.status() == 400,
+        "foreign Host must be refused: {}",
+        foreign.status()
+    );
 
     let page = reqwest::get(redirect.as_str()).await?;
     ensure!(page.status() == 200 && page.text().await?.contains("return to Patchbay"));
     let (code, stderr) = finish(child, lines)?;
-    ensure!(code == 0, "sign-in and save must succeed (exit {code}):\n{stderr}");
+    ensure!(
+        code == 0,
+        "sign-in and save must succeed (exit {code}):\n{stderr}"
+    );
     ensure!(stderr.contains("Added \"Demo\": connected"), "{stderr}");
 
     let show = sandbox.run(&["connector", "show", "Demo", "--json"], None)?;
     ensure!(show.stdout.contains("\"auth\": \"oauth\""), "{show}");
     let tools = sandbox.run(&["tools", "Demo"], None)?;
-    ensure!(tools.code == 0 && tools.stdout.contains("greet"), "the stored grant decrypts and works: {tools}");
+    ensure!(
+        tools.code == 0 && tools.stdout.contains("greet"),
+        "the stored grant decrypts and works: {tools}"
+    );
     for (path, bytes) in sandbox.data_files()? {
-        ensure!(!patchbay_tests::contains_bytes(&bytes, b"access_token"), "grant stored in clear in {}", path.display());
+        ensure!(
+            !patchbay_tests::contains_bytes(&bytes, b"access_token"),
+            "grant stored in clear in {}",
+            path.display()
+        );
     }
 
     let logout = sandbox.run(&["connector", "logout", "Demo"], None)?;
     ensure!(logout.code == 0, "{logout}");
     let after = sandbox.run(&["tools", "Demo"], None)?;
-    ensure!(after.code == 1 && after.stderr.contains("authentication"), "forgotten sign-in needs auth: {after}");
+    ensure!(
+        after.code == 1 && after.stderr.contains("authentication"),
+        "forgotten sign-in needs auth: {after}"
+    );
     Ok(())
 }
 
@@ -119,32 +165,72 @@ async fn wrong_state_or_denial_saves_nothing_and_shows_no_attacker_text() -> Res
     let sandbox = Sandbox::new()?;
 
     // A forged callback with a state the flow never issued: nothing is exchanged.
-    let (child, sign_in_url, lines) =
-        start_sign_in(&sandbox, &["connector", "add", "--name", "Forged", "--url", &url, "--auth", "oauth"])?;
+    let (child, sign_in_url, lines) = start_sign_in(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Forged",
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+    )?;
     let redirect = authorization_redirect(&sign_in_url).await?;
     let mut forged = url::Url::parse(&redirect)?;
-    let code = forged.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    forged.query_pairs_mut().clear().append_pair("code", &code).append_pair("state", "attacker-state");
+    let code = forged
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    forged
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &code)
+        .append_pair("state", "attacker-state");
     reqwest::get(forged.as_str()).await?;
     let (exit, stderr) = finish(child, lines)?;
     ensure!(exit == 1, "a wrong state must fail the sign-in:\n{stderr}");
 
     // A denial whose description carries attacker text: only the error code is shown.
-    let (child, sign_in_url, lines) =
-        start_sign_in(&sandbox, &["connector", "add", "--name", "Denied", "--url", &url, "--auth", "oauth"])?;
+    let (child, sign_in_url, lines) = start_sign_in(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Denied",
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+    )?;
     let redirect = authorization_redirect(&sign_in_url).await?;
     let mut denied = url::Url::parse(&redirect)?;
-    let state = denied.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let state = denied
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
     denied
         .query_pairs_mut()
         .clear()
         .append_pair("error", "access_denied")
-        .append_pair("error_description", "Call +1-555-SCAM to restore your account")
+        .append_pair(
+            "error_description",
+            "Call +1-555-SCAM to restore your account",
+        )
         .append_pair("state", &state);
     reqwest::get(denied.as_str()).await?;
     let (exit, stderr) = finish(child, lines)?;
     ensure!(exit == 1 && stderr.contains("access_denied"), "{stderr}");
-    ensure!(!stderr.contains("SCAM"), "attacker text must not be shown:\n{stderr}");
+    ensure!(
+        !stderr.contains("SCAM"),
+        "attacker text must not be shown:\n{stderr}"
+    );
 
     let list = sandbox.run(&["connector", "list", "--json"], None)?;
     ensure!(list.stdout.trim() == "[]", "nothing saved: {list}");
