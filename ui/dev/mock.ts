@@ -1,9 +1,13 @@
 // Dev only: a fake Rust side so the page renders sample data in a plain browser (screenshots,
 // design work). It answers the same commands and sends the same events as src-tauri, from
-// memory. `window.patchbayMock` lets a script drive events (status changes, tray focus).
+// memory. `window.patchbayMock` lets a script drive events (status changes, tray focus) and
+// finish a pending OAuth sign-in. A sign-in waits for `patchbayMock.finishSignIn()` (or
+// `failSignIn()`, or Cancel); a URL with "quick" in it signs in by itself after 3 s, one with
+// "denied" fails as if the user refused access.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
+  AuthorizeWaiting,
   ConnectorEditInput,
   ConnectorInput,
   ConnectorStatus,
@@ -89,6 +93,45 @@ const connectors: ConnectorView[] =
       ];
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The sign-in waiting for the "browser", if any. */
+let pendingSignIn: { finish: () => void; fail: (error: IpcError) => void } | null = null;
+
+function ipcError(code: IpcError['code'], message: string, hint: string | null = null): IpcError {
+  return { code, message, hint, diagnosis: null };
+}
+
+/** Stands in for discovery, registration, the browser and the redirect. */
+async function signIn(url: string): Promise<void> {
+  await delay(300);
+  const host = new URL(url).host;
+  const waiting: AuthorizeWaiting = {
+    authorize_url:
+      `https://auth.${host}/authorize?response_type=code&client_id=pb_7f3a9c2e&redirect_uri=` +
+      'http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&scope=read%20offline_access&state=q9XbT2kLw0&' +
+      'code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&' +
+      `resource=${encodeURIComponent(url)}`,
+  };
+  await emit('authorize-waiting', waiting);
+  await new Promise<void>((resolve, reject) => {
+    pendingSignIn = { finish: resolve, fail: reject };
+    if (url.includes('quick')) setTimeout(resolve, 3000);
+    if (url.includes('denied')) {
+      setTimeout(
+        () =>
+          reject(
+            ipcError(
+              'NeedsAuth',
+              'The authorization server refused: access_denied (the request was denied).',
+              'Sign in again and approve the access Patchbay asks for.',
+            ),
+          ),
+        2500,
+      );
+    }
+  }).finally(() => (pendingSignIn = null));
+  await delay(600);
+}
 
 function diagnosis(fields: Partial<Diagnosis>): Diagnosis {
   return {
@@ -222,6 +265,40 @@ mockIPC(
         target.updated_at = new Date().toISOString();
         return { connector: { ...target }, diagnosis: diagnosis({}) } satisfies Saved;
       }
+      case 'authorize_connector': {
+        const input = args.input as ConnectorInput;
+        const problem = failure(input);
+        await signIn(input.url);
+        if (problem) throw problem;
+        const created = connector({
+          ...input,
+          id: `c-${Date.now()}`,
+          workspace: String(args.workspace),
+          header_names: input.headers.map((h) => h.name),
+          status: 'connected',
+          last_checked_at: new Date().toISOString(),
+          created_at: new Date().toISOString(),
+        });
+        connectors.push(created);
+        return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 23 }) } satisfies Saved;
+      }
+      case 'reauthorize_connector': {
+        const target = find(String(args.workspace), String(args.name));
+        await signIn(target.url);
+        target.status = 'connected';
+        target.last_error = null;
+        target.last_checked_at = new Date().toISOString();
+        return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) } satisfies Saved;
+      }
+      case 'cancel_authorization':
+        pendingSignIn?.fail(ipcError('InvalidInput', 'sign-in cancelled'));
+        return null;
+      case 'forget_credentials': {
+        const target = find(String(args.workspace), String(args.name));
+        target.status = 'needs_auth';
+        target.updated_at = new Date().toISOString();
+        return { ...target };
+      }
       case 'remove_connector': {
         const target = find(String(args.workspace), String(args.name));
         connectors.splice(connectors.indexOf(target), 1);
@@ -253,6 +330,8 @@ declare global {
     patchbayMock: {
       status: (name: string, current: ConnectorStatus, error?: string | null) => Promise<void>;
       focus: (name: string) => Promise<void>;
+      finishSignIn: () => void;
+      failSignIn: (message?: string) => void;
     };
   }
 }
@@ -263,6 +342,9 @@ window.patchbayMock = {
     const target = connectors.find((c) => c.name === name);
     return emit('focus-connector', { connector_id: target?.id, workspace: target?.workspace });
   },
+  finishSignIn: () => pendingSignIn?.finish(),
+  failSignIn: (message = 'The token endpoint answered invalid_client: the client ID is not registered.') =>
+    pendingSignIn?.fail(ipcError('NeedsAuth', message, 'Check the client ID, or leave it empty to register automatically.')),
 };
 
 await import('../src/main');

@@ -2,52 +2,25 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import type { ConnectorView, Saved } from './lib/types';
+import type { Saved } from './lib/types';
 import {
-  type Backend,
   calls,
   connector,
   deferred,
   diagnosis,
   emit,
   ipcError,
+  openAddDialog,
+  renderWith,
   resetTauri,
+  row,
   standardBackend,
+  type,
   workspace,
 } from './test-support';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
-
-function row(name: string): HTMLElement {
-  const element = document.querySelector<HTMLElement>(
-    `[data-testid="connector-row"][data-name="${name}"]`,
-  );
-  if (!element) throw new Error(`no row for ${name}`);
-  return element;
-}
-
-function type(element: HTMLElement, value: string) {
-  return fireEvent.input(element, { target: { value } });
-}
-
-async function renderWith(connectors: ConnectorView[], extra: Backend = {}) {
-  standardBackend(connectors, extra);
-  render(App);
-  // Workspaces load first, then the page and its connectors.
-  await waitFor(() => {
-    expect(screen.queryByRole('heading', { name: 'MCP Connectors' })).toBeTruthy();
-    expect(screen.queryByText(/^Loading/)).toBeNull();
-  });
-}
-
-async function openAddDialog() {
-  const button = screen.getByTestId('add-connector');
-  // A real click focuses the button; jsdom's synthetic click does not.
-  button.focus();
-  await fireEvent.click(button);
-  return screen.getByRole('dialog', { name: 'Add connector' });
-}
 
 beforeEach(() => {
   resetTauri();
@@ -357,19 +330,6 @@ describe('adding a connector', () => {
     expect(calls('add_connector')[0]?.input).toMatchObject({
       headers: [{ name: 'X-Team', value: 'platform' }],
     });
-  });
-
-  it('explains that OAuth sign-in is not wired yet', async () => {
-    await renderWith([]);
-    await openAddDialog();
-    await fireEvent.change(screen.getByTestId('field-auth'), { target: { value: 'oauth' } });
-
-    const authorize = screen.getByRole('button', { name: /Authorize/ }) as HTMLButtonElement;
-    expect(authorize.disabled).toBe(true);
-    expect(
-      screen.getByText('OAuth sign-in arrives in the next release; use an access token for now.'),
-    ).toBeTruthy();
-    expect(screen.queryByTestId('field-token')).toBeNull();
   });
 
   it('closes on Escape and keeps Tab inside the dialog', async () => {

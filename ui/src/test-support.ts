@@ -1,11 +1,13 @@
 // Test helpers: a fake Rust side behind the mocked `invoke`, captured `listen` handlers so a test
 // can send events, and sample data. Test files call `vi.mock` for the two Tauri modules
 // (vi.mock is hoisted per file, so it cannot live here).
-import { act } from '@testing-library/svelte';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
+import App from './App.svelte';
 import type {
+  AuthorizeWaiting,
   ConnectorView,
   Diagnosis,
   FocusConnector,
@@ -106,10 +108,28 @@ export function resetTauri(): void {
 
 export async function emit(event: 'connector-status', payload: StatusEvent): Promise<void>;
 export async function emit(event: 'focus-connector', payload: FocusConnector): Promise<void>;
+export async function emit(event: 'authorize-waiting', payload: AuthorizeWaiting): Promise<void>;
 export async function emit(event: string, payload: unknown): Promise<void> {
   const handler = listeners.get(event);
   if (!handler) throw new Error(`nothing listens to ${event}`);
   await act(() => handler({ event, id: 1, payload }));
+}
+
+/** Whether something listens to `event` right now. */
+export function listening(event: string): boolean {
+  return listeners.has(event);
+}
+
+/**
+ * Puts a fake clipboard on `navigator` (jsdom has none); `works: false` makes it refuse, as a
+ * webview without clipboard permission does.
+ */
+export function fakeClipboard(works = true) {
+  const writeText = vi.fn(async (_text: string) => {
+    if (!works) throw new DOMException('Write permission denied.', 'NotAllowedError');
+  });
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+  return writeText;
 }
 
 export function calls(command: string): Record<string, unknown>[] {
@@ -127,4 +147,37 @@ export function deferred<T>() {
     reject = no;
   });
   return { promise, resolve, reject };
+}
+
+// The page as a user meets it.
+
+/** The row of connector `name`. */
+export function row(name: string): HTMLElement {
+  const element = document.querySelector<HTMLElement>(
+    `[data-testid="connector-row"][data-name="${name}"]`,
+  );
+  if (!element) throw new Error(`no row for ${name}`);
+  return element;
+}
+
+export function type(element: HTMLElement, value: string) {
+  return fireEvent.input(element, { target: { value } });
+}
+
+export async function renderWith(connectors: ConnectorView[], extra: Backend = {}) {
+  standardBackend(connectors, extra);
+  render(App);
+  // Workspaces load first, then the page and its connectors.
+  await waitFor(() => {
+    expect(screen.queryByRole('heading', { name: 'MCP Connectors' })).toBeTruthy();
+    expect(screen.queryByText(/^Loading/)).toBeNull();
+  });
+}
+
+export async function openAddDialog() {
+  const button = screen.getByTestId('add-connector');
+  // A real click focuses the button; jsdom's synthetic click does not.
+  button.focus();
+  await fireEvent.click(button);
+  return screen.getByRole('dialog', { name: 'Add connector' });
 }

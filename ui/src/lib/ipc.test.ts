@@ -1,7 +1,19 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { addConnector, checkNow, onConnectorStatus, renameWorkspace, toIpcError } from './ipc';
+import {
+  addConnector,
+  authorizeConnector,
+  cancelAuthorization,
+  checkNow,
+  forgetCredentials,
+  onAuthorizeWaiting,
+  onConnectorStatus,
+  reauthorizeConnector,
+  renameWorkspace,
+  toIpcError,
+} from './ipc';
+import type { ConnectorInput } from './types';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
@@ -49,6 +61,28 @@ describe('commands', () => {
     expect(invokeMock).toHaveBeenCalledWith('check_now', { connectorId: null });
   });
 
+  it('passes the OAuth commands their arguments', async () => {
+    invokeMock.mockResolvedValue(null);
+    const input: ConnectorInput = {
+      name: 'L',
+      url: 'https://l.example/mcp',
+      auth: 'oauth',
+      token: null,
+      headers: [],
+    };
+    const client = { client_id: 'pb', client_secret: null };
+    await authorizeConnector('Default', input, client);
+    await reauthorizeConnector('Default', 'L', null);
+    await cancelAuthorization();
+    await forgetCredentials('Default', 'L');
+    expect(invokeMock.mock.calls).toEqual([
+      ['authorize_connector', { workspace: 'Default', input, client }],
+      ['reauthorize_connector', { workspace: 'Default', name: 'L', client: null }],
+      ['cancel_authorization', {}],
+      ['forget_credentials', { workspace: 'Default', name: 'L' }],
+    ]);
+  });
+
   it('rejects with an IpcError', async () => {
     invokeMock.mockRejectedValue('boom');
     await expect(
@@ -65,5 +99,16 @@ describe('commands', () => {
     await onConnectorStatus(handler);
     expect(listenMock).toHaveBeenCalledWith('connector-status', expect.any(Function));
     expect(handler).toHaveBeenCalledWith({ name: 'Docs' });
+  });
+
+  it('hands the sign-in URL to the authorize-waiting handler', async () => {
+    listenMock.mockImplementation(async (_event, handler) => {
+      handler({ event: 'authorize-waiting', id: 1, payload: { authorize_url: 'https://a/authorize' } });
+      return () => {};
+    });
+    const handler = vi.fn();
+    await onAuthorizeWaiting(handler);
+    expect(listenMock).toHaveBeenCalledWith('authorize-waiting', expect.any(Function));
+    expect(handler).toHaveBeenCalledWith({ authorize_url: 'https://a/authorize' });
   });
 });

@@ -3,6 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  AuthorizeWaiting,
   ConnectorEditInput,
   ConnectorInput,
   ConnectorView,
@@ -10,6 +11,7 @@ import type {
   ErrorCode,
   FocusConnector,
   IpcError,
+  OAuthClientInput,
   Saved,
   StatusEvent,
   Workspace,
@@ -78,6 +80,41 @@ export function checkNow(connectorId: string | null): Promise<null> {
   return call('check_now', { connectorId });
 }
 
+// OAuth sign-in. Rust opens the browser, waits for the redirect, exchanges the code and keeps
+// the tokens: the webview only ever sees the authorization URL (to offer "copy link").
+
+/**
+ * Signs in, tests the connection and saves the new connector; nothing is saved on failure.
+ * Waits (up to 5 minutes) for the browser; `authorize-waiting` says where the browser was sent.
+ * `client` is a pre-registered client, for servers without dynamic client registration.
+ */
+export function authorizeConnector(
+  workspace: string,
+  input: ConnectorInput,
+  client: OAuthClientInput | null,
+): Promise<Saved> {
+  return call('authorize_connector', { workspace, input, client });
+}
+
+/** Signs in again to an existing OAuth connector (expired or revoked tokens). */
+export function reauthorizeConnector(
+  workspace: string,
+  name: string,
+  client: OAuthClientInput | null,
+): Promise<Saved> {
+  return call('reauthorize_connector', { workspace, name, client });
+}
+
+/** Stops the sign-in waiting for the browser; its call then rejects with "sign-in cancelled". */
+export function cancelAuthorization(): Promise<null> {
+  return call('cancel_authorization', {});
+}
+
+/** Forgets a connector's tokens and client registration; it then needs authentication. */
+export function forgetCredentials(workspace: string, name: string): Promise<ConnectorView> {
+  return call('forget_credentials', { workspace, name });
+}
+
 // Events
 
 /** A connector was checked; sent by the status monitor in Rust. */
@@ -88,6 +125,13 @@ export function onConnectorStatus(handler: (event: StatusEvent) => void): Promis
 /** The user picked a connector in the tray menu. */
 export function onFocusConnector(handler: (event: FocusConnector) => void): Promise<UnlistenFn> {
   return subscribe('focus-connector', handler);
+}
+
+/** A sign-in sent the browser to this URL and is waiting for the redirect. */
+export function onAuthorizeWaiting(
+  handler: (event: AuthorizeWaiting) => void,
+): Promise<UnlistenFn> {
+  return subscribe('authorize-waiting', handler);
 }
 
 async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {
