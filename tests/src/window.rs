@@ -6,7 +6,8 @@
 //! Needs an X display and a Secret Service: `cargo xtask test` runs the suite under `xvfb-run`
 //! inside `dbus-run-session` with an unlocked gnome-keyring. Only one window runs at a time: the
 //! app is single-instance per D-Bus session, so a second launch would hand over to the first and
-//! exit. [`Desktop::launch`] therefore takes a process-wide turn that [`Desktop::quit`] gives back.
+//! exit. [`Desktop::launch`] therefore takes a process-wide turn (released when the `Desktop` is
+//! dropped) and waits until no instance owns the single-instance D-Bus name.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,6 +23,12 @@ use crate::{Sandbox, free_port, wait_for_port};
 pub const UI_LIMIT: Duration = Duration::from_secs(10);
 /// A save tests the connection first; a local server answers in well under a second.
 pub const SAVE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Starting the app and opening its webview; WebKitWebDriver itself never gives up waiting.
+pub const SESSION_LIMIT: Duration = Duration::from_secs(30);
+/// The D-Bus name tauri-plugin-single-instance owns while an instance runs (identifier +
+/// `.SingleInstance`). While it has an owner, a new instance hands over to it and exits.
+const SINGLE_INSTANCE_NAME: &str = "dev.patchbay.desktop.SingleInstance";
 
 /// How often waits look again.
 const POLL: Duration = Duration::from_millis(100);
@@ -122,6 +129,7 @@ impl Desktop {
     pub async fn launch(sandbox: &Sandbox, label: &str) -> Result<Self> {
         let binary = std::fs::canonicalize(desktop_bin()?)?;
         let turn = TURN.lock().await;
+        wait_for_single_instance_name_free().await?;
         let port = free_port()?;
         let native_port = free_port()?;
         let driver_log = sandbox.dir.path().join(format!("tauri-driver-{port}.log"));
@@ -173,7 +181,14 @@ impl Desktop {
         };
         wait_for_port(port, UI_LIMIT)
             .with_context(|| format!("tauri-driver did not start:\n{}", desktop.driver_log()))?;
-        desktop.client = Some(desktop.connect(port).await?);
+        let session = tokio::time::timeout(SESSION_LIMIT, desktop.connect(port)).await;
+        desktop.client = Some(match session {
+            Ok(client) => client?,
+            Err(_) => bail!(
+                "the app did not open its window within {SESSION_LIMIT:?}\n{}",
+                desktop.driver_log()
+            ),
+        });
         Ok(desktop)
     }
 
@@ -221,6 +236,7 @@ impl Desktop {
     /// Ends the session (which closes the app), waits for the app process to exit so the next
     /// launch is not handed over to it, and stops tauri-driver.
     pub async fn quit(mut self) -> Result<()> {
+        let pids = self.app_pids();
         if let Some(client) = self.client.take() {
             client
                 .close()
@@ -228,16 +244,13 @@ impl Desktop {
                 .context("closing the WebDriver session")?;
         }
         let started = Instant::now();
-        while !self.app_pids().is_empty() {
+        while let Some(pid) = pids.iter().find(|pid| !exited(**pid)) {
             if started.elapsed() > UI_LIMIT {
-                bail!(
-                    "the app was still running {UI_LIMIT:?} after the session ended: {:?}",
-                    self.app_pids()
-                );
+                bail!("the app (pid {pid}) was still running {UI_LIMIT:?} after the session ended");
             }
             tokio::time::sleep(POLL).await;
         }
-        Ok(())
+        wait_for_single_instance_name_free().await
         // Drop stops tauri-driver and releases the turn.
     }
 
@@ -524,12 +537,73 @@ impl Drop for Desktop {
         // A test that failed mid-way never ran `quit`: end the app too, or the next window would
         // be handed over to it (single instance).
         self.kill_app();
+        // SIGTERM first: tauri-driver then stops WebKitWebDriver, which SIGKILL would orphan.
+        let pid = self.driver.id().to_string();
+        if let Err(error) = Command::new("kill").arg(&pid).status() {
+            eprintln!("kill {pid}: {error}");
+        }
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(3) {
+            match self.driver.try_wait() {
+                Ok(Some(_)) => return,
+                Ok(None) => std::thread::sleep(POLL),
+                Err(error) => {
+                    eprintln!("waiting for tauri-driver: {error}");
+                    break;
+                }
+            }
+        }
         if let Err(error) = self.driver.kill() {
             eprintln!("stopping tauri-driver: {error}");
         }
         if let Err(error) = self.driver.wait() {
             eprintln!("reaping tauri-driver: {error}");
         }
+    }
+}
+
+/// Whether `pid` is gone or a zombie. A dying process loses its `/proc/<pid>/exe` link before
+/// it closes its sockets, so a missing link does not yet mean its D-Bus name is released.
+fn exited(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    // "pid (comm) S …": the state follows the last parenthesis (comm may contain any).
+    let state = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next());
+    matches!(state, Some('Z' | 'X') | None)
+}
+
+/// Waits until no Patchbay instance owns the single-instance D-Bus name, so the next launch
+/// starts a window instead of handing over to an instance that is still shutting down.
+async fn wait_for_single_instance_name_free() -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let output = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+            ])
+            .arg(format!("string:{SINGLE_INSTANCE_NAME}"))
+            .output()
+            .context("running dbus-send (package dbus-bin) to ask the session bus")?;
+        if !output.status.success() {
+            bail!(
+                "dbus-send failed (no session bus? run through `cargo xtask test`): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        if String::from_utf8_lossy(&output.stdout).contains("boolean false") {
+            return Ok(());
+        }
+        if started.elapsed() > UI_LIMIT {
+            bail!("another Patchbay instance still owns {SINGLE_INSTANCE_NAME} after {UI_LIMIT:?}");
+        }
+        tokio::time::sleep(POLL).await;
     }
 }
 
