@@ -194,6 +194,28 @@ describe('adding a connector', () => {
     expect(row('Everything').dataset.status).toBe('connected');
   });
 
+  it('does not repeat the detail when the message already says it', async () => {
+    const detail = 'cannot connect to 127.0.0.1:9: Connection refused (os error 111)';
+    const failure = diagnosis({ ok: false, stage: 'connect', http_status: null, detail, hint: 'check the URL' });
+    await renderWith([], {
+      add_connector: () => {
+        throw ipcError({
+          code: 'Unreachable',
+          message: `connection failed: ${detail}`,
+          hint: failure.hint,
+          diagnosis: failure,
+        });
+      },
+    });
+    await openAddDialog();
+    await type(screen.getByTestId('field-name'), 'Down');
+    await type(screen.getByTestId('field-url'), 'http://127.0.0.1:9/mcp');
+    await fireEvent.change(screen.getByTestId('field-auth'), { target: { value: 'none' } });
+    await fireEvent.click(screen.getByTestId('save-connector'));
+    const error = await screen.findByTestId('dialog-error');
+    expect(error.textContent?.split('Connection refused').length).toBe(2);
+  });
+
   it('shows the failed stage, HTTP status and hint, keeps the form filled and saves nothing', async () => {
     const failure = diagnosis({
       ok: false,
