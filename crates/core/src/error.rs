@@ -37,8 +37,6 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// What kind of failure this is, for exit codes and UI branches.
@@ -64,9 +62,7 @@ pub enum ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidInput(_) | Self::Duplicate { .. } | Self::Unsupported(_) => {
-                ErrorKind::InvalidInput
-            }
+            Self::InvalidInput(_) | Self::Duplicate { .. } => ErrorKind::InvalidInput,
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::ConnectionFailed(diagnosis) => match diagnosis.status() {
                 crate::ConnectorStatus::NeedsAuth => ErrorKind::NeedsAuth,

@@ -17,9 +17,7 @@ use crate::keychain::Keychain;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, Session, Timeouts};
 use crate::oauth::Grant;
 use crate::secret::Secret;
-use crate::store::{
-    AuthKind, ConnectorRow, ConnectorStatus, DEFAULT_WORKSPACE, SecretChange, Store, Workspace,
-};
+use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, SecretChange, Store, Workspace};
 use crate::validate::{self, InvalidInput};
 use crate::vault::Vault;
 
@@ -786,9 +784,4 @@ fn create_private_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(path)
-}
-
-/// The name of the workspace every store starts with.
-pub const fn default_workspace() -> &'static str {
-    DEFAULT_WORKSPACE
 }
