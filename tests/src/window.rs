@@ -293,14 +293,19 @@ impl Desktop {
     pub async fn screenshot(&self, state: &str) -> Result<PathBuf> {
         // WebKitGTK's snapshot is the last painted frame, which can trail the DOM by a few
         // frames under Xvfb: let two animation frames pass so the picture shows what was asserted.
-        self.client()?
+        // Best effort: the picture is an artifact, not an assertion, and under heavy load the
+        // frame callback can miss WebDriver's script timeout.
+        let painted = self
+            .client()?
             .execute_async(
                 "const done = arguments[arguments.length - 1]; \
                  requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
                 vec![],
             )
-            .await
-            .context("waiting for the page to paint")?;
+            .await;
+        if let Err(error) = painted {
+            eprintln!("screenshot {state}: not waiting for a fresh frame ({error})");
+        }
         let png = self.client()?.screenshot().await.context("screenshot")?;
         let path = screenshots_dir()?.join(format!("{}-{state}.png", self.label));
         std::fs::write(&path, png)?;
