@@ -147,3 +147,95 @@ async fn read_head(socket: &mut tokio::net::TcpStream) -> std::io::Result<String
     }
     Ok(String::from_utf8_lossy(&buffer).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::Loopback;
+
+    async fn send(port: u16, request: String) -> String {
+        let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        socket.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = String::new();
+        socket.read_to_string(&mut answer).await.expect("read");
+        answer
+    }
+
+    #[tokio::test]
+    async fn only_a_well_formed_callback_ends_the_wait() {
+        let listener = Loopback::bind().await.expect("bind");
+        let uri = listener.redirect_uri();
+        assert!(
+            uri.starts_with("http://127.0.0.1:") && uri.ends_with("/callback"),
+            "{uri}"
+        );
+        let port: u16 = uri
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/callback")
+            .parse()
+            .expect("port");
+        let waiting = tokio::spawn(listener.wait(Duration::from_secs(10), "<p>done</p>"));
+        let host = format!("127.0.0.1:{port}");
+        let refused = [
+            format!("GET /callback?code=c&state=s HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n"),
+            format!("POST /callback?code=c&state=s HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            format!("GET /other?code=c&state=s HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            format!("GET /callback?code=c HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+        ];
+        for request in refused {
+            let answer = send(port, request.clone()).await;
+            assert!(
+                answer.starts_with("HTTP/1.1 400"),
+                "{request:?} must be refused: {answer}"
+            );
+            assert!(!answer.contains("code=c"), "parameters are never echoed");
+        }
+        assert!(
+            !waiting.is_finished(),
+            "refused requests do not end the wait"
+        );
+        let answer = send(
+            port,
+            format!("GET /callback?code=the-code&state=st&iss=https%3A%2F%2Fas HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n"),
+        )
+        .await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.contains("done"),
+            "{answer}"
+        );
+        let callback = waiting.await.expect("join").expect("callback");
+        assert_eq!(
+            callback
+                .code
+                .as_ref()
+                .map(|c| c.expose().to_owned())
+                .as_deref(),
+            Some("the-code")
+        );
+        assert_eq!(
+            (callback.state.as_deref(), callback.issuer.as_deref()),
+            (Some("st"), Some("https://as"))
+        );
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "the listener is closed after the one callback"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_wait_expires() {
+        let listener = Loopback::bind().await.expect("bind");
+        let outcome = listener.wait(Duration::from_millis(100), "").await;
+        assert!(
+            matches!(outcome, Err(super::OAuthError::TimedOut(_))),
+            "{outcome:?}"
+        );
+    }
+}
