@@ -175,6 +175,18 @@ impl From<rmcp::ServiceError> for CallError {
 /// negotiates down when a server answers with an older supported revision.
 const PROTOCOL_VERSION: rmcp::model::ProtocolVersion = rmcp::model::ProtocolVersion::V_2025_11_25;
 
+/// A raw `initialize` request, for the probes that need to see the HTTP answer itself (the
+/// connection diagnosis, and the OAuth challenge lookup).
+pub(crate) fn initialize_request() -> serde_json::Value {
+    serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": PROTOCOL_VERSION.to_string(), "capabilities": {},
+            "clientInfo": { "name": "patchbay", "version": env!("CARGO_PKG_VERSION") }
+        }
+    })
+}
+
 fn client_info() -> ClientConfig {
     let mut info = ClientConfig::new(
         ClientCapabilities::default(),

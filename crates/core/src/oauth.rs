@@ -158,13 +158,7 @@ pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
         .timeout(Duration::from_secs(10))
         .build()
         .ok()?;
-    let body = serde_json::json!({
-        "jsonrpc": "2.0", "id": 0, "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": { "name": "patchbay", "version": env!("CARGO_PKG_VERSION") }
-        }
-    });
+    let body = crate::mcp::initialize_request();
     let response = client
         .post(server_url.clone())
         .header(

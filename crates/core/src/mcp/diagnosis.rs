@@ -298,13 +298,7 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
             return Probe::Diagnosed(Diagnosis::failure(Stage::Http, started, error, HINT_URL));
         }
     };
-    let body = serde_json::json!({
-        "jsonrpc": "2.0", "id": 0, "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": { "name": "patchbay-diagnosis", "version": env!("CARGO_PKG_VERSION") }
-        }
-    });
+    let body = crate::mcp::initialize_request();
     let request = client
         .post(endpoint.url.clone())
         .headers(headers.clone())
