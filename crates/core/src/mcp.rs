@@ -7,6 +7,7 @@
 //! looking at it. Nothing here knows about the store; callers hand in an [`Endpoint`].
 
 mod diagnosis;
+pub mod elicitation;
 mod legacy_sse;
 
 use std::collections::HashMap;
@@ -66,6 +67,9 @@ pub struct Endpoint {
     pub timeouts: Timeouts,
     /// OAuth credentials; tokens are attached and refreshed by rmcp's auth client.
     pub oauth: Option<OAuthCredentials>,
+    /// Who answers the server's `elicitation/create` requests. `None` (the default) does not
+    /// announce the capability; see [`elicitation`].
+    pub elicitation: Option<std::sync::Arc<dyn elicitation::Responder>>,
 }
 
 /// An OAuth grant plus where refreshed credentials go (sealed into the store by the facade).
@@ -89,6 +93,7 @@ impl Endpoint {
             headers: Vec::new(),
             timeouts: Timeouts::default(),
             oauth: None,
+            elicitation: None,
         }
     }
 
@@ -133,7 +138,7 @@ pub enum TransportKind {
 
 /// An initialized MCP session. Dropping it cancels the background task and closes the stream.
 pub struct Session {
-    service: RunningService<RoleClient, ClientConfig>,
+    service: RunningService<RoleClient, elicitation::Handler>,
     transport: TransportKind,
     request_timeout: Duration,
     connected_in: Duration,
@@ -196,6 +201,11 @@ fn client_info() -> ClientConfig {
     info
 }
 
+/// Patchbay's client info, answering elicitation through the endpoint's responder, if any.
+fn client_handler(endpoint: &Endpoint) -> elicitation::Handler {
+    elicitation::Handler::new(client_info(), endpoint.elicitation.clone())
+}
+
 impl Session {
     /// Connects and initializes, choosing the transport. On failure, explains why.
     pub async fn connect(endpoint: &Endpoint) -> Result<Self, Diagnosis> {
@@ -218,7 +228,7 @@ impl Session {
         let service = match &endpoint.oauth {
             None => {
                 let transport = StreamableHttpClientTransport::with_client(client, config);
-                client_info()
+                client_handler(endpoint)
                     .serve(transport)
                     .await
                     .map_err(|error| error.to_string())?
@@ -241,7 +251,7 @@ impl Session {
                 }
                 let auth_client = AuthClient::new(client, manager);
                 let transport = StreamableHttpClientTransport::with_client(auth_client, config);
-                client_info()
+                client_handler(endpoint)
                     .serve(transport)
                     .await
                     .map_err(|error| error.to_string())?
@@ -262,7 +272,7 @@ impl Session {
             LegacySseTransport::connect(client, &endpoint.url, endpoint.header_map(true)?)
                 .await
                 .map_err(|error| error.to_string())?;
-        let service = client_info()
+        let service = client_handler(endpoint)
             .serve(transport)
             .await
             .map_err(|error| error.to_string())?;
