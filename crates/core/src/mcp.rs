@@ -241,6 +241,10 @@ impl Session {
                 let mut manager = AuthorizationManager::new(endpoint.url.as_str())
                     .await
                     .map_err(|error| error.to_string())?;
+                // Discovery with Patchbay's 2025-03-26 rule, before rmcp would discover on its own.
+                crate::oauth::use_discovered_metadata(&mut manager, &endpoint.url)
+                    .await
+                    .map_err(|error| error.to_string())?;
                 manager.set_credential_store(store);
                 if !manager
                     .initialize_from_store()

@@ -7,7 +7,10 @@
 //! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
 //! the facade can seal them like any other secret.
 
+pub mod discovery;
 pub mod loopback;
+
+pub use discovery::use_discovered_metadata;
 
 use std::future::Future;
 use std::time::Duration;
@@ -104,7 +107,7 @@ where
     let store = InMemoryCredentialStore::new();
     let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
     manager.set_credential_store(store.clone());
-    let mut state = OAuthState::Unauthorized(manager);
+    let state = OAuthState::Unauthorized(manager);
 
     let mut request = AuthorizationRequest::new(listener.redirect_uri())
         .with_initial_scope_selection()
@@ -121,7 +124,7 @@ where
     if let Some(challenge) = challenge {
         request = request.with_challenge(challenge);
     }
-    state.start_authorization(request).await?;
+    let mut state = discovery::start_authorization(state, request, server_url).await?;
     let url = Url::parse(&state.get_authorization_url().await?)
         .map_err(|error| OAuthError::UnsafeUrl(error.to_string()))?;
     ensure_openable(&url)?;
