@@ -7,17 +7,23 @@
 //! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
 //! the facade can seal them like any other secret.
 
+pub mod client_credentials;
 pub mod discovery;
+pub mod enterprise;
 pub mod loopback;
 
+pub use client_credentials::{
+    ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant,
+};
 pub use discovery::use_discovered_metadata;
+pub use enterprise::{CrossAppAccess, IdentityProvider, cross_app_access};
 
 use std::future::Future;
 use std::time::Duration;
 
 use rmcp::transport::auth::{
-    AuthorizationManager, AuthorizationRequest, ClientCredentialsConfig, CredentialStore,
-    InMemoryCredentialStore, OAuthState, StoredCredentials,
+    AuthorizationManager, AuthorizationRequest, CredentialStore, InMemoryCredentialStore,
+    OAuthState, StoredCredentials,
 };
 use url::Url;
 
@@ -42,6 +48,8 @@ pub enum OAuthError {
     Protocol(#[from] rmcp::transport::auth::AuthError),
     #[error("stored OAuth credentials are unreadable: {0}")]
     Credentials(String),
+    #[error("enterprise sign-in failed: {0}")]
+    Enterprise(#[from] rmcp::transport::auth::enterprise::EmaError),
 }
 
 /// OAuth credentials (client id, tokens, issuer) as JSON inside a [`Secret`].
@@ -180,32 +188,6 @@ pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
         .get(reqwest::header::WWW_AUTHENTICATE)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
-}
-
-/// The client-credentials grant for machine connectors (no browser, no person): a client id and
-/// secret issued by the authorization server are exchanged for a token bound to `server_url`.
-pub async fn client_credentials(
-    server_url: &Url,
-    client_id: &str,
-    client_secret: &Secret,
-) -> Result<Grant, OAuthError> {
-    let store = InMemoryCredentialStore::new();
-    let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
-    manager.set_credential_store(store.clone());
-    let mut state = OAuthState::Unauthorized(manager);
-    state
-        .authenticate_client_credentials(ClientCredentialsConfig::ClientSecret {
-            client_id: client_id.to_owned(),
-            client_secret: client_secret.expose().to_owned(),
-            scopes: Vec::new(),
-            resource: Some(server_url.as_str().to_owned()),
-        })
-        .await?;
-    let stored = store
-        .load()
-        .await?
-        .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
-    Grant::from_stored(&stored)
 }
 
 /// The page the browser shows after the redirect. It sends the person back to the app through
