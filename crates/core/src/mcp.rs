@@ -29,12 +29,10 @@ use url::Url;
 pub use diagnosis::{Diagnosis, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
 
-use crate::oauth::{Grant, GrantStore};
-use rmcp::transport::AuthClient;
+use crate::oauth::Grant;
+use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
+use crate::oauth::refresh::{RefreshError, TokenCell};
 use rmcp::transport::auth::AuthorizationManager;
-
-/// The message when stored OAuth credentials cannot be used (issuer changed, tokens cleared).
-pub const NEEDS_SIGN_IN: &str = "the stored sign-in is no longer valid for this server";
 
 use crate::secret::Secret;
 
@@ -65,18 +63,34 @@ pub struct Endpoint {
     pub bearer: Option<Secret>,
     pub headers: Vec<(String, Secret)>,
     pub timeouts: Timeouts,
-    /// OAuth credentials; tokens are attached and refreshed by rmcp's auth client.
+    /// OAuth credentials; tokens are attached and refreshed by [`AuthorizedClient`].
     pub oauth: Option<OAuthCredentials>,
     /// Who answers the server's `elicitation/create` requests. `None` (the default) does not
     /// announce the capability; see [`elicitation`].
     pub elicitation: Option<std::sync::Arc<dyn elicitation::Responder>>,
 }
 
-/// An OAuth grant plus where refreshed credentials go (sealed into the store by the facade).
+/// An OAuth credential: the [`TokenCell`] holding its grant, shared by every session of one
+/// connector (the facade's) or private to one use ([`OAuthCredentials::detached`]).
 #[derive(Clone)]
-pub struct OAuthCredentials {
-    pub grant: Grant,
-    pub on_save: std::sync::Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync>,
+pub struct OAuthCredentials(std::sync::Arc<TokenCell>);
+
+impl OAuthCredentials {
+    /// A grant used on its own (a sign-in being tested before it is saved, a one-off client):
+    /// refreshes stay in memory; [`OAuthCredentials::grant`] returns the newest.
+    pub fn detached(grant: Grant) -> Self {
+        Self(TokenCell::detached(grant))
+    }
+
+    /// A connector's process-wide cell.
+    pub fn shared(cell: std::sync::Arc<TokenCell>) -> Self {
+        Self(cell)
+    }
+
+    /// The current grant, including any refresh.
+    pub fn grant(&self) -> Grant {
+        self.0.grant()
+    }
 }
 
 impl std::fmt::Debug for OAuthCredentials {
@@ -134,6 +148,20 @@ impl Endpoint {
 pub enum TransportKind {
     StreamableHttp,
     LegacySse,
+}
+
+/// Why a Streamable HTTP connection failed.
+#[derive(Debug)]
+pub(crate) enum ConnectError {
+    /// The OAuth access token could not be renewed.
+    Refresh(RefreshError),
+    Other(String),
+}
+
+impl From<String> for ConnectError {
+    fn from(error: String) -> Self {
+        Self::Other(error)
+    }
 }
 
 /// An initialized MCP session. Dropping it cancels the background task and closes the stream.
@@ -212,7 +240,7 @@ impl Session {
         diagnosis::connect(endpoint).await
     }
 
-    async fn streamable(endpoint: &Endpoint) -> Result<Self, String> {
+    async fn streamable(endpoint: &Endpoint) -> Result<Self, ConnectError> {
         let started = Instant::now();
         let client = endpoint.http_client().map_err(|error| error.to_string())?;
         let custom: HashMap<HeaderName, HeaderValue> = endpoint
@@ -234,10 +262,6 @@ impl Session {
                     .map_err(|error| error.to_string())?
             }
             Some(oauth) => {
-                let on_save = oauth.on_save.clone();
-                let store = GrantStore::new(&oauth.grant, move |grant| on_save(grant))
-                    .await
-                    .map_err(|error| error.to_string())?;
                 let mut manager = AuthorizationManager::new(endpoint.url.as_str())
                     .await
                     .map_err(|error| error.to_string())?;
@@ -245,20 +269,23 @@ impl Session {
                 crate::oauth::use_discovered_metadata(&mut manager, &endpoint.url)
                     .await
                     .map_err(|error| error.to_string())?;
-                manager.set_credential_store(store);
-                if !manager
-                    .initialize_from_store()
+                let auth_client = AuthorizedClient::new(client, manager, oauth.0.clone())
                     .await
-                    .map_err(|error| error.to_string())?
-                {
-                    return Err(NEEDS_SIGN_IN.into());
+                    .map_err(|error| match error {
+                        SetupError::Refresh(failure) => ConnectError::Refresh(failure),
+                        SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
+                    })?;
+                let transport =
+                    StreamableHttpClientTransport::with_client(auth_client.clone(), config);
+                match client_handler(endpoint).serve(transport).await {
+                    Ok(service) => service,
+                    // A failed token refresh explains the failure better than rmcp's error.
+                    Err(error) => {
+                        return Err(auth_client
+                            .failure()
+                            .map_or_else(|| error.to_string().into(), ConnectError::Refresh));
+                    }
                 }
-                let auth_client = AuthClient::new(client, manager);
-                let transport = StreamableHttpClientTransport::with_client(auth_client, config);
-                client_handler(endpoint)
-                    .serve(transport)
-                    .await
-                    .map_err(|error| error.to_string())?
             }
         };
         Ok(Self {

@@ -9,8 +9,10 @@
 
 pub mod client_credentials;
 pub mod discovery;
+pub mod authorized_client;
 pub mod enterprise;
 pub mod loopback;
+pub mod refresh;
 
 pub use client_credentials::{
     ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant,
@@ -226,51 +228,6 @@ pub fn open_in_browser(url: &Url) -> Result<(), String> {
         .spawn()
         .map(|_| ())
         .map_err(|error| format!("{program}: {error}"))
-}
-
-/// A credential store that starts from a [`Grant`] and reports every save (refreshes rotate
-/// tokens) to `on_save`, so the facade can seal and persist them before the new token is used.
-#[derive(Clone)]
-pub struct GrantStore {
-    inner: InMemoryCredentialStore,
-    on_save: std::sync::Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync>,
-}
-
-impl GrantStore {
-    pub async fn new(
-        grant: &Grant,
-        on_save: impl Fn(Grant) -> Result<(), String> + Send + Sync + 'static,
-    ) -> Result<Self, OAuthError> {
-        let inner = InMemoryCredentialStore::new();
-        inner.save(grant.to_stored()?).await?;
-        Ok(Self {
-            inner,
-            on_save: std::sync::Arc::new(on_save),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl CredentialStore for GrantStore {
-    async fn load(&self) -> Result<Option<StoredCredentials>, rmcp::transport::auth::AuthError> {
-        self.inner.load().await
-    }
-
-    async fn save(
-        &self,
-        credentials: StoredCredentials,
-    ) -> Result<(), rmcp::transport::auth::AuthError> {
-        let grant = Grant::from_stored(&credentials).map_err(|error| {
-            rmcp::transport::auth::AuthError::CredentialStoreError(error.to_string())
-        })?;
-        // Persist first: a rotated refresh token must be committed before the access token is used.
-        (self.on_save)(grant).map_err(rmcp::transport::auth::AuthError::CredentialStoreError)?;
-        self.inner.save(credentials).await
-    }
-
-    async fn clear(&self) -> Result<(), rmcp::transport::auth::AuthError> {
-        self.inner.clear().await
-    }
 }
 
 #[cfg(test)]

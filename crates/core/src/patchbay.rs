@@ -5,6 +5,8 @@
 //! database work; every network await happens with the guard dropped (one slow server must never
 //! block another connector, the UI, or the status monitor).
 
+mod grants;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -16,6 +18,7 @@ use crate::error::Error;
 use crate::keychain::Keychain;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, Session, Timeouts};
 use crate::oauth::Grant;
+use crate::oauth::refresh::{Clock, GrantVault, TokenCells, system_clock};
 use crate::secret::Secret;
 use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, SecretChange, Store, Workspace};
 use crate::validate::{self, InvalidInput};
@@ -80,6 +83,8 @@ pub struct Patchbay {
     vault: Arc<Vault>,
     data_dir: PathBuf,
     timeouts: Timeouts,
+    /// Each OAuth connector's current tokens, shared by all its sessions (single-flight refresh).
+    tokens: TokenCells,
 }
 
 fn now() -> String {
@@ -106,7 +111,14 @@ impl Patchbay {
             vault: Arc::new(Vault::new(keychain, keychain_service)),
             data_dir: data_dir.to_owned(),
             timeouts: Timeouts::default(),
+            tokens: TokenCells::new(system_clock()),
         })
+    }
+
+    /// The clock OAuth token expiry is judged by (tests move it forward). Call before use.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.tokens = TokenCells::new(clock);
+        self
     }
 
     /// Overrides the network timeouts (the CLI's `--timeout`).
@@ -233,10 +245,8 @@ impl Patchbay {
                     self.vault
                         .open(store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)?,
                 );
-            endpoint.oauth = Some(OAuthCredentials {
-                grant,
-                on_save: self.grant_saver(row),
-            });
+            let cell = self.tokens.cell(&row.id, grant, || self.stored_grant(row));
+            endpoint.oauth = Some(OAuthCredentials::shared(cell));
         }
         endpoint.headers = self.headers(store, row)?;
         Ok(endpoint)
@@ -257,34 +267,13 @@ impl Patchbay {
         Ok(headers)
     }
 
-    /// Persists refreshed OAuth credentials for `row`, sealed, before rmcp uses the new token.
-    fn grant_saver(
-        &self,
-        row: &ConnectorRow,
-    ) -> Arc<dyn Fn(Grant) -> Result<(), String> + Send + Sync> {
-        let store = self.store.clone();
-        let vault = self.vault.clone();
-        let (workspace_id, connector_id) = (row.workspace_id.clone(), row.id.clone());
-        Arc::new(move |grant: Grant| {
-            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            let ciphertext = vault
-                .seal(&store, &workspace_id, &connector_id, OAUTH_FIELD, &grant.0)
-                .map_err(|error| error.to_string())?;
-            let Some(row) = store
-                .connector_by_id(&connector_id)
-                .map_err(|e| e.to_string())?
-            else {
-                return Err("the connector was deleted".into());
-            };
-            store
-                .save_connector(
-                    &row,
-                    vec![SecretChange::Put {
-                        field: OAUTH_FIELD.into(),
-                        ciphertext,
-                    }],
-                )
-                .map_err(|error| error.to_string())
+    /// Where `row`'s refreshed grants are read from and committed to (sealed).
+    fn stored_grant(&self, row: &ConnectorRow) -> Arc<dyn GrantVault> {
+        Arc::new(grants::StoredGrant {
+            store: self.store.clone(),
+            vault: self.vault.clone(),
+            workspace_id: row.workspace_id.clone(),
+            connector_id: row.id.clone(),
         })
     }
 
@@ -306,10 +295,11 @@ impl Patchbay {
             endpoint.headers = self.headers(&store, &row)?;
             (workspace, row, endpoint)
         };
-        let pending = PendingGrant::new(grant);
-        endpoint.oauth = Some(pending.credentials());
+        // Tested on its own: a refresh during the test changes what gets sealed below.
+        let pending = OAuthCredentials::detached(grant);
+        endpoint.oauth = Some(pending.clone());
         let diagnosis = self.checked(&endpoint).await?;
-        let grant = pending.current();
+        let grant = pending.grant();
         let mut store = self.store();
         let ciphertext = self
             .vault
@@ -401,7 +391,7 @@ impl Patchbay {
             )
             .into());
         }
-        let pending = spec.oauth.clone().map(PendingGrant::new);
+        let pending = spec.oauth.clone().map(OAuthCredentials::detached);
         let workspace = {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
@@ -416,7 +406,7 @@ impl Patchbay {
         endpoint.timeouts = self.timeouts;
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
-        endpoint.oauth = pending.as_ref().map(PendingGrant::credentials);
+        endpoint.oauth = pending.clone();
         let diagnosis = if test {
             Some(self.checked(&endpoint).await?)
         } else {
@@ -445,7 +435,7 @@ impl Patchbay {
             });
         }
         if let Some(pending) = &pending {
-            let grant = pending.current();
+            let grant = pending.grant();
             secrets.push(SecretChange::Put {
                 field: OAUTH_FIELD.into(),
                 ciphertext: self
@@ -594,6 +584,7 @@ impl Patchbay {
         let workspace = Self::workspace(&store, workspace)?;
         let row = Self::row(&store, &workspace, name)?;
         store.delete_connector(&row.id)?;
+        self.tokens.forget(&row.id);
         Ok(())
     }
 
@@ -693,34 +684,6 @@ impl Patchbay {
                 self.record(&row.id, &diagnosis)?;
                 Err(Error::ConnectionFailed(Box::new(diagnosis)))
             }
-        }
-    }
-}
-
-/// A grant being tested before it is saved: a token refresh during the test replaces it, so
-/// what gets sealed is the newest grant, never a rotated-away refresh token.
-struct PendingGrant(Arc<Mutex<Grant>>);
-
-impl PendingGrant {
-    fn new(grant: Grant) -> Self {
-        Self(Arc::new(Mutex::new(grant)))
-    }
-
-    fn current(&self) -> Grant {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn credentials(&self) -> OAuthCredentials {
-        let sink = self.0.clone();
-        OAuthCredentials {
-            grant: self.current(),
-            on_save: Arc::new(move |grant| {
-                *sink.lock().unwrap_or_else(PoisonError::into_inner) = grant;
-                Ok(())
-            }),
         }
     }
 }

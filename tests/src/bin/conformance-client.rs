@@ -95,10 +95,7 @@ async fn sign_in(server: &Url, client: ClientChoice, challenge: Option<String>) 
 fn endpoint(server: &Url, grant: Option<Grant>) -> Endpoint {
     let mut endpoint = Endpoint::new(server.clone());
     endpoint.elicitation = Some(std::sync::Arc::new(AcceptDefaults));
-    endpoint.oauth = grant.map(|grant| OAuthCredentials {
-        grant,
-        on_save: std::sync::Arc::new(|_| Ok(())),
-    });
+    endpoint.oauth = grant.map(OAuthCredentials::detached);
     endpoint
 }
 

@@ -12,7 +12,8 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use serde::Serialize;
 
-use super::{Endpoint, Session, TransportKind};
+use super::{ConnectError, Endpoint, Session, TransportKind};
+use crate::oauth::refresh::RefreshError;
 use crate::store::ConnectorStatus;
 
 /// Where a connection attempt stopped.
@@ -141,6 +142,22 @@ const HINT_HANG: &str = "the server accepted the connection but did not answer i
 const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed: it may not be an MCP server or may use \
      an unsupported protocol version";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
+const HINT_SIGN_IN: &str = "sign in again (Re-authenticate)";
+const HINT_REFRESH: &str = "the authorization server could not renew the access token; the sign-in is kept \
+     and Patchbay retries";
+
+/// A connection that failed because the OAuth access token could not be renewed.
+fn refresh_failure(failure: RefreshError, started: Instant) -> Diagnosis {
+    match failure {
+        RefreshError::Rejected | RefreshError::NeedsSignIn => {
+            Diagnosis::failure(Stage::Auth, started, failure.to_string(), HINT_SIGN_IN)
+        }
+        // Not Stage::Auth: the tokens are fine, the authorization server is not (retry later).
+        RefreshError::Unavailable(_) => {
+            Diagnosis::failure(Stage::Http, started, failure.to_string(), HINT_REFRESH)
+        }
+    }
+}
 
 /// Connects, diagnosing the failure if there is one.
 pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
@@ -149,23 +166,25 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
         preflight(endpoint, started).await?;
     }
     let request_timeout = endpoint.timeouts.request;
-    let rmcp_error =
-        match tokio::time::timeout(request_timeout, Session::streamable(endpoint)).await {
-            Ok(Ok(session)) => return Ok(session),
-            Ok(Err(error)) => error,
-            Err(_) => {
-                return Err(Diagnosis::failure(
-                    Stage::Initialize,
-                    started,
-                    format!(
-                        "no answer to initialize within {}s",
-                        request_timeout.as_secs()
-                    ),
-                    HINT_HANG,
-                )
-                .timed_out());
-            }
-        };
+    let rmcp_error = match tokio::time::timeout(request_timeout, Session::streamable(endpoint))
+        .await
+    {
+        Ok(Ok(session)) => return Ok(session),
+        Ok(Err(ConnectError::Refresh(failure))) => return Err(refresh_failure(failure, started)),
+        Ok(Err(ConnectError::Other(error))) => error,
+        Err(_) => {
+            return Err(Diagnosis::failure(
+                Stage::Initialize,
+                started,
+                format!(
+                    "no answer to initialize within {}s",
+                    request_timeout.as_secs()
+                ),
+                HINT_HANG,
+            )
+            .timed_out());
+        }
+    };
     tracing::debug!(error = %rmcp_error, "streamable HTTP connect failed; probing");
     Err(match probe(endpoint, started).await {
         Probe::Diagnosed(diagnosis) => diagnosis,

@@ -1,0 +1,249 @@
+//! The HTTP client an OAuth connector's Streamable HTTP transport uses (in place of rmcp's
+//! `AuthClient`): every request (POST, the SSE GET, the closing DELETE) carries the connector's
+//! current access token from its shared [`TokenCell`], renewed first when it is due. When the
+//! server answers 401 to token T, the cell refreshes only if T is still current (otherwise another
+//! task already replaced it) and the request is retried once with the token the cell returns.
+//!
+//! The token only ever goes to the server this client was made for: the cell belongs to one
+//! connector, and reqwest drops `Authorization` when a redirect leaves the origin.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::stream::BoxStream;
+use reqwest::header::{HeaderName, HeaderValue};
+use rmcp::model::ClientJsonRpcMessage;
+use rmcp::transport::auth::{AuthError, AuthorizationManager};
+use rmcp::transport::streamable_http_client::{
+    StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
+    StreamableHttpResponseLimits,
+};
+
+use super::refresh::{CellStore, RefreshError, TokenCell};
+use crate::secret::Secret;
+
+type HttpError = StreamableHttpError<reqwest::Error>;
+type EventStream = BoxStream<'static, Result<sse_stream::Sse, sse_stream::Error>>;
+
+#[derive(Clone)]
+pub struct AuthorizedClient {
+    http: reqwest::Client,
+    cell: Arc<TokenCell>,
+    /// Does the token requests (discovery done once, when the session is set up).
+    manager: Arc<AuthorizationManager>,
+    /// The last refresh failure this client met, so a failed connection can say why.
+    failure: Arc<Mutex<Option<RefreshError>>>,
+}
+
+/// Why an [`AuthorizedClient`] could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    /// Discovery of the server's authorization metadata failed.
+    #[error(transparent)]
+    Discovery(#[from] AuthError),
+}
+
+impl AuthorizedClient {
+    /// Binds `cell`'s grant to the server `manager` was made for, discovering its authorization
+    /// server unless the caller already did (rmcp refuses a grant minted by another issuer).
+    pub async fn new(
+        http: reqwest::Client,
+        mut manager: AuthorizationManager,
+        cell: Arc<TokenCell>,
+    ) -> Result<Self, SetupError> {
+        manager.set_credential_store(CellStore(cell.clone()));
+        if !manager.initialize_from_store().await? {
+            return Err(RefreshError::NeedsSignIn.into());
+        }
+        Ok(Self {
+            http,
+            cell,
+            manager: Arc::new(manager),
+            failure: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The refresh failure behind the last failed request, if that is what failed.
+    pub fn failure(&self) -> Option<RefreshError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note(&self, failure: Option<RefreshError>) {
+        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = failure;
+    }
+
+    fn failed(&self, error: RefreshError) -> HttpError {
+        self.note(Some(error.clone()));
+        StreamableHttpError::Auth(match error {
+            RefreshError::Rejected => AuthError::TokenRefreshRejected(error.to_string()),
+            RefreshError::NeedsSignIn => AuthError::AuthorizationRequired,
+            RefreshError::Unavailable(detail) => AuthError::TokenRefreshFailed(detail),
+        })
+    }
+
+    /// Runs `call` with the current token; on a 401, once more with the cell's answer.
+    async fn send<T, F, Fut>(&self, call: F) -> Result<T, HttpError>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<T, HttpError>>,
+    {
+        let token = self
+            .cell
+            .access_token(&self.manager)
+            .await
+            .map_err(|error| self.failed(error))?;
+        let outcome = match call(Some(token.expose().to_owned())).await {
+            Err(StreamableHttpError::AuthRequired(challenge)) => {
+                let retry: Secret = match self.cell.after_rejection(&self.manager, &token).await {
+                    Ok(retry) => retry,
+                    Err(error @ (RefreshError::Rejected | RefreshError::NeedsSignIn)) => {
+                        self.note(Some(error));
+                        return Err(StreamableHttpError::AuthRequired(challenge));
+                    }
+                    Err(error) => return Err(self.failed(error)),
+                };
+                call(Some(retry.expose().to_owned())).await
+            }
+            outcome => outcome,
+        };
+        if outcome.is_ok() {
+            self.note(None);
+        }
+        outcome
+    }
+}
+
+// Each method ignores the transport's `auth_token` (none is configured for OAuth connectors)
+// and forwards to reqwest's implementation with the cell's token.
+impl StreamableHttpClient for AuthorizedClient {
+    type Error = reqwest::Error;
+
+    async fn post_message(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<StreamableHttpPostResponse, HttpError> {
+        self.send(|token| {
+            self.http.post_message(
+                uri.clone(),
+                message.clone(),
+                session_id.clone(),
+                token,
+                custom_headers.clone(),
+            )
+        })
+        .await
+    }
+
+    async fn post_message_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Result<StreamableHttpPostResponse, HttpError> {
+        self.send(|token| {
+            self.http.post_message_with_max_sse_event_size(
+                uri.clone(),
+                message.clone(),
+                session_id.clone(),
+                token,
+                custom_headers.clone(),
+                max_sse_event_size,
+            )
+        })
+        .await
+    }
+
+    async fn post_message_with_response_limits(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        limits: StreamableHttpResponseLimits,
+    ) -> Result<StreamableHttpPostResponse, HttpError> {
+        self.send(|token| {
+            self.http.post_message_with_response_limits(
+                uri.clone(),
+                message.clone(),
+                session_id.clone(),
+                token,
+                custom_headers.clone(),
+                limits,
+            )
+        })
+        .await
+    }
+
+    async fn delete_session(
+        &self,
+        uri: Arc<str>,
+        session_id: Arc<str>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<(), HttpError> {
+        self.send(|token| {
+            self.http.delete_session(
+                uri.clone(),
+                session_id.clone(),
+                token,
+                custom_headers.clone(),
+            )
+        })
+        .await
+    }
+
+    async fn get_stream(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+    ) -> Result<EventStream, HttpError> {
+        self.send(|token| {
+            self.http.get_stream(
+                uri.clone(),
+                session_id.clone(),
+                last_event_id.clone(),
+                token,
+                custom_headers.clone(),
+            )
+        })
+        .await
+    }
+
+    async fn get_stream_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        _auth_token: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> Result<EventStream, HttpError> {
+        self.send(|token| {
+            self.http.get_stream_with_max_sse_event_size(
+                uri.clone(),
+                session_id.clone(),
+                last_event_id.clone(),
+                token,
+                custom_headers.clone(),
+                max_sse_event_size,
+            )
+        })
+        .await
+    }
+}
