@@ -2,17 +2,20 @@
 //! discovery per RFC 9728/8414 in spec order, issuer checks, RFC 9207 `iss`, PKCE S256 only,
 //! RFC 8707 `resource`, scope selection, dynamic/pre-registered/CIMD clients, refresh).
 //!
-//! This module adds what a desktop client owns: the loopback redirect ([`loopback`]), the rule
+//! This module adds what a desktop client owns: the redirect ([`redirect`]: the app's deep link
+//! or [`loopback`]), the pending sign-ins every callback is routed through ([`flows`]), the
+//! sign-in itself ([`sign_in`]), the rule
 //! that only https (or loopback http) URLs are ever handed to a browser and never through a shell
 //! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
 //! the facade can seal them like any other secret.
 
 pub mod client_credentials;
 pub mod discovery;
-pub mod authorized_client;
 pub mod enterprise;
+pub mod flows;
 pub mod loopback;
-pub mod refresh;
+pub mod redirect;
+pub mod sign_in;
 
 pub use client_credentials::{
     ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant,
@@ -23,10 +26,7 @@ pub use enterprise::{CrossAppAccess, IdentityProvider, cross_app_access};
 use std::future::Future;
 use std::time::Duration;
 
-use rmcp::transport::auth::{
-    AuthorizationManager, AuthorizationRequest, CredentialStore, InMemoryCredentialStore,
-    OAuthState, StoredCredentials,
-};
+use rmcp::transport::auth::StoredCredentials;
 use url::Url;
 
 use crate::secret::Secret;
@@ -50,6 +50,24 @@ pub enum OAuthError {
     Protocol(#[from] rmcp::transport::auth::AuthError),
     #[error("stored OAuth credentials are unreadable: {0}")]
     Credentials(String),
+    /// RFC 9207: the answer's `iss` is not the issuer the sign-in discovered. The received value
+    /// is not kept: it is the sender's text.
+    #[error(
+        "the sign-in answer did not come from the authorization server Patchbay asked; nothing \
+         was exchanged"
+    )]
+    IssuerMismatch,
+    /// No pre-registered client, no client ID metadata document, no dynamic registration.
+    #[error(
+        "this server needs a client ID: {reason}. Register Patchbay with the provider using the \
+         redirect URI {redirect_uri}, then enter the client ID (under Advanced in the app, with \
+         --client-id in the CLI)"
+    )]
+    NeedsClientId {
+        reason: redirect::NoRegistration,
+        /// The redirect URI to register (for loopback: any port).
+        redirect_uri: String,
+    },
     #[error("enterprise sign-in failed: {0}")]
     Enterprise(#[from] rmcp::transport::auth::enterprise::EmaError),
 }
@@ -93,9 +111,11 @@ pub fn ensure_openable(url: &Url) -> Result<(), OAuthError> {
     }
 }
 
-/// Runs the authorization-code flow for `server_url`: discovery, registration, a browser visit
-/// (done by `browser`, which receives the vetted authorization URL and must not wait for the
-/// person), and the callback on a loopback redirect. Returns the credentials to store.
+/// Runs the authorization-code flow for `server_url` on a loopback redirect, for callers that
+/// cannot receive deep links (the CLI, the conformance client): discovery, registration, a
+/// browser visit (done by `browser`, which receives the vetted authorization URL and must not
+/// wait for the person), and the callback. Returns the credentials to store. The desktop app
+/// uses [`sign_in::sign_in`] with its own [`flows::Flows`] and the deep link.
 pub async fn authorize<B, F>(
     server_url: &Url,
     client: ClientChoice,
@@ -108,61 +128,18 @@ where
     B: FnOnce(Url) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    let listener = loopback::Loopback::bind().await?;
-    // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
-    let challenge = match challenge {
-        Some(challenge) => Some(challenge),
-        None => fetch_challenge(server_url).await,
+    let request = sign_in::SignInRequest {
+        server_url: server_url.clone(),
+        client,
+        challenge,
+        redirect: redirect::RedirectChoice::Loopback,
+        limit,
+        done_page: done_page.to_owned(),
     };
-    let store = InMemoryCredentialStore::new();
-    let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
-    manager.set_credential_store(store.clone());
-    let state = OAuthState::Unauthorized(manager);
-
-    let mut request = AuthorizationRequest::new(listener.redirect_uri())
-        .with_initial_scope_selection()
-        .with_client_name("Patchbay");
-    if let Some(id) = client.client_id {
-        request = request.with_preregistered_client(id);
-        if let Some(secret) = &client.client_secret {
-            request = request.with_client_secret(secret.expose());
-        }
-    }
-    if let Some(url) = client.metadata_url {
-        request = request.with_client_metadata_url(url);
-    }
-    if let Some(challenge) = challenge {
-        request = request.with_challenge(challenge);
-    }
-    let mut state = discovery::start_authorization(state, request, server_url).await?;
-    let url = Url::parse(&state.get_authorization_url().await?)
-        .map_err(|error| OAuthError::UnsafeUrl(error.to_string()))?;
-    ensure_openable(&url)?;
-
-    let (opened, callback) = tokio::join!(browser(url), listener.wait(limit, done_page));
-    opened.map_err(OAuthError::Browser)?;
-    let callback = callback?;
-    if let Some(error) = callback.error {
-        // Only the standard error code is shown: error_description is attacker-controlled text.
-        let code: String = error
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .take(64)
-            .collect();
-        return Err(OAuthError::Denied(code));
-    }
-    let code = callback
-        .code
-        .ok_or_else(|| OAuthError::Denied("no authorization code".into()))?;
-    let csrf = callback.state.unwrap_or_default();
-    state
-        .handle_callback_with_issuer(code.expose(), &csrf, callback.issuer.as_deref())
-        .await?;
-    let stored = store
-        .load()
-        .await?
-        .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
-    Grant::from_stored(&stored)
+    sign_in::sign_in(&flows::Flows::new(), request, |visit| {
+        browser(visit.authorization_url)
+    })
+    .await
 }
 
 /// The `WWW-Authenticate` header of an unauthenticated request, if the server sends one.

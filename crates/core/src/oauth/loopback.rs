@@ -1,29 +1,27 @@
-//! The loopback redirect (RFC 8252 §7.3): a listener on 127.0.0.1 at a random port that accepts
-//! exactly one well-formed callback, then closes. Requests with a foreign `Host` (DNS rebinding),
-//! another path, or another method are answered with an error and do not end the wait. Hand-written
+//! The loopback redirect (RFC 8252 §7.3): a listener on 127.0.0.1 at a random port whose
+//! requests go to [`Flows::deliver`], like the app's deep link. It closes after the one response
+//! its flow accepts (or rejects: a wrong issuer ends the flow). Requests with a foreign `Host`
+//! (DNS rebinding), another path or method, and responses [`Flows`] drops (no flow, wrong
+//! `state`) get a fixed error page that echoes nothing, and do not end the wait. Hand-written
 //! because it is one request on one socket; a web framework would be most of the binary for it.
 
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use url::Url;
 
 use super::OAuthError;
-use crate::secret::Secret;
+use super::flows::{Delivery, Flows};
 
 /// The request head we accept; real browsers send far less.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
 const CALLBACK_PATH: &str = "/callback";
-
-/// What the authorization server sent back through the browser.
-#[derive(Debug)]
-pub struct Callback {
-    pub code: Option<Secret>,
-    pub state: Option<String>,
-    pub issuer: Option<String>,
-    pub error: Option<String>,
-}
+/// Shown for an answer no flow accepted. Fixed text: the request's own text is never echoed.
+const NOT_ACCEPTED: &str =
+    "This sign-in link is not valid any more. Start the sign-in again in Patchbay.";
+/// Shown when the answer came from another authorization server than the sign-in asked.
+const REJECTED: &str = "Sign-in failed: the answer did not come from the server Patchbay asked. \
+                        Nothing was saved.";
 
 pub struct Loopback {
     listener: TcpListener,
@@ -43,16 +41,17 @@ impl Loopback {
         format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
     }
 
-    /// Waits for the one callback, up to `limit`. `done_page` is shown to the person.
-    pub async fn wait(self, limit: Duration, done_page: &str) -> Result<Callback, OAuthError> {
-        tokio::time::timeout(limit, self.accept_callback(done_page))
-            .await
-            .map_err(|_| OAuthError::TimedOut(limit))?
-    }
-
-    async fn accept_callback(&self, done_page: &str) -> Result<Callback, OAuthError> {
+    /// Answers requests until one ends its flow; `done_page` is shown for the accepted one. The
+    /// caller bounds the wait (the flow's own limit) by dropping or aborting this future.
+    pub async fn serve(self, flows: Flows, done_page: String) {
         loop {
-            let (mut socket, _) = self.listener.accept().await.map_err(OAuthError::Loopback)?;
+            let mut socket = match self.listener.accept().await {
+                Ok((socket, _)) => socket,
+                Err(error) => {
+                    tracing::warn!(%error, "loopback redirect listener");
+                    return;
+                }
+            };
             let head = match read_head(&mut socket).await {
                 Ok(head) => head,
                 Err(error) => {
@@ -60,27 +59,32 @@ impl Loopback {
                     continue;
                 }
             };
-            let (status, body, callback) = match self.parse(&head) {
-                Ok(callback) => ("200 OK", done_page.to_owned(), Some(callback)),
-                Err(reason) => ("400 Bad Request", format!("<p>{reason}</p>"), None),
+            let delivery = match self.callback_url(&head) {
+                Ok(url) => flows.deliver(&url),
+                Err(reason) => {
+                    respond(&mut socket, "400 Bad Request", &page(reason)).await;
+                    continue;
+                }
             };
-            let response = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\n\
-                 cache-control: no-store\r\nreferrer-policy: no-referrer\r\n\
-                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            if let Err(error) = socket.write_all(response.as_bytes()).await {
-                tracing::debug!(%error, "answering the loopback request");
-            }
-            if let Some(callback) = callback {
-                return Ok(callback);
+            match delivery {
+                Delivery::Accepted => {
+                    respond(&mut socket, "200 OK", &done_page).await;
+                    return;
+                }
+                Delivery::Rejected => {
+                    respond(&mut socket, "400 Bad Request", &page(REJECTED)).await;
+                    return;
+                }
+                Delivery::Dropped(reason) => {
+                    tracing::info!(?reason, "loopback redirect ignored");
+                    respond(&mut socket, "400 Bad Request", &page(NOT_ACCEPTED)).await;
+                }
             }
         }
     }
 
-    /// Validates method, path and Host; extracts the query parameters.
-    fn parse(&self, head: &str) -> Result<Callback, &'static str> {
+    /// Validates method, path and Host; returns the redirect URI with the request's query.
+    fn callback_url(&self, head: &str) -> Result<String, &'static str> {
         let mut lines = head.split("\r\n");
         let request_line = lines.next().unwrap_or_default();
         let mut parts = request_line.split(' ');
@@ -103,30 +107,28 @@ impl Loopback {
         if !allowed.contains(&host) {
             return Err("This address only answers requests for itself.");
         }
-        let url =
-            Url::parse(&format!("http://{host}{target}")).map_err(|_| "Malformed request.")?;
-        if url.path() != CALLBACK_PATH {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if path != CALLBACK_PATH {
             return Err("Unknown path.");
         }
-        let mut callback = Callback {
-            code: None,
-            state: None,
-            issuer: None,
-            error: None,
-        };
-        for (key, value) in url.query_pairs() {
-            match key.as_ref() {
-                "code" => callback.code = Some(Secret::new(value.into_owned())),
-                "state" => callback.state = Some(value.into_owned()),
-                "iss" => callback.issuer = Some(value.into_owned()),
-                "error" => callback.error = Some(value.into_owned()),
-                _ => {}
-            }
-        }
-        if callback.state.is_none() {
-            return Err("The callback has no state.");
-        }
-        Ok(callback)
+        // Whatever Host was used, the flow registered the 127.0.0.1 form.
+        Ok(format!("{}?{query}", self.redirect_uri()))
+    }
+}
+
+fn page(text: &str) -> String {
+    format!("<!doctype html><meta charset=utf-8><title>Patchbay</title><p>{text}</p>")
+}
+
+async fn respond(socket: &mut tokio::net::TcpStream, status: &str, body: &str) {
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\n\
+         cache-control: no-store\r\nreferrer-policy: no-referrer\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if let Err(error) = socket.write_all(response.as_bytes()).await {
+        tracing::debug!(%error, "answering the loopback request");
     }
 }
 
@@ -155,6 +157,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::Loopback;
+    use crate::oauth::flows::{Flows, IssuerCheck};
 
     async fn send(port: u16, request: String) -> String {
         let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -167,7 +170,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_a_well_formed_callback_ends_the_wait() {
+    async fn only_its_flows_answer_ends_the_wait() {
         let listener = Loopback::bind().await.expect("bind");
         let uri = listener.redirect_uri();
         assert!(
@@ -179,13 +182,21 @@ mod tests {
             .trim_end_matches("/callback")
             .parse()
             .expect("port");
-        let waiting = tokio::spawn(listener.wait(Duration::from_secs(10), "<p>done</p>"));
+        let flows = Flows::new();
+        let issuer = IssuerCheck {
+            expected: Some("https://as".into()),
+            required: false,
+        };
+        let waiter = flows.register("st", &uri, issuer);
+        let serving = tokio::spawn(listener.serve(flows.clone(), "<p>done</p>".into()));
         let host = format!("127.0.0.1:{port}");
         let refused = [
-            format!("GET /callback?code=c&state=s HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n"),
-            format!("POST /callback?code=c&state=s HTTP/1.1\r\nHost: {host}\r\n\r\n"),
-            format!("GET /other?code=c&state=s HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            format!("GET /callback?code=c&state=st HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n"),
+            format!("POST /callback?code=c&state=st HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            format!("GET /other?code=c&state=st HTTP/1.1\r\nHost: {host}\r\n\r\n"),
             format!("GET /callback?code=c HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            // Well formed, but no flow sent this state.
+            format!("GET /callback?code=c&state=forged HTTP/1.1\r\nHost: {host}\r\n\r\n"),
         ];
         for request in refused {
             let answer = send(port, request.clone()).await;
@@ -193,10 +204,13 @@ mod tests {
                 answer.starts_with("HTTP/1.1 400"),
                 "{request:?} must be refused: {answer}"
             );
-            assert!(!answer.contains("code=c"), "parameters are never echoed");
+            assert!(
+                !answer.contains("code=c") && !answer.contains("forged"),
+                "parameters are never echoed: {answer}"
+            );
         }
         assert!(
-            !waiting.is_finished(),
+            !serving.is_finished() && flows.pending() == 1,
             "refused requests do not end the wait"
         );
         let answer = send(
@@ -208,7 +222,10 @@ mod tests {
             answer.starts_with("HTTP/1.1 200") && answer.contains("done"),
             "{answer}"
         );
-        let callback = waiting.await.expect("join").expect("callback");
+        let callback = waiter
+            .wait(Duration::from_secs(5))
+            .await
+            .expect("the flow got its answer");
         assert_eq!(
             callback
                 .code
@@ -218,9 +235,12 @@ mod tests {
             Some("the-code")
         );
         assert_eq!(
-            (callback.state.as_deref(), callback.issuer.as_deref()),
-            (Some("st"), Some("https://as"))
+            (callback.state.as_str(), callback.issuer.as_deref()),
+            ("st", Some("https://as"))
         );
+        serving
+            .await
+            .expect("the listener ends after the one answer");
         assert!(
             tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
@@ -230,12 +250,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_wait_expires() {
+    async fn a_wrong_issuer_ends_the_flow_and_closes_the_listener() {
         let listener = Loopback::bind().await.expect("bind");
-        let outcome = listener.wait(Duration::from_millis(100), "").await;
+        let uri = listener.redirect_uri();
+        let port = uri
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/callback")
+            .to_owned();
+        let flows = Flows::new();
+        let issuer = IssuerCheck {
+            expected: Some("https://as".into()),
+            required: true,
+        };
+        let waiter = flows.register("st", &uri, issuer);
+        let serving = tokio::spawn(listener.serve(flows.clone(), "<p>done</p>".into()));
+        let answer = send(
+            port.parse().expect("port"),
+            format!("GET /callback?code=c&state=st&iss=https%3A%2F%2Fevil.example HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"),
+        )
+        .await;
         assert!(
-            matches!(outcome, Err(super::OAuthError::TimedOut(_))),
-            "{outcome:?}"
+            answer.starts_with("HTTP/1.1 400") && !answer.contains("evil"),
+            "refused without echoing the issuer: {answer}"
         );
+        assert!(
+            matches!(
+                waiter.wait(Duration::from_secs(5)).await,
+                Err(super::OAuthError::IssuerMismatch)
+            ),
+            "the flow ends: RFC 9207 says not to proceed"
+        );
+        serving.await.expect("the listener ends with its flow");
     }
 }

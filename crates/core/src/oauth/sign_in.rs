@@ -1,0 +1,266 @@
+//! One authorization-code sign-in, start to finish. rmcp does discovery, registration, PKCE and
+//! the code exchange (through [`discovery::start_authorization`]); this module decides what rmcp
+//! cannot: which redirect to use and when to fall back to loopback ([`super::redirect`]), that no
+//! way of identifying the client is left ([`OAuthError::NeedsClientId`]), and how the answer gets
+//! back — registered in [`Flows`] before the browser opens, delivered there by the deep link or
+//! the loopback listener, and checked against the `state` and issuer rmcp recorded.
+//!
+//! Nothing here reads or writes stored credentials: a failed, refused or abandoned sign-in
+//! leaves a connector's existing grant exactly as it was. Dropping the future cancels the
+//! sign-in: its flow is unregistered and its loopback listener closed.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rmcp::transport::auth::{
+    AuthError, AuthorizationManager, AuthorizationRequest, CredentialStore,
+    InMemoryCredentialStore, InMemoryStateStore, OAuthState, StateStore, StoredAuthorizationState,
+};
+use url::Url;
+
+use super::discovery;
+use super::flows::{Flows, IssuerCheck};
+use super::loopback::Loopback;
+use super::redirect::{self, DEEP_LINK_REDIRECT_URI, RedirectChoice};
+use super::{ClientChoice, Grant, OAuthError, ensure_openable, fetch_challenge};
+
+/// What to sign in to, and how.
+#[derive(Debug, Clone)]
+pub struct SignInRequest {
+    pub server_url: Url,
+    pub client: ClientChoice,
+    /// The server's `WWW-Authenticate` challenge, if the caller has one; fetched otherwise.
+    pub challenge: Option<String>,
+    pub redirect: RedirectChoice,
+    /// How long the person has to finish in the browser.
+    pub limit: Duration,
+    /// The page the loopback listener shows after the redirect.
+    pub done_page: String,
+}
+
+/// Where the browser is being sent, and where it will come back to.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    /// Vetted by [`ensure_openable`]: https, or http on this computer.
+    pub authorization_url: Url,
+    pub redirect_uri: String,
+}
+
+/// A started authorization: rmcp's session and what the callback will be checked against.
+struct Started {
+    state: OAuthState,
+    credentials: InMemoryCredentialStore,
+    recorded: RecordingStateStore,
+    redirect_uri: String,
+    listener: Option<Loopback>,
+}
+
+/// Runs the sign-in. `browser` receives the [`Visit`] once the flow is registered and must not
+/// wait for the person; an error from it ends the sign-in.
+pub async fn sign_in<B, F>(
+    flows: &Flows,
+    request: SignInRequest,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Visit) -> F,
+    F: Future<Output = Result<(), String>>,
+{
+    // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
+    let challenge = match request.challenge.clone() {
+        Some(challenge) => Some(challenge),
+        None => fetch_challenge(&request.server_url).await,
+    };
+    let mut refusal = None;
+    let mut started = None;
+    for &choice in request.redirect.attempts() {
+        match start(&request, choice, challenge.clone()).await {
+            Ok(authorization) => {
+                started = Some(authorization);
+                break;
+            }
+            Err(OAuthError::Protocol(error)) => match redirect::no_registration(&error) {
+                // Servers that allow only localhost/https redirect URIs refuse the app's scheme
+                // here; the next attempt (if any) is loopback.
+                Some(reason @ redirect::NoRegistration::Refused(status)) => {
+                    tracing::info!(status, ?choice, "dynamic client registration refused");
+                    refusal = Some((reason, choice));
+                }
+                Some(reason) => {
+                    return Err(OAuthError::NeedsClientId {
+                        reason,
+                        redirect_uri: choice.uri_to_register().to_owned(),
+                    });
+                }
+                None => return Err(OAuthError::Protocol(error)),
+            },
+            Err(error) => return Err(error),
+        }
+    }
+    let Some(started) = started else {
+        let (reason, choice) =
+            refusal.unwrap_or((redirect::NoRegistration::NotOffered, request.redirect));
+        return Err(OAuthError::NeedsClientId {
+            reason,
+            redirect_uri: choice.uri_to_register().to_owned(),
+        });
+    };
+    let Started {
+        mut state,
+        credentials,
+        recorded,
+        redirect_uri,
+        listener,
+    } = started;
+
+    let authorization_url = Url::parse(&state.get_authorization_url().await?)
+        .map_err(|error| OAuthError::UnsafeUrl(error.to_string()))?;
+    ensure_openable(&authorization_url)?;
+    let sent_state = authorization_url
+        .query_pairs()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.into_owned());
+    let (csrf, issuer) = recorded
+        .last()
+        .filter(|(csrf, _)| Some(csrf) == sent_state.as_ref())
+        .ok_or_else(|| OAuthError::Credentials("the authorization URL has no state".into()))?;
+    let waiter = flows.register(&csrf, &redirect_uri, issuer);
+    let _listening = listener.map(|listener| {
+        ListenerTask(tokio::spawn(
+            listener.serve(flows.clone(), request.done_page.clone()),
+        ))
+    });
+
+    browser(Visit {
+        authorization_url,
+        redirect_uri,
+    })
+    .await
+    .map_err(OAuthError::Browser)?;
+    let callback = waiter.wait(request.limit).await?;
+    if let Some(error) = callback.error {
+        return Err(OAuthError::Denied(error.to_owned()));
+    }
+    let code = callback
+        .code
+        .ok_or_else(|| OAuthError::Denied("no authorization code".into()))?;
+    // rmcp checks state (its PKCE verifier is stored under it) and iss again before exchanging.
+    state
+        .handle_callback_with_issuer(code.expose(), &callback.state, callback.issuer.as_deref())
+        .await?;
+    let stored = credentials
+        .load()
+        .await?
+        .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
+    Grant::from_stored(&stored)
+}
+
+/// Discovery, registration and the authorization URL for one redirect choice.
+async fn start(
+    request: &SignInRequest,
+    choice: RedirectChoice,
+    challenge: Option<String>,
+) -> Result<Started, OAuthError> {
+    let (redirect_uri, listener) = match choice {
+        RedirectChoice::DeepLink => (DEEP_LINK_REDIRECT_URI.to_owned(), None),
+        RedirectChoice::Loopback => {
+            let listener = Loopback::bind().await?;
+            (listener.redirect_uri(), Some(listener))
+        }
+    };
+    let credentials = InMemoryCredentialStore::new();
+    let recorded = RecordingStateStore::default();
+    let mut manager = AuthorizationManager::new(request.server_url.as_str()).await?;
+    manager.set_credential_store(credentials.clone());
+    manager.set_state_store(recorded.clone());
+    let authorization = authorization_request(&request.client, &redirect_uri, challenge);
+    let state = discovery::start_authorization(
+        OAuthState::Unauthorized(manager),
+        authorization,
+        &request.server_url,
+    )
+    .await?;
+    Ok(Started {
+        state,
+        credentials,
+        recorded,
+        redirect_uri,
+        listener,
+    })
+}
+
+fn authorization_request(
+    client: &ClientChoice,
+    redirect_uri: &str,
+    challenge: Option<String>,
+) -> AuthorizationRequest {
+    let mut request = AuthorizationRequest::new(redirect_uri)
+        .with_initial_scope_selection()
+        .with_client_name("Patchbay");
+    if let Some(id) = &client.client_id {
+        request = request.with_preregistered_client(id.clone());
+        if let Some(secret) = &client.client_secret {
+            request = request.with_client_secret(secret.expose());
+        }
+    }
+    if let Some(url) = &client.metadata_url {
+        request = request.with_client_metadata_url(url.clone());
+    }
+    if let Some(challenge) = challenge {
+        request = request.with_challenge(challenge);
+    }
+    request
+}
+
+/// rmcp's in-memory state store, remembering the last `state` saved and the issuer check rmcp
+/// will apply to it at the exchange, so a callback can be held to the same check (and routed by
+/// the same `state`) before it reaches the flow.
+#[derive(Clone, Default)]
+struct RecordingStateStore {
+    inner: InMemoryStateStore,
+    last: Arc<Mutex<Option<(String, IssuerCheck)>>>,
+}
+
+impl RecordingStateStore {
+    fn last(&self) -> Option<(String, IssuerCheck)> {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl StateStore for RecordingStateStore {
+    async fn save(
+        &self,
+        csrf_token: &str,
+        state: StoredAuthorizationState,
+    ) -> Result<(), AuthError> {
+        let issuer = IssuerCheck {
+            expected: state.expected_issuer.clone(),
+            required: state.require_issuer,
+        };
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((csrf_token.to_owned(), issuer));
+        self.inner.save(csrf_token, state).await
+    }
+
+    async fn load(&self, csrf_token: &str) -> Result<Option<StoredAuthorizationState>, AuthError> {
+        self.inner.load(csrf_token).await
+    }
+
+    async fn delete(&self, csrf_token: &str) -> Result<(), AuthError> {
+        self.inner.delete(csrf_token).await
+    }
+}
+
+/// The loopback listener's task, stopped when the sign-in ends however it ends.
+struct ListenerTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ListenerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
