@@ -7,5 +7,6 @@ mod fake_http;
 mod keychain;
 mod mcp;
 mod oauth;
+mod refresh;
 mod secrets;
 mod status;
