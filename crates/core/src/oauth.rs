@@ -13,8 +13,10 @@ pub mod client_credentials;
 pub mod discovery;
 pub mod enterprise;
 pub mod flows;
+pub mod authorized_client;
 pub mod loopback;
 pub mod redirect;
+pub mod refresh;
 pub mod sign_in;
 
 pub use client_credentials::{
