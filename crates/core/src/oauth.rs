@@ -9,11 +9,11 @@
 //! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
 //! the facade can seal them like any other secret.
 
+pub mod authorized_client;
 pub mod client_credentials;
 pub mod discovery;
 pub mod enterprise;
 pub mod flows;
-pub mod authorized_client;
 pub mod loopback;
 pub mod redirect;
 pub mod refresh;
