@@ -164,8 +164,9 @@ async fn wrong_state_or_denial_saves_nothing_and_shows_no_attacker_text() -> Res
     let url = format!("http://localhost:{}/mcp", peer.port);
     let sandbox = Sandbox::new()?;
 
-    // A forged callback with a state the flow never issued: nothing is exchanged.
-    let (child, sign_in_url, lines) = start_sign_in(
+    // A forged callback with a state the flow never issued is dropped: the loopback answers with
+    // a fixed error page and keeps waiting for the flow's own answer, so nothing is exchanged.
+    let (mut child, sign_in_url, lines) = start_sign_in(
         &sandbox,
         &[
             "connector",
@@ -190,9 +191,23 @@ async fn wrong_state_or_denial_saves_nothing_and_shows_no_attacker_text() -> Res
         .clear()
         .append_pair("code", &code)
         .append_pair("state", "attacker-state");
-    reqwest::get(forged.as_str()).await?;
+    let answer = reqwest::get(forged.as_str()).await?;
+    let status = answer.status();
+    let page = answer.text().await?;
+    ensure!(
+        status == 400 && !page.contains(&code) && !page.contains("attacker-state"),
+        "a wrong state is refused without echoing it: {status} {page}"
+    );
+    // Were the answer accepted, the exchange would fail and the CLI exit within moments.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ensure!(
+        child.try_wait()?.is_none(),
+        "a forged answer cannot end the sign-in"
+    );
+    // The person gives up on the sign-in; nothing may have been saved.
+    child.kill()?;
     let (exit, stderr) = finish(child, lines)?;
-    ensure!(exit == 1, "a wrong state must fail the sign-in:\n{stderr}");
+    ensure!(exit != 0, "an interrupted sign-in saves nothing:\n{stderr}");
 
     // A denial whose description carries attacker text: only the error code is shown.
     let (child, sign_in_url, lines) = start_sign_in(
