@@ -2,7 +2,9 @@
 //! npm peers, builds the `patchbay` binary and runs this suite inside `dbus-run-session` with an
 //! unlocked gnome-keyring, so the real Secret Service holds the master key.
 
+mod callback;
 mod cli;
+mod discovery;
 mod fake_http;
 mod keychain;
 mod mcp;

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail, ensure};
 use patchbay_tests::{Sandbox, oauth_demo_server, patchbay_bin};
 
 /// Starts `patchbay ARGS --no-browser` and returns the child plus the sign-in URL it printed.
-fn start_sign_in(
+pub(crate) fn start_sign_in(
     sandbox: &Sandbox,
     args: &[&str],
 ) -> Result<(Child, String, std::sync::mpsc::Receiver<String>)> {
@@ -68,7 +68,10 @@ async fn authorization_redirect(url: &str) -> Result<String> {
         .to_owned())
 }
 
-fn finish(mut child: Child, receiver: std::sync::mpsc::Receiver<String>) -> Result<(i32, String)> {
+pub(crate) fn finish(
+    mut child: Child,
+    receiver: std::sync::mpsc::Receiver<String>,
+) -> Result<(i32, String)> {
     let status = child.wait()?;
     let mut stderr = String::new();
     while let Ok(line) = receiver.recv_timeout(Duration::from_millis(200)) {
@@ -249,5 +252,85 @@ async fn wrong_state_or_denial_saves_nothing_and_shows_no_attacker_text() -> Res
 
     let list = sandbox.run(&["connector", "list", "--json"], None)?;
     ensure!(list.stdout.trim() == "[]", "nothing saved: {list}");
+    Ok(())
+}
+
+/// Signs in `name` in `workspace` through the CLI, playing the browser; returns the CLI's exit
+/// code and output.
+async fn sign_in_in_workspace(
+    sandbox: &Sandbox,
+    workspace: &str,
+    name: &str,
+    url: &str,
+) -> Result<(i32, String)> {
+    let (child, sign_in_url, lines) = start_sign_in(
+        sandbox,
+        &[
+            "--workspace",
+            workspace,
+            "connector",
+            "add",
+            "--name",
+            name,
+            "--url",
+            url,
+            "--auth",
+            "oauth",
+        ],
+    )?;
+    let redirect = authorization_redirect(&sign_in_url).await?;
+    reqwest::get(redirect.as_str()).await?;
+    finish(child, lines)
+}
+
+/// Checklist 26: the same server in two workspaces is two separate sign-ins and registrations.
+/// Forgetting one leaves the other working; deleting a workspace removes its grant and keeps
+/// the other's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_server_in_two_workspaces_is_signed_in_separately() -> Result<()> {
+    let (peer, _) = oauth_demo_server()?;
+    let url = format!("http://localhost:{}/mcp", peer.port);
+    let sandbox = Sandbox::new()?;
+    let created = sandbox.run(&["workspace", "add", "Work"], None)?;
+    ensure!(created.code == 0, "{created}");
+    for workspace in ["Default", "Work"] {
+        let (code, stderr) = sign_in_in_workspace(&sandbox, workspace, "Demo", &url).await?;
+        ensure!(code == 0, "sign-in in {workspace} must succeed:\n{stderr}");
+    }
+    for workspace in ["Default", "Work"] {
+        let tools = sandbox.run(&["--workspace", workspace, "tools", "Demo"], None)?;
+        ensure!(
+            tools.code == 0 && tools.stdout.contains("greet"),
+            "the connector in {workspace} works with its own grant: {tools}"
+        );
+    }
+
+    let logout = sandbox.run(
+        &["--workspace", "Work", "connector", "logout", "Demo"],
+        None,
+    )?;
+    ensure!(logout.code == 0, "{logout}");
+    let work = sandbox.run(&["--workspace", "Work", "tools", "Demo"], None)?;
+    ensure!(
+        work.code == 1,
+        "the forgotten sign-in in Work must need authentication: {work}"
+    );
+    let default = sandbox.run(&["--workspace", "Default", "tools", "Demo"], None)?;
+    ensure!(
+        default.code == 0 && default.stdout.contains("greet"),
+        "forgetting Work's sign-in must not touch Default's: {default}"
+    );
+
+    let (code, stderr) = sign_in_in_workspace(&sandbox, "Work", "Demo 2", &url).await?;
+    ensure!(code == 0, "signing in again in Work:\n{stderr}");
+    let removed = sandbox.run(&["workspace", "remove", "Work"], None)?;
+    ensure!(removed.code == 0, "{removed}");
+    let default = sandbox.run(&["--workspace", "Default", "tools", "Demo"], None)?;
+    ensure!(
+        default.code == 0 && default.stdout.contains("greet"),
+        "removing Work must leave Default's grant working: {default}"
+    );
+    let gone = sandbox.run(&["--workspace", "Work", "connector", "list"], None)?;
+    ensure!(gone.code == 2, "the removed workspace is gone: {gone}");
     Ok(())
 }
