@@ -17,6 +17,7 @@ fn main() {
         "authorize_connector",
         "reauthorize_connector",
         "cancel_authorization",
+        "oauth_redirect_uris",
         "forget_credentials",
     ]);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);

@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput,
-    OAuthClientInput, StatusEvent,
+    OAuthClientInput, RedirectUris, SignInInput, StatusEvent,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -30,7 +30,10 @@ pub fn typescript() -> String {
         StatusEvent::decl(&config),
         FocusConnector::decl(&config),
         OAuthClientInput::decl(&config),
+        patchbay_core::oauth::redirect::RedirectChoice::decl(&config),
+        SignInInput::decl(&config),
         AuthorizeWaiting::decl(&config),
+        RedirectUris::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -2,6 +2,7 @@
 //! which flow into Rust and never back) and the events the shell pushes. All derive `ts_rs::TS`
 //! so `ui/src/lib/bindings.ts` is generated, never hand-copied.
 
+use patchbay_core::oauth::redirect::RedirectChoice;
 use patchbay_core::{AuthKind, ConnectorStatus, Secret};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -113,10 +114,31 @@ impl std::fmt::Debug for OAuthClientInput {
     }
 }
 
-/// Event `authorize-waiting`: the browser was sent to this URL; the dialog offers "copy link".
+/// How one sign-in runs: the id the UI cancels it by (several may run at once), and where the
+/// browser should come back to.
+#[derive(Debug, Deserialize, TS)]
+pub struct SignInInput {
+    pub flow_id: String,
+    pub redirect: RedirectChoice,
+}
+
+/// Event `authorize-waiting`: sign-in `flow_id` sent the browser to `authorize_url`; the dialog
+/// offers "copy link". `redirect_uri` is where the browser comes back (loopback when the server
+/// refused the app's link).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AuthorizeWaiting {
+    pub flow_id: String,
     pub authorize_url: String,
+    pub redirect_uri: String,
+}
+
+/// The redirect URIs a person registers for a pre-registered client, per choice.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RedirectUris {
+    /// The app's own link (RFC 8252 §7.1).
+    pub deep_link: String,
+    /// The loopback redirect; any port (RFC 8252 §7.3).
+    pub loopback: String,
 }
 
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";

@@ -1,10 +1,13 @@
-//! The one error shape that crosses IPC: `{ code, message, hint, diagnosis }`. The UI branches on
-//! `code` (a small closed enum mirroring [`patchbay_core::ErrorKind`]) and shows `message` and
-//! `hint`; a failed connection test carries its [`Diagnosis`] so the dialog can show the stage.
-//! Messages come from core's `Display`, which never contains a secret.
+//! The one error shape that crosses IPC: `{ code, message, hint, diagnosis, redirect_uri }`. The
+//! UI branches on `code` (a small closed enum mirroring [`patchbay_core::ErrorKind`], plus the
+//! OAuth outcomes it treats differently) and shows `message` and `hint`; a failed connection test
+//! carries its [`Diagnosis`] so the dialog can show the stage, and a server that needs a client ID
+//! carries the redirect URI to register. Messages come from core's `Display`, which never
+//! contains a secret.
 
 use patchbay_core::ErrorKind;
 use patchbay_core::mcp::Diagnosis;
+use patchbay_core::oauth::OAuthError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -16,6 +19,9 @@ pub enum ErrorCode {
     KeychainUnavailable,
     Unreachable,
     NeedsAuth,
+    /// OAuth: the server offers no way for Patchbay to register itself; the person must enter a
+    /// client ID (the UI opens "Advanced" and shows `redirect_uri`).
+    NeedsClientId,
     ServerError,
     Internal,
 }
@@ -43,6 +49,8 @@ pub struct IpcError {
     pub message: String,
     pub hint: Option<String>,
     pub diagnosis: Option<Box<Diagnosis>>,
+    /// With `NeedsClientId`: the redirect URI to register the client with.
+    pub redirect_uri: Option<String>,
 }
 
 impl IpcError {
@@ -52,6 +60,7 @@ impl IpcError {
             message: message.into(),
             hint: None,
             diagnosis: None,
+            redirect_uri: None,
         }
     }
 
@@ -70,6 +79,27 @@ impl From<patchbay_core::Error> for IpcError {
                 .filter(|hint| !hint.is_empty())
                 .map(str::to_owned),
             diagnosis: error.diagnosis().cloned().map(Box::new),
+            redirect_uri: None,
+        }
+    }
+}
+
+impl From<OAuthError> for IpcError {
+    /// Every failed sign-in leaves the connector needing authentication, except one the person
+    /// can fix in the dialog: a server that needs a client ID.
+    fn from(error: OAuthError) -> Self {
+        let redirect_uri = match &error {
+            OAuthError::NeedsClientId { redirect_uri, .. } => Some(redirect_uri.clone()),
+            _ => None,
+        };
+        let code = if redirect_uri.is_some() {
+            ErrorCode::NeedsClientId
+        } else {
+            ErrorCode::NeedsAuth
+        };
+        Self {
+            redirect_uri,
+            ..Self::new(code, error.to_string())
         }
     }
 }

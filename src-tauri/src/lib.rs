@@ -79,6 +79,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::oauth::authorize_connector,
             commands::oauth::reauthorize_connector,
             commands::oauth::cancel_authorization,
+            commands::oauth::oauth_redirect_uris,
             commands::oauth::forget_credentials,
         ])
         .on_window_event(|window, event| match event {
@@ -116,10 +117,26 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     if let Err(error) = app.deep_link().register_all() {
         tracing::warn!(%error, "registering the deep-link scheme");
     }
-    // The OAuth issue handles callbacks; until then a link only brings the window forward.
+    // OAuth callbacks go to the waiting sign-in here, in Rust: the webview has no deep-link
+    // permission and never sees a code. Every link also brings the window forward.
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
-        tracing::info!(count = event.urls().len(), "deep link received");
+        let state = handle.state::<PatchbayState>();
+        for url in event.urls() {
+            state.deliver_callback(url.as_str());
+        }
         tray::show_main(&handle);
     });
+    // A cold start with a link as argument (the plugin checked its scheme): no sign-in can be
+    // waiting in a new process, so a callback is dropped, but it goes the same way.
+    match app.deep_link().get_current() {
+        Ok(Some(urls)) => {
+            let state = app.state::<PatchbayState>();
+            for url in urls {
+                state.deliver_callback(url.as_str());
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "reading the launch deep link"),
+    }
 }

@@ -1,13 +1,17 @@
 //! What the commands run against: the [`Patchbay`] opened once at startup (or the reason it could
-//! not be opened), the status monitor, and a hook that refreshes the tray after a change. A failed
-//! open (no data directory, newer schema) must not keep the window from appearing: every command
-//! then returns that error, and the UI shows it.
+//! not be opened), the status monitor, a hook that refreshes the tray after a change, and the
+//! OAuth sign-ins in flight: the registry their callbacks are delivered to ([`Flows`]) and a
+//! cancel switch per flow id. A failed open (no data directory, newer schema) must not keep the
+//! window from appearing: every command then returns that error, and the UI shows it.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use patchbay_core::oauth::flows::{Delivery, Flows};
 use patchbay_core::status::MonitorHandle;
 use patchbay_core::{Patchbay, keychain, paths};
+use tokio_util::sync::CancellationToken;
 
 use crate::{ErrorCode, IpcError};
 
@@ -22,8 +26,12 @@ pub struct PatchbayState {
     monitor: Mutex<Option<MonitorHandle>>,
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
-    authorization: Mutex<Option<tokio_util::sync::CancellationToken>>,
+    flows: Flows,
+    sign_ins: Arc<Mutex<HashMap<String, CancellationToken>>>,
 }
+
+/// The longest flow id the UI may choose (it sends a UUID).
+const MAX_FLOW_ID_LEN: usize = 64;
 
 impl PatchbayState {
     /// Opens the store in `PATCHBAY_DATA_DIR` (else the OS app-data dir) with the OS keychain.
@@ -46,7 +54,8 @@ impl PatchbayState {
             monitor: Mutex::new(None),
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
-            authorization: Mutex::new(None),
+            flows: Flows::new(),
+            sign_ins: Arc::default(),
         }
     }
 
@@ -66,22 +75,60 @@ impl PatchbayState {
             .unwrap_or_else(PoisonError::into_inner) = Some(hook);
     }
 
-    /// Remembers the sign-in in progress (one at a time), cancelling any earlier one.
-    pub(crate) fn set_authorization(&self, token: Option<tokio_util::sync::CancellationToken>) {
-        let previous = std::mem::replace(
-            &mut *self
-                .authorization
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-            token,
-        );
-        if let Some(previous) = previous {
-            previous.cancel();
-        }
+    /// Where OAuth callbacks are delivered; sign-ins register their flows here.
+    pub fn flows(&self) -> &Flows {
+        &self.flows
     }
 
-    pub(crate) fn cancel_authorization(&self) {
-        self.set_authorization(None);
+    /// Hands an OAuth callback (a deep link) to the sign-in waiting for it. Anything else — no
+    /// pending flow, a forged or replayed `state`, Patchbay's own "done" link — is dropped; only
+    /// the reason is logged, never the URL (it may carry a code, or an attacker's text).
+    pub fn deliver_callback(&self, url: &str) -> Delivery {
+        let delivery = self.flows.deliver(url);
+        tracing::info!(?delivery, "OAuth callback");
+        delivery
+    }
+
+    /// Records a sign-in under the UI's `flow_id` until the returned guard is dropped. Several
+    /// may run at once; an id already in use is refused.
+    pub(crate) fn begin_sign_in(&self, flow_id: &str) -> Result<SignInGuard, IpcError> {
+        if flow_id.is_empty()
+            || flow_id.len() > MAX_FLOW_ID_LEN
+            || !flow_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "a sign-in needs a flow id of letters, digits and dashes",
+            ));
+        }
+        let mut sign_ins = self.sign_ins.lock().unwrap_or_else(PoisonError::into_inner);
+        if sign_ins.contains_key(flow_id) {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "a sign-in with this flow id is already running",
+            ));
+        }
+        let cancel = CancellationToken::new();
+        sign_ins.insert(flow_id.to_owned(), cancel.clone());
+        Ok(SignInGuard {
+            flow_id: flow_id.to_owned(),
+            cancel,
+            sign_ins: self.sign_ins.clone(),
+        })
+    }
+
+    /// Cancels the sign-in with this flow id, if it is still running (a late Cancel is no error).
+    pub(crate) fn cancel_sign_in(&self, flow_id: &str) {
+        let cancel = self
+            .sign_ins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(flow_id);
+        if let Some(cancel) = cancel {
+            cancel.cancel();
+        }
     }
 
     /// Tells the tray that connectors changed.
@@ -136,4 +183,27 @@ fn open_from_env() -> Result<Patchbay, IpcError> {
         keychain::os_keychain(&service),
         &service,
     )?)
+}
+
+/// A running sign-in's entry: cancelled through [`PatchbayState::cancel_sign_in`], removed when
+/// the sign-in ends however it ends.
+pub(crate) struct SignInGuard {
+    flow_id: String,
+    cancel: CancellationToken,
+    sign_ins: Arc<Mutex<HashMap<String, CancellationToken>>>,
+}
+
+impl SignInGuard {
+    pub(crate) fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.cancel.cancelled()
+    }
+}
+
+impl Drop for SignInGuard {
+    fn drop(&mut self) {
+        self.sign_ins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.flow_id);
+    }
 }

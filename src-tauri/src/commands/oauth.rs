@@ -1,31 +1,28 @@
 //! OAuth commands: sign in to a new connector (Authorize), sign in again to an existing one
-//! (Re-authenticate), cancel a waiting sign-in, forget credentials. The browser is opened by
-//! tauri-plugin-opener (never through a shell); the redirect comes back to a loopback listener
-//! in Rust, whose success page forwards the browser to Patchbay's deep link. The webview never
-//! sees the code or the tokens.
+//! (Re-authenticate), cancel a waiting sign-in by its flow id, forget credentials, and the
+//! redirect URIs a person registers for a pre-registered client.
+//!
+//! The browser is opened by tauri-plugin-opener (never through a shell). It comes back through
+//! Patchbay's deep link, which the shell delivers to core's flow registry in Rust (see
+//! `register_deep_links`), or through a loopback listener whose success page forwards to the deep
+//! link. The webview never sees the code or the tokens; it learns only the authorization URL (for
+//! "copy link") and the redirect URI.
 
+use patchbay_core::oauth::redirect::{self, RedirectChoice};
+use patchbay_core::oauth::sign_in::{SignInRequest, Visit, sign_in};
 use patchbay_core::oauth::{self, ClientChoice, Grant};
 use patchbay_core::{ConnectorView, Saved, Secret};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
-use tokio_util::sync::CancellationToken;
 
-use crate::dto::{AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput};
+use crate::dto::{
+    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, RedirectUris, SignInInput,
+};
 use crate::state::PatchbayState;
 use crate::{ErrorCode, IpcError};
 
-/// Where the loopback success page sends the browser: back into the app.
-const DEEP_LINK_DONE: &str = "dev.patchbay.desktop://oauth/done";
-
-async fn sign_in<R: Runtime>(
-    app: &AppHandle<R>,
-    state: &PatchbayState,
-    url: &str,
-    client: Option<OAuthClientInput>,
-) -> Result<Grant, IpcError> {
-    let server = patchbay_core::validate::url(url)
-        .map_err(|e| IpcError::from(patchbay_core::Error::from(e)))?;
-    let choice = client
+fn client_choice(client: Option<OAuthClientInput>) -> ClientChoice {
+    client
         .map(|client| ClientChoice {
             client_id: Some(client.client_id).filter(|id| !id.trim().is_empty()),
             client_secret: client
@@ -34,36 +31,52 @@ async fn sign_in<R: Runtime>(
                 .map(Secret::new),
             metadata_url: None,
         })
-        .unwrap_or_default();
-    let cancel = CancellationToken::new();
-    state.set_authorization(Some(cancel.clone()));
-    let handle = app.clone();
-    let done_page = oauth::done_page(Some(DEEP_LINK_DONE));
-    let flow = oauth::authorize(
-        &server,
-        choice,
-        None,
-        oauth::AUTHORIZE_TIMEOUT,
-        &done_page,
-        |authorize_url| async move {
-            let waiting = AuthorizeWaiting {
-                authorize_url: authorize_url.to_string(),
-            };
-            if let Err(error) = handle.emit(AUTHORIZE_EVENT, waiting) {
-                tracing::warn!(%error, "announcing the sign-in URL");
-            }
-            handle
-                .opener()
-                .open_url(authorize_url.as_str(), None::<&str>)
-                .map_err(|e| e.to_string())
-        },
-    );
-    let result = tokio::select! {
-        result = flow => result.map_err(|error| IpcError::new(ErrorCode::NeedsAuth, error.to_string())),
-        () = cancel.cancelled() => Err(IpcError::new(ErrorCode::InvalidInput, "sign-in cancelled")),
+        .unwrap_or_default()
+}
+
+/// Runs one sign-in until it returns credentials, fails, or is cancelled by its flow id.
+async fn run_sign_in<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &PatchbayState,
+    url: &str,
+    client: Option<OAuthClientInput>,
+    flow: SignInInput,
+) -> Result<Grant, IpcError> {
+    let running = state.begin_sign_in(&flow.flow_id)?;
+    let server = patchbay_core::validate::url(url)
+        .map_err(|e| IpcError::from(patchbay_core::Error::from(e)))?;
+    let request = SignInRequest {
+        server_url: server,
+        client: client_choice(client),
+        challenge: None,
+        redirect: flow.redirect,
+        limit: oauth::AUTHORIZE_TIMEOUT,
+        done_page: oauth::done_page(Some(redirect::DEEP_LINK_DONE)),
     };
-    state.set_authorization(None);
-    result
+    let handle = app.clone();
+    let flow_id = flow.flow_id;
+    let browser = |visit: Visit| async move {
+        let waiting = AuthorizeWaiting {
+            flow_id,
+            authorize_url: visit.authorization_url.to_string(),
+            redirect_uri: visit.redirect_uri,
+        };
+        if let Err(error) = handle.emit(AUTHORIZE_EVENT, waiting) {
+            tracing::warn!(%error, "announcing the sign-in URL");
+        }
+        // No browser is no dead end: the dialog offers the link to copy, and the flow waits.
+        if let Err(error) = handle
+            .opener()
+            .open_url(visit.authorization_url.as_str(), None::<&str>)
+        {
+            tracing::warn!(%error, "opening the browser");
+        }
+        Ok(())
+    };
+    tokio::select! {
+        result = sign_in(state.flows(), request, browser) => result.map_err(IpcError::from),
+        () = running.cancelled() => Err(IpcError::new(ErrorCode::InvalidInput, "sign-in cancelled")),
+    }
 }
 
 /// Authorize, then test and save a new OAuth connector. Nothing is saved on any failure.
@@ -74,8 +87,9 @@ pub async fn authorize_connector<R: Runtime>(
     workspace: String,
     input: ConnectorInput,
     client: Option<OAuthClientInput>,
+    flow: SignInInput,
 ) -> Result<Saved, IpcError> {
-    let grant = sign_in(&app, &state, &input.url, client).await?;
+    let grant = run_sign_in(&app, &state, &input.url, client, flow).await?;
     let mut spec: patchbay_core::ConnectorSpec = input.into();
     spec.oauth = Some(grant);
     let saved = state
@@ -86,7 +100,8 @@ pub async fn authorize_connector<R: Runtime>(
     Ok(saved)
 }
 
-/// Sign in again to an existing OAuth connector (expired or revoked tokens).
+/// Sign in again to an existing OAuth connector (expired or revoked tokens). Its stored
+/// credentials are replaced only once the new ones work.
 #[tauri::command]
 pub async fn reauthorize_connector<R: Runtime>(
     app: AppHandle<R>,
@@ -94,19 +109,29 @@ pub async fn reauthorize_connector<R: Runtime>(
     workspace: String,
     name: String,
     client: Option<OAuthClientInput>,
+    flow: SignInInput,
 ) -> Result<Saved, IpcError> {
     let core = state.patchbay()?;
     let url = core.connector(&workspace, &name)?.url;
-    let grant = sign_in(&app, &state, &url, client).await?;
+    let grant = run_sign_in(&app, &state, &url, client, flow).await?;
     let saved = core.sign_in(&workspace, &name, grant).await?;
     state.refresh_tray();
     Ok(saved)
 }
 
-/// Stops a sign-in that is waiting for the browser.
+/// Stops the sign-in `flow_id` if it is still waiting; a late Cancel does nothing.
 #[tauri::command]
-pub fn cancel_authorization(state: State<'_, PatchbayState>) {
-    state.cancel_authorization();
+pub fn cancel_authorization(state: State<'_, PatchbayState>, flow_id: String) {
+    state.cancel_sign_in(&flow_id);
+}
+
+/// The redirect URIs to register for a pre-registered client.
+#[tauri::command]
+pub fn oauth_redirect_uris() -> RedirectUris {
+    RedirectUris {
+        deep_link: RedirectChoice::DeepLink.uri_to_register().to_owned(),
+        loopback: RedirectChoice::Loopback.uri_to_register().to_owned(),
+    }
 }
 
 /// Forgets tokens and client registration; the connector then needs authentication.

@@ -22,12 +22,25 @@ fn invoke(
     command: &str,
     args: serde_json::Value,
 ) -> Result<Result<serde_json::Value, serde_json::Value>, Box<dyn std::error::Error>> {
-    // Config windows are created when the app runs; a mock app has to open "main" itself. The
-    // label matters: capabilities/default.json grants the commands to "main" only.
-    let window: WebviewWindow<MockRuntime> = match app.get_webview_window("main") {
-        Some(window) => window,
-        None => WebviewWindowBuilder::new(app, "main", Default::default()).build()?,
-    };
+    invoke_in(&main_window(app)?, command, args)
+}
+
+/// The "main" window. Config windows are created when the app runs; a mock app has to open it
+/// itself. The label matters: capabilities/default.json grants the commands to "main" only.
+fn main_window(app: &App<MockRuntime>) -> Result<WebviewWindow<MockRuntime>, tauri::Error> {
+    match app.get_webview_window("main") {
+        Some(window) => Ok(window),
+        None => WebviewWindowBuilder::new(app, "main", Default::default()).build(),
+    }
+}
+
+/// [`invoke`] from a window handle, which other threads can hold (a command that waits blocks
+/// its caller).
+fn invoke_in(
+    window: &WebviewWindow<MockRuntime>,
+    command: &str,
+    args: serde_json::Value,
+) -> Result<Result<serde_json::Value, serde_json::Value>, Box<dyn std::error::Error>> {
     let request = InvokeRequest {
         cmd: command.into(),
         callback: tauri::ipc::CallbackFn(0),
@@ -37,7 +50,7 @@ fn invoke(
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    Ok(match get_ipc_response(&window, request) {
+    Ok(match get_ipc_response(window, request) {
         Ok(body) => Ok(body.deserialize::<serde_json::Value>()?),
         Err(error) => Err(error),
     })

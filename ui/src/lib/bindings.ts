@@ -43,9 +43,13 @@ export type ConnectorInput = { name: string, url: string, auth: AuthKind, token:
 
 export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, };
 
-export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "ServerError" | "Internal";
+export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Internal";
 
-export type IpcError = { code: ErrorCode, message: string, hint: string | null, diagnosis: Diagnosis | null, };
+export type IpcError = { code: ErrorCode, message: string, hint: string | null, diagnosis: Diagnosis | null, 
+/**
+ * With `NeedsClientId`: the redirect URI to register the client with.
+ */
+redirect_uri: string | null, };
 
 export type StatusEvent = { connector_id: string, workspace: string, name: string, previous: ConnectorStatus, current: ConnectorStatus, diagnosis: Diagnosis | null, error: string | null, };
 
@@ -53,4 +57,18 @@ export type FocusConnector = { connector_id: string, workspace: string, };
 
 export type OAuthClientInput = { client_id: string, client_secret: string | null, };
 
-export type AuthorizeWaiting = { authorize_url: string, };
+export type RedirectChoice = "DeepLink" | "Loopback";
+
+export type SignInInput = { flow_id: string, redirect: RedirectChoice, };
+
+export type AuthorizeWaiting = { flow_id: string, authorize_url: string, redirect_uri: string, };
+
+export type RedirectUris = { 
+/**
+ * The app's own link (RFC 8252 §7.1).
+ */
+deep_link: string, 
+/**
+ * The loopback redirect; any port (RFC 8252 §7.3).
+ */
+loopback: string, };

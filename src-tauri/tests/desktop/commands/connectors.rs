@@ -63,7 +63,8 @@ fn a_failed_open_is_returned_as_code_and_message() -> TestResult {
             "code": "KeychainUnavailable",
             "message": "secure storage unavailable",
             "hint": null,
-            "diagnosis": null
+            "diagnosis": null,
+            "redirect_uri": null
         })),
         "the window opens even when the core cannot, and the UI learns why"
     );

@@ -1,0 +1,258 @@
+//! The OAuth commands on the mock runtime: sign-ins run side by side and are cancelled by their
+//! flow id, a server that needs a client ID comes back as `NeedsClientId` with the redirect URI to
+//! register, and a deep link nobody asked for changes nothing. The browser never opens in these
+//! tests: each sign-in stops before it (a server that never answers, or one without registration).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use patchbay_core::Patchbay;
+use patchbay_core::keychain::MemoryKeychain;
+use patchbay_core::oauth::flows::{Delivery, Dropped};
+use patchbay_desktop::PatchbayState;
+use serde_json::{Value, json};
+use tauri::Manager;
+
+use crate::{TestResult, app, invoke, invoke_in, main_window};
+
+fn fresh()
+-> Result<(tempfile::TempDir, tauri::App<tauri::test::MockRuntime>), Box<dyn std::error::Error>> {
+    let data_dir = tempfile::tempdir()?;
+    let patchbay = Patchbay::open(
+        data_dir.path(),
+        MemoryKeychain::new(),
+        "patchbay-desktop-test",
+    )?;
+    Ok((data_dir, app(PatchbayState::new(Ok(patchbay)))?))
+}
+
+fn authorize_args(url: &str, flow_id: &str) -> Value {
+    json!({
+        "workspace": "Default",
+        "input": { "name": format!("OAuth {flow_id}"), "url": url, "auth": "oauth",
+                   "token": null, "headers": [] },
+        "client": null,
+        "flow": { "flow_id": flow_id, "redirect": "DeepLink" },
+    })
+}
+
+/// Serves `answer(method, path)` to every request on a free port, each on its own thread;
+/// `None` keeps the connection open without answering (a hung server).
+fn serve(answer: fn(&str, &str, u16) -> Option<String>) -> Result<u16, std::io::Error> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    std::thread::spawn(move || {
+        for mut socket in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 8192];
+                let Ok(read) = socket.read(&mut buffer) else {
+                    return;
+                };
+                let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let mut line = head.split(' ');
+                let (method, path) = (line.next().unwrap_or(""), line.next().unwrap_or(""));
+                match answer(method, path, port) {
+                    Some(response) => {
+                        if let Err(error) = socket.write_all(response.as_bytes()) {
+                            eprintln!("stand-in server: {error}");
+                        }
+                    }
+                    None => std::thread::sleep(Duration::from_secs(120)),
+                }
+            });
+        }
+    });
+    Ok(port)
+}
+
+fn json_response(status: &str, extra_headers: &str, body: &Value) -> String {
+    let body = body.to_string();
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{extra_headers}\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Waits until `flow_id` is running: a second sign-in with the same id is then refused. (The
+/// probe's own URL is invalid, so when the id is free it fails at once instead of starting.)
+fn wait_until_running(
+    window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    flow_id: &str,
+) -> TestResult {
+    let started = Instant::now();
+    loop {
+        let probe = authorize_args("ftp://example.com/mcp", flow_id);
+        let response = invoke_in(window, "authorize_connector", probe)?;
+        let refused_as_running = response.as_ref().err().is_some_and(|error| {
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("already running"))
+        });
+        if refused_as_running {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err(format!("{flow_id} never started: {response:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sign_ins_run_side_by_side_and_cancel_by_flow_id() -> TestResult {
+    let (_dir, app) = fresh()?;
+    // Never answers: both sign-ins stay in discovery until cancelled.
+    let port = serve(|_, _, _| None)?;
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let window = main_window(&app)?;
+    let start = |flow_id: &'static str| {
+        let (window, url) = (window.clone(), url.clone());
+        std::thread::spawn(move || {
+            invoke_in(
+                &window,
+                "authorize_connector",
+                authorize_args(&url, flow_id),
+            )
+            .map_err(|error| error.to_string())
+        })
+    };
+    let first = start("flow-a");
+    let second = start("flow-b");
+    wait_until_running(&window, "flow-a")?;
+    wait_until_running(&window, "flow-b")?;
+
+    assert_eq!(
+        invoke(&app, "cancel_authorization", json!({ "flowId": "flow-a" }))?,
+        Ok(Value::Null)
+    );
+    let cancelled = first.join().map_err(|_| "thread panicked")??;
+    let error = cancelled.err().ok_or("a cancelled sign-in must fail")?;
+    assert!(
+        error["message"] == "sign-in cancelled",
+        "the cancelled flow ends as cancelled: {error}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !second.is_finished(),
+        "cancelling flow-a must leave flow-b running"
+    );
+    assert_eq!(
+        invoke(&app, "cancel_authorization", json!({ "flowId": "flow-b" }))?,
+        Ok(Value::Null)
+    );
+    let cancelled = second.join().map_err(|_| "thread panicked")??;
+    assert!(cancelled.is_err(), "flow-b ends once cancelled too");
+    assert_eq!(
+        invoke(&app, "cancel_authorization", json!({ "flowId": "flow-b" }))?,
+        Ok(Value::Null),
+        "a late Cancel is no error"
+    );
+    assert_eq!(
+        invoke(&app, "list_connectors", json!({ "workspace": "Default" }))?,
+        Ok(json!([])),
+        "nothing is saved"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_flow_id_must_be_a_plain_token() -> TestResult {
+    let (_dir, app) = fresh()?;
+    for flow_id in ["", "../etc", &"x".repeat(65)] {
+        let error = invoke(
+            &app,
+            "authorize_connector",
+            authorize_args("http://127.0.0.1:9/mcp", flow_id),
+        )?
+        .err()
+        .ok_or("a bad flow id must be refused")?;
+        assert_eq!(error["code"], "InvalidInput", "{flow_id:?}: {error}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_server_without_registration_needs_a_client_id() -> TestResult {
+    let (_dir, app) = fresh()?;
+    // Discovery works, but the authorization server offers no registration endpoint.
+    let port = serve(|method, path, port| {
+        let base = format!("http://127.0.0.1:{port}");
+        Some(match (method, path) {
+            ("POST", "/mcp") => json_response(
+                "401 Unauthorized",
+                &format!(
+                    "www-authenticate: Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"\r\n"
+                ),
+                &json!({}),
+            ),
+            ("GET", "/.well-known/oauth-protected-resource/mcp") => json_response(
+                "200 OK",
+                "",
+                &json!({ "resource": format!("{base}/mcp"), "authorization_servers": [base] }),
+            ),
+            ("GET", "/.well-known/oauth-authorization-server") => json_response(
+                "200 OK",
+                "",
+                &json!({
+                    "issuer": base,
+                    "authorization_endpoint": format!("{base}/authorize"),
+                    "token_endpoint": format!("{base}/token"),
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                }),
+            ),
+            _ => json_response("404 Not Found", "", &json!({})),
+        })
+    })?;
+    let error = invoke(
+        &app,
+        "authorize_connector",
+        authorize_args(&format!("http://127.0.0.1:{port}/mcp"), "flow-c"),
+    )?
+    .err()
+    .ok_or("no registration means no sign-in")?;
+    assert_eq!(
+        error["code"], "NeedsClientId",
+        "the UI branches on it: {error}"
+    );
+    assert_eq!(
+        error["redirect_uri"], "dev.patchbay.desktop:/oauth/callback",
+        "the URI to register comes with it: {error}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_redirect_uris_to_register() -> TestResult {
+    let (_dir, app) = fresh()?;
+    assert_eq!(
+        invoke(&app, "oauth_redirect_uris", json!({}))?,
+        Ok(json!({
+            "deep_link": "dev.patchbay.desktop:/oauth/callback",
+            "loopback": "http://127.0.0.1/callback",
+        }))
+    );
+    Ok(())
+}
+
+#[test]
+fn a_deep_link_nobody_asked_for_changes_nothing() -> TestResult {
+    let (_dir, app) = fresh()?;
+    let state = app.state::<PatchbayState>();
+    assert_eq!(
+        state.deliver_callback("dev.patchbay.desktop:/oauth/callback?code=forged&state=forged"),
+        Delivery::Dropped(Dropped::UnknownState)
+    );
+    assert_eq!(
+        state.deliver_callback("dev.patchbay.desktop:/oauth/done"),
+        Delivery::Dropped(Dropped::Malformed),
+        "the loopback page's way back to the app is no callback"
+    );
+    assert_eq!(
+        invoke(&app, "list_connectors", json!({ "workspace": "Default" }))?,
+        Ok(json!([]))
+    );
+    Ok(())
+}
