@@ -14,10 +14,17 @@ import type {
   ConnectorView,
   Diagnosis,
   IpcError,
+  RedirectUris,
   Saved,
+  SignInInput,
   StatusEvent,
   Workspace,
 } from '../src/lib/types';
+
+const REDIRECT_URIS: RedirectUris = {
+  deep_link: 'dev.patchbay.desktop:/oauth/callback',
+  loopback: 'http://127.0.0.1/callback',
+};
 
 const params = new URLSearchParams(location.search);
 const scenario = params.get('scenario') ?? 'sample';
@@ -98,17 +105,30 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let pendingSignIn: { finish: () => void; fail: (error: IpcError) => void } | null = null;
 
 function ipcError(code: IpcError['code'], message: string, hint: string | null = null): IpcError {
-  return { code, message, hint, diagnosis: null };
+  return { code, message, hint, diagnosis: null, redirect_uri: null };
 }
 
 /** Stands in for discovery, registration, the browser and the redirect. */
-async function signIn(url: string): Promise<void> {
+async function signIn(url: string, flow: SignInInput): Promise<void> {
   await delay(300);
+  if (url.includes('no-dcr')) {
+    throw {
+      ...ipcError(
+        'NeedsClientId',
+        'this server needs a client ID: it does not let apps register themselves.',
+      ),
+      redirect_uri: REDIRECT_URIS.deep_link,
+    } satisfies IpcError;
+  }
   const host = new URL(url).host;
+  const redirectUri =
+    flow.redirect === 'Loopback' ? 'http://127.0.0.1:53682/callback' : REDIRECT_URIS.deep_link;
   const waiting: AuthorizeWaiting = {
+    flow_id: flow.flow_id,
+    redirect_uri: redirectUri,
     authorize_url:
       `https://auth.${host}/authorize?response_type=code&client_id=pb_7f3a9c2e&redirect_uri=` +
-      'http%3A%2F%2F127.0.0.1%3A53682%2Fcallback&scope=read%20offline_access&state=q9XbT2kLw0&' +
+      `${encodeURIComponent(redirectUri)}&scope=read%20offline_access&state=q9XbT2kLw0&` +
       'code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&' +
       `resource=${encodeURIComponent(url)}`,
   };
@@ -165,7 +185,13 @@ function failure(input: { url: string }): IpcError | null {
       detail: 'Connection refused (os error 111)',
       hint: 'Is the server running? Check the host and port in the URL.',
     });
-    return { code: 'Unreachable', message: `Couldn’t connect to ${input.url}`, hint: d.hint, diagnosis: d };
+    return {
+      code: 'Unreachable',
+      message: `Couldn’t connect to ${input.url}`,
+      hint: d.hint,
+      diagnosis: d,
+      redirect_uri: null,
+    };
   }
   if (input.url.includes('auth')) {
     const d = diagnosis({
@@ -177,7 +203,13 @@ function failure(input: { url: string }): IpcError | null {
       detail: 'The server answered 401 Unauthorized.',
       hint: 'Check that the access token is valid and has not expired.',
     });
-    return { code: 'NeedsAuth', message: 'The server rejected the access token.', hint: d.hint, diagnosis: d };
+    return {
+      code: 'NeedsAuth',
+      message: 'The server rejected the access token.',
+      hint: d.hint,
+      diagnosis: d,
+      redirect_uri: null,
+    };
   }
   return null;
 }
@@ -268,7 +300,7 @@ mockIPC(
       case 'authorize_connector': {
         const input = args.input as ConnectorInput;
         const problem = failure(input);
-        await signIn(input.url);
+        await signIn(input.url, args.flow as SignInInput);
         if (problem) throw problem;
         const created = connector({
           ...input,
@@ -284,12 +316,14 @@ mockIPC(
       }
       case 'reauthorize_connector': {
         const target = find(String(args.workspace), String(args.name));
-        await signIn(target.url);
+        await signIn(target.url, args.flow as SignInInput);
         target.status = 'connected';
         target.last_error = null;
         target.last_checked_at = new Date().toISOString();
         return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) } satisfies Saved;
       }
+      case 'oauth_redirect_uris':
+        return REDIRECT_URIS;
       case 'cancel_authorization':
         pendingSignIn?.fail(ipcError('InvalidInput', 'sign-in cancelled'));
         return null;

@@ -3,7 +3,7 @@
 // page only hears where the browser went (`authorize-waiting`) and how it ended.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectorView, Saved } from './lib/types';
+import type { ConnectorView, Saved, SignInInput } from './lib/types';
 import {
   type Backend,
   calls,
@@ -27,6 +27,24 @@ vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
 
 const AUTHORIZE_URL =
   'https://auth.linear.app/authorize?response_type=code&client_id=pb_1&state=xyz&code_challenge=abc';
+const APP_LINK = 'dev.patchbay.desktop:/oauth/callback';
+const LOOPBACK = 'http://127.0.0.1/callback';
+
+/** The flow the page gave its latest call of `command`. */
+function flowOf(command: string): SignInInput {
+  const flow = calls(command).at(-1)?.flow as SignInInput | undefined;
+  if (!flow) throw new Error(`no ${command} call with a flow`);
+  return flow;
+}
+
+/** Rust says where it sent the browser for the page's latest `command`. */
+async function announce(command: string, redirectUri = APP_LINK) {
+  await emit('authorize-waiting', {
+    flow_id: flowOf(command).flow_id,
+    authorize_url: AUTHORIZE_URL,
+    redirect_uri: redirectUri,
+  });
+}
 
 /**
  * A sign-in that waits until the test settles it, the way Rust waits for the browser; Cancel
@@ -115,6 +133,7 @@ describe('authorizing a new OAuth connector', () => {
           headers: [],
         },
         client: null,
+        flow: { flow_id: expect.any(String), redirect: 'DeepLink' },
       },
     ]);
     expect(input('field-name').matches(':disabled'), 'the form is locked while waiting').toBe(true);
@@ -123,7 +142,13 @@ describe('authorizing a new OAuth connector', () => {
     const copy = within(waiting).getByTestId('copy-authorize-link') as HTMLButtonElement;
     expect(copy.disabled, 'nothing to copy until Rust says where the browser went').toBe(true);
 
-    await emit('authorize-waiting', { authorize_url: AUTHORIZE_URL });
+    await emit('authorize-waiting', {
+      flow_id: 'another-dialogs-sign-in',
+      authorize_url: 'https://elsewhere.example/authorize',
+      redirect_uri: APP_LINK,
+    });
+    expect(copy.disabled, "another sign-in's link is not ours").toBe(true);
+    await announce('authorize_connector');
     expect(copy.disabled).toBe(false);
     await fireEvent.click(copy);
     await waitFor(() => expect(copy.textContent).toContain('Copied'));
@@ -148,7 +173,8 @@ describe('authorizing a new OAuth connector', () => {
     await openAddDialog();
     await fillOAuthForm();
     await fireEvent.click(screen.getByTestId('save-connector'));
-    await emit('authorize-waiting', { authorize_url: AUTHORIZE_URL });
+    await waitFor(() => expect(calls('authorize_connector')).toHaveLength(1));
+    await announce('authorize_connector');
 
     await fireEvent.click(screen.getByTestId('copy-authorize-link'));
     const link = (await screen.findByTestId('authorize-link')) as HTMLTextAreaElement;
@@ -184,8 +210,11 @@ describe('authorizing a new OAuth connector', () => {
       'focus moves to Cancel, since the form behind is disabled',
     ).toBe(screen.getByTestId('cancel-authorization'));
 
+    await waitFor(() => expect(calls('authorize_connector')).toHaveLength(1));
     await fireEvent.click(screen.getByTestId('cancel-authorization'));
-    expect(calls('cancel_authorization')).toEqual([{}]);
+    expect(calls('cancel_authorization'), 'Cancel names this sign-in').toEqual([
+      { flowId: flowOf('authorize_connector').flow_id },
+    ]);
 
     const notice = await screen.findByTestId('dialog-error');
     expect(notice.textContent).toContain('Sign-in cancelled');
@@ -275,11 +304,22 @@ describe('authorizing a new OAuth connector', () => {
     await fireEvent.click(screen.getByRole('button', { name: /Advanced/ }));
 
     const redirect = input('redirect-uri');
-    expect(redirect.value).toBe('http://127.0.0.1/callback');
+    await waitFor(() => expect(redirect.value, "Patchbay's own link comes first").toBe(APP_LINK));
     expect(redirect.readOnly).toBe(true);
-    expect(screen.getByText(/any port — Patchbay listens on a random local port \(RFC 8252\)/i)).toBeTruthy();
+    expect(screen.getByText(/your browser hands the sign-in back to the app/i)).toBeTruthy();
     await fireEvent.click(screen.getByTestId('copy-redirect-uri'));
-    expect(clipboard).toHaveBeenCalledWith('http://127.0.0.1/callback');
+    expect(clipboard).toHaveBeenCalledWith(APP_LINK);
+
+    const loopback = screen.getByRole('checkbox', { name: 'Use a loopback redirect instead' });
+    expect((loopback as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(loopback);
+    expect(redirect.value).toBe(LOOPBACK);
+    expect(screen.getByText(/any port — Patchbay listens on a random local port \(RFC 8252\)/i)).toBeTruthy();
+    expect(screen.getByRole('button', { name: /Advanced/ }).textContent).toContain(
+      'loopback redirect',
+    );
+    await fireEvent.click(screen.getByTestId('copy-redirect-uri'));
+    expect(clipboard).toHaveBeenLastCalledWith(LOOPBACK);
 
     const secret = input('field-client-secret');
     expect(secret.type, 'the client secret is masked').toBe('password');
@@ -296,6 +336,9 @@ describe('authorizing a new OAuth connector', () => {
       client_id: 'patchbay-desktop',
       client_secret: 's3cret',
     });
+    expect(flowOf('authorize_connector').redirect, 'the loopback choice reaches Rust').toBe(
+      'Loopback',
+    );
   });
 
   it('sends a client ID without a secret as a public client', async () => {
@@ -331,9 +374,14 @@ describe('OAuth connectors in the list', () => {
     expect(within(dialog).getByText('Finish signing in in your browser…')).toBeTruthy();
     await waitFor(() => expect(calls('reauthorize_connector')).toHaveLength(1));
     expect(calls('reauthorize_connector')).toEqual([
-      { workspace: 'Default', name: 'Linear', client: null },
+      {
+        workspace: 'Default',
+        name: 'Linear',
+        client: null,
+        flow: { flow_id: expect.any(String), redirect: 'DeepLink' },
+      },
     ]);
-    await emit('authorize-waiting', { authorize_url: AUTHORIZE_URL });
+    await announce('reauthorize_connector');
     expect(
       (within(dialog).getByTestId('copy-authorize-link') as HTMLButtonElement).disabled,
     ).toBe(false);
@@ -373,15 +421,17 @@ describe('OAuth connectors in the list', () => {
     const error = await screen.findByTestId('dialog-error');
     expect(error.textContent).toContain('Sign-in failed');
     expect(error.textContent).toContain('enter a client ID');
-    await fireEvent.click(screen.getByRole('button', { name: 'Use a pre-registered client' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced' }));
     await type(input('field-client-id'), 'my-client');
     await fireEvent.click(screen.getByTestId('retry-authorize'));
 
     await screen.findByTestId('toast');
-    expect(calls('reauthorize_connector')).toEqual([
-      { workspace: 'Default', name: 'Linear', client: null },
-      { workspace: 'Default', name: 'Linear', client: { client_id: 'my-client', client_secret: null } },
+    expect(calls('reauthorize_connector').map(({ client }) => client)).toEqual([
+      null,
+      { client_id: 'my-client', client_secret: null },
     ]);
+    const [first, second] = calls('reauthorize_connector').map((call) => call.flow as SignInInput);
+    expect(first?.flow_id, 'each attempt is its own flow').not.toBe(second?.flow_id);
     expect(row('Linear').dataset.status).toBe('connected');
   });
 
@@ -466,5 +516,107 @@ describe('OAuth connectors in the list', () => {
     await emit('focus-connector', { connector_id: 'c-elsewhere', workspace: 'Work' });
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(calls('cancel_authorization')).toHaveLength(1);
+  });
+});
+
+describe('servers that need a client ID, and the redirect', () => {
+  it('explains what to do, opens Advanced at the client ID, and authorizes with it', async () => {
+    let attempt = 0;
+    await renderWith([], {
+      authorize_connector: () => {
+        attempt += 1;
+        if (attempt === 1) {
+          throw ipcError({
+            code: 'NeedsClientId',
+            message: 'this server needs a client ID: it does not let apps register themselves.',
+            redirect_uri: APP_LINK,
+          });
+        }
+        return { connector: linear({ status: 'connected' }), diagnosis: diagnosis() };
+      },
+    });
+    await openAddDialog();
+    await fillOAuthForm();
+    const advanced = screen.getByRole('button', { name: /Advanced/ });
+    expect(advanced.getAttribute('aria-expanded')).toBe('false');
+    await fireEvent.click(screen.getByTestId('save-connector'));
+
+    const notice = await screen.findByTestId('needs-client-id');
+    expect(notice.getAttribute('role'), 'announced').toBe('alert');
+    expect(notice.textContent).toContain('This server needs a client ID');
+    expect(notice.textContent).toContain('Register Patchbay with the provider');
+    expect(notice.textContent).toContain('enter the client ID');
+    expect(screen.queryByText(/Sign-in failed/), 'not shown as a failure to retry').toBeNull();
+    expect(advanced.getAttribute('aria-expanded'), 'Advanced opens by itself').toBe('true');
+    await waitFor(() =>
+      expect(document.activeElement, 'ready to type the client ID').toBe(input('field-client-id')),
+    );
+    expect(input('redirect-uri').value, 'the URI Rust said to register').toBe(APP_LINK);
+
+    await type(input('field-client-id'), 'registered-by-hand');
+    await fireEvent.click(screen.getByTestId('save-connector'));
+    await screen.findByTestId('toast');
+    expect(calls('authorize_connector')[1]?.client).toEqual({
+      client_id: 'registered-by-hand',
+      client_secret: null,
+    });
+  });
+
+  it('shows the loopback URI when the server refused the app link', async () => {
+    await renderWith([], {
+      authorize_connector: () => {
+        throw ipcError({
+          code: 'NeedsClientId',
+          message: 'this server needs a client ID: it refused to register Patchbay (HTTP 400).',
+          redirect_uri: LOOPBACK,
+        });
+      },
+    });
+    await openAddDialog();
+    await fillOAuthForm();
+    await fireEvent.click(screen.getByTestId('save-connector'));
+    await screen.findByTestId('needs-client-id');
+
+    const loopback = screen.getByRole('checkbox', { name: 'Use a loopback redirect instead' });
+    expect((loopback as HTMLInputElement).checked).toBe(true);
+    await waitFor(() => expect(input('redirect-uri').value).toBe(LOOPBACK));
+  });
+
+  it('asks for a client ID when re-authenticating too', async () => {
+    await renderWith([linear()], {
+      reauthorize_connector: () => {
+        throw ipcError({
+          code: 'NeedsClientId',
+          message: 'this server needs a client ID.',
+          redirect_uri: APP_LINK,
+        });
+      },
+    });
+    await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));
+
+    const notice = await screen.findByTestId('needs-client-id');
+    expect(notice.textContent).toContain('under Advanced below');
+    expect(screen.getByRole('button', { name: 'Advanced' }).getAttribute('aria-expanded')).toBe(
+      'true',
+    );
+    await waitFor(() => expect(document.activeElement).toBe(input('field-client-id')));
+    expect(screen.getByText('The connector is unchanged.')).toBeTruthy();
+  });
+
+  it('says where the browser comes back when it is a loopback address', async () => {
+    const signIn = pendingSignIn('authorize_connector');
+    await renderWith([], signIn.backend);
+    await openAddDialog();
+    await fillOAuthForm();
+    await fireEvent.click(screen.getByTestId('save-connector'));
+    await waitFor(() => expect(calls('authorize_connector')).toHaveLength(1));
+
+    const waiting = screen.getByTestId('authorize-waiting');
+    await announce('authorize_connector');
+    expect(waiting.textContent, 'the app link needs no explanation').not.toContain('comes back');
+    await announce('authorize_connector', 'http://127.0.0.1:53682/callback');
+    expect(waiting.textContent).toContain(
+      'The browser comes back through http://127.0.0.1:53682/callback on this computer.',
+    );
   });
 });

@@ -69,7 +69,14 @@ export function diagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
 }
 
 export function ipcError(overrides: Partial<IpcError>): IpcError {
-  return { code: 'Internal', message: 'Something broke.', hint: null, diagnosis: null, ...overrides };
+  return {
+    code: 'Internal',
+    message: 'Something broke.',
+    hint: null,
+    diagnosis: null,
+    redirect_uri: null,
+    ...overrides,
+  };
 }
 
 /**
@@ -90,6 +97,10 @@ export function standardBackend(connectors: ConnectorView[] = [], extra: Backend
     list_workspaces: () => [workspace('Default'), workspace('Work')],
     list_connectors: (args) => (args.workspace === 'Default' ? connectors : []),
     check_now: () => null,
+    oauth_redirect_uris: () => ({
+      deep_link: 'dev.patchbay.desktop:/oauth/callback',
+      loopback: 'http://127.0.0.1/callback',
+    }),
     ...extra,
   };
   fakeBackend(backend);

@@ -8,6 +8,7 @@ import {
   checkNow,
   forgetCredentials,
   onAuthorizeWaiting,
+  oauthRedirectUris,
   onConnectorStatus,
   reauthorizeConnector,
   renameWorkspace,
@@ -26,7 +27,25 @@ describe('toIpcError', () => {
     const diagnosis = { ok: false, stage: 'auth', hint: 'Check the token.' };
     expect(
       toIpcError({ code: 'NeedsAuth', message: 'Rejected.', hint: 'Check the token.', diagnosis }),
-    ).toEqual({ code: 'NeedsAuth', message: 'Rejected.', hint: 'Check the token.', diagnosis });
+    ).toEqual({
+      code: 'NeedsAuth',
+      message: 'Rejected.',
+      hint: 'Check the token.',
+      diagnosis,
+      redirect_uri: null,
+    });
+  });
+
+  it('keeps the redirect URI of a server that needs a client ID', () => {
+    const uri = 'dev.patchbay.desktop:/oauth/callback';
+    expect(toIpcError({ code: 'NeedsClientId', message: 'Needs a client ID.', redirect_uri: uri }))
+      .toEqual({
+        code: 'NeedsClientId',
+        message: 'Needs a client ID.',
+        hint: null,
+        diagnosis: null,
+        redirect_uri: uri,
+      });
   });
 
   it('fills in a missing hint and diagnosis with null', () => {
@@ -35,6 +54,7 @@ describe('toIpcError', () => {
       message: 'No such connector.',
       hint: null,
       diagnosis: null,
+      redirect_uri: null,
     });
   });
 
@@ -71,14 +91,18 @@ describe('commands', () => {
       headers: [],
     };
     const client = { client_id: 'pb', client_secret: null };
-    await authorizeConnector('Default', input, client);
-    await reauthorizeConnector('Default', 'L', null);
-    await cancelAuthorization();
+    const flow = { flow_id: 'f-1', redirect: 'DeepLink' as const };
+    const loopback = { flow_id: 'f-2', redirect: 'Loopback' as const };
+    await authorizeConnector('Default', input, client, flow);
+    await reauthorizeConnector('Default', 'L', null, loopback);
+    await cancelAuthorization('f-1');
+    await oauthRedirectUris();
     await forgetCredentials('Default', 'L');
     expect(invokeMock.mock.calls).toEqual([
-      ['authorize_connector', { workspace: 'Default', input, client }],
-      ['reauthorize_connector', { workspace: 'Default', name: 'L', client: null }],
-      ['cancel_authorization', {}],
+      ['authorize_connector', { workspace: 'Default', input, client, flow }],
+      ['reauthorize_connector', { workspace: 'Default', name: 'L', client: null, flow: loopback }],
+      ['cancel_authorization', { flowId: 'f-1' }],
+      ['oauth_redirect_uris', {}],
       ['forget_credentials', { workspace: 'Default', name: 'L' }],
     ]);
   });
@@ -87,7 +111,13 @@ describe('commands', () => {
     invokeMock.mockRejectedValue('boom');
     await expect(
       addConnector('Default', { name: 'a', url: 'http://a', auth: 'none', token: null, headers: [] }),
-    ).rejects.toEqual({ code: 'Internal', message: 'boom', hint: null, diagnosis: null });
+    ).rejects.toEqual({
+      code: 'Internal',
+      message: 'boom',
+      hint: null,
+      diagnosis: null,
+      redirect_uri: null,
+    });
   });
 
   it('hands event payloads to the handler', async () => {

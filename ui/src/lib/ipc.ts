@@ -12,7 +12,9 @@ import type {
   FocusConnector,
   IpcError,
   OAuthClientInput,
+  RedirectUris,
   Saved,
+  SignInInput,
   StatusEvent,
   Workspace,
 } from './types';
@@ -25,6 +27,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'KeychainUnavailable',
   'Unreachable',
   'NeedsAuth',
+  'NeedsClientId',
   'ServerError',
   'Internal',
 ];
@@ -80,20 +83,24 @@ export function checkNow(connectorId: string | null): Promise<null> {
   return call('check_now', { connectorId });
 }
 
-// OAuth sign-in. Rust opens the browser, waits for the redirect, exchanges the code and keeps
-// the tokens: the webview only ever sees the authorization URL (to offer "copy link").
+// OAuth sign-in. Rust opens the browser, waits for the redirect (Patchbay's deep link, or a
+// loopback listener), exchanges the code and keeps the tokens: the webview only ever sees the
+// authorization URL (to offer "copy link") and where the browser comes back to.
 
 /**
  * Signs in, tests the connection and saves the new connector; nothing is saved on failure.
  * Waits (up to 5 minutes) for the browser; `authorize-waiting` says where the browser was sent.
- * `client` is a pre-registered client, for servers without dynamic client registration.
+ * `client` is a pre-registered client, for servers without dynamic client registration; `flow`
+ * names this sign-in (for Cancel) and picks the redirect. A server that offers no way to
+ * register rejects with `NeedsClientId` and the redirect URI to register.
  */
 export function authorizeConnector(
   workspace: string,
   input: ConnectorInput,
   client: OAuthClientInput | null,
+  flow: SignInInput,
 ): Promise<Saved> {
-  return call('authorize_connector', { workspace, input, client });
+  return call('authorize_connector', { workspace, input, client, flow });
 }
 
 /** Signs in again to an existing OAuth connector (expired or revoked tokens). */
@@ -101,13 +108,19 @@ export function reauthorizeConnector(
   workspace: string,
   name: string,
   client: OAuthClientInput | null,
+  flow: SignInInput,
 ): Promise<Saved> {
-  return call('reauthorize_connector', { workspace, name, client });
+  return call('reauthorize_connector', { workspace, name, client, flow });
 }
 
-/** Stops the sign-in waiting for the browser; its call then rejects with "sign-in cancelled". */
-export function cancelAuthorization(): Promise<null> {
-  return call('cancel_authorization', {});
+/** Stops sign-in `flowId` if it still waits; its call then rejects with "sign-in cancelled". */
+export function cancelAuthorization(flowId: string): Promise<null> {
+  return call('cancel_authorization', { flowId });
+}
+
+/** The redirect URIs a person registers for a pre-registered client (the app's link, loopback). */
+export function oauthRedirectUris(): Promise<RedirectUris> {
+  return call('oauth_redirect_uris', {});
 }
 
 /** Forgets a connector's tokens and client registration; it then needs authentication. */
@@ -151,23 +164,24 @@ async function subscribe<T>(event: string, handler: (payload: T) => void): Promi
 }
 
 /**
- * Commands reject with `{ code, message, hint?, diagnosis? }`; anything else (a missing command,
- * a panic, no Tauri at all) becomes `Internal` so the UI has one error shape to show.
+ * Commands reject with `{ code, message, hint?, diagnosis?, redirect_uri? }`; anything else (a
+ * missing command, a panic, no Tauri at all) becomes `Internal` so the UI has one error shape.
  */
 export function toIpcError(error: unknown): IpcError {
   if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
-    const { code, message, hint, diagnosis } = error as Record<string, unknown>;
+    const { code, message, hint, diagnosis, redirect_uri } = error as Record<string, unknown>;
     if (ERROR_CODES.includes(code as ErrorCode) && typeof message === 'string') {
       return {
         code: code as ErrorCode,
         message,
         hint: typeof hint === 'string' && hint !== '' ? hint : null,
         diagnosis: isDiagnosis(diagnosis) ? diagnosis : null,
+        redirect_uri: typeof redirect_uri === 'string' && redirect_uri !== '' ? redirect_uri : null,
       };
     }
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'Internal', message, hint: null, diagnosis: null };
+  return { code: 'Internal', message, hint: null, diagnosis: null, redirect_uri: null };
 }
 
 function isDiagnosis(value: unknown): value is Diagnosis {

@@ -1,14 +1,12 @@
 // One OAuth sign-in as a dialog sees it. Rust opens the browser and waits for the redirect; here
-// we only track that it is waiting, the URL the browser was sent to (for "copy link"), and
-// whether a failure was the user's own Cancel.
+// we only track that it is waiting, the URL the browser was sent to (for "copy link"), where the
+// browser comes back to, and whether a failure was the user's own Cancel. Each run has its own
+// flow id: Rust may run several sign-ins at once, and Cancel and events name the one they mean.
 import { cancelAuthorization, onAuthorizeWaiting, type UnlistenFn } from './ipc';
-import type { IpcError, Saved } from './types';
+import type { IpcError, RedirectChoice, Saved, SignInInput } from './types';
 
 /** Rust gives up waiting for the browser after this long (`oauth::AUTHORIZE_TIMEOUT`). */
 export const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
-
-/** Where the browser comes back to. Any port: Rust listens on a random one (RFC 8252 §7.3). */
-export const REDIRECT_URI = 'http://127.0.0.1/callback';
 
 export type SignInResult =
   | { ok: true; saved: Saved }
@@ -19,22 +17,43 @@ const CANCELLED: IpcError = {
   message: 'sign-in cancelled',
   hint: null,
   diagnosis: null,
+  redirect_uri: null,
 };
+
+/** A fresh id for one sign-in (letters, digits and dashes, as Rust requires). */
+function newFlowId(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') {
+    return crypto.randomUUID();
+  }
+  return `flow-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
 
 export class SignIn {
   waiting = $state(false);
   /** Where Rust sent the browser, once it says so. */
   authorizeUrl = $state<string | null>(null);
+  /** Where the browser comes back to (the app's link, or loopback), once Rust says so. */
+  redirectUri = $state<string | null>(null);
   cancelling = $state(false);
   cancelError = $state<IpcError | null>(null);
   startedAt = $state(0);
+  #flowId: string | null = null;
   #cancelRequested = false;
 
-  /** Runs one sign-in (`request` calls authorize or reauthorize) until it saves or fails. */
-  async run(request: () => Promise<Saved>): Promise<SignInResult> {
+  /**
+   * Runs one sign-in (`request` calls authorize or reauthorize with this run's flow) until it
+   * saves or fails. `redirect` is how the browser should come back.
+   */
+  async run(
+    request: (flow: SignInInput) => Promise<Saved>,
+    redirect: RedirectChoice = 'DeepLink',
+  ): Promise<SignInResult> {
     if (this.waiting) return { ok: false, error: CANCELLED, cancelled: true };
+    const flowId = newFlowId();
+    this.#flowId = flowId;
     this.waiting = true;
     this.authorizeUrl = null;
+    this.redirectUri = null;
     this.cancelling = false;
     this.cancelError = null;
     this.startedAt = Date.now();
@@ -44,13 +63,16 @@ export class SignIn {
       // Listen before asking, so the URL cannot be announced before anyone hears it.
       try {
         stop = await onAuthorizeWaiting((event) => {
-          if (this.waiting) this.authorizeUrl = event.authorize_url;
+          // Another dialog's sign-in is not ours.
+          if (!this.waiting || event.flow_id !== flowId) return;
+          this.authorizeUrl = event.authorize_url;
+          this.redirectUri = event.redirect_uri;
         });
       } catch {
         // Then there is no "copy link"; the browser still opens and the sign-in still works.
       }
       if (this.#cancelRequested) return { ok: false, error: CANCELLED, cancelled: true };
-      const saved = await request();
+      const saved = await request({ flow_id: flowId, redirect });
       return { ok: true, saved };
     } catch (error) {
       // Whatever Rust says after a Cancel (normally "sign-in cancelled"), the user stopped it.
@@ -60,17 +82,18 @@ export class SignIn {
       this.waiting = false;
       this.cancelling = false;
       this.authorizeUrl = null;
+      this.redirectUri = null;
     }
   }
 
   /** Stops the waiting sign-in; `run` then resolves as cancelled. */
   async cancel(): Promise<void> {
-    if (!this.waiting || this.cancelling) return;
+    if (!this.waiting || this.cancelling || this.#flowId === null) return;
     this.cancelling = true;
     this.cancelError = null;
     this.#cancelRequested = true;
     try {
-      await cancelAuthorization();
+      await cancelAuthorization(this.#flowId);
     } catch (error) {
       this.#cancelRequested = false;
       this.cancelling = false;
@@ -80,9 +103,9 @@ export class SignIn {
 
   /** The dialog is going away mid-sign-in: stop Rust waiting for a browser nobody watches. */
   abandon(): void {
-    if (this.waiting && !this.#cancelRequested) {
+    if (this.waiting && !this.#cancelRequested && this.#flowId !== null) {
       this.#cancelRequested = true;
-      cancelAuthorization().catch(() => {});
+      cancelAuthorization(this.#flowId).catch(() => {});
     }
   }
 }

@@ -71,6 +71,7 @@ const ERROR_TITLES: Record<ErrorCode, string> = {
   KeychainUnavailable: 'Secure storage is unavailable',
   Unreachable: 'Couldn’t reach the server',
   NeedsAuth: 'The server needs authentication',
+  NeedsClientId: 'This server needs a client ID',
   ServerError: 'The server returned an error',
   Internal: 'Something went wrong',
 };
