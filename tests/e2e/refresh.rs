@@ -17,11 +17,11 @@ use patchbay_core::oauth::{self, ClientChoice, Grant};
 use patchbay_core::{AuthKind, ConnectorSpec, ConnectorStatus, Patchbay};
 use patchbay_tests::oauth_peer::{Behaviour, OAuthPeer, RefreshAnswer};
 
-const WORKSPACE: &str = "Default";
+pub(crate) const WORKSPACE: &str = "Default";
 
 /// What a browser does when the person clicks "Allow": fetch the authorization URL, then follow
 /// its redirect to the loopback listener `authorize` is waiting on.
-async fn headless_browser(url: url::Url) -> Result<(), String> {
+pub(crate) async fn headless_browser(url: url::Url) -> Result<(), String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -46,10 +46,15 @@ async fn headless_browser(url: url::Url) -> Result<(), String> {
 }
 
 async fn sign_in(peer: &OAuthPeer) -> Result<Grant> {
+    sign_in_as(peer, ClientChoice::default()).await
+}
+
+/// Signs in to `peer` with `client` (a pre-registered client, or the default: registration).
+pub(crate) async fn sign_in_as(peer: &OAuthPeer, client: ClientChoice) -> Result<Grant> {
     let url = url::Url::parse(&peer.mcp_url())?;
     Ok(oauth::authorize(
         &url,
-        ClientChoice::default(),
+        client,
         None,
         Duration::from_secs(20),
         &oauth::done_page(None),
@@ -60,7 +65,7 @@ async fn sign_in(peer: &OAuthPeer) -> Result<Grant> {
 
 /// A clock that runs with the system clock plus an offset the test moves forward.
 #[derive(Clone, Default)]
-struct TestClock(Arc<AtomicU64>);
+pub(crate) struct TestClock(Arc<AtomicU64>);
 
 impl TestClock {
     fn advance(&self, seconds: u64) {
@@ -74,13 +79,13 @@ impl TestClock {
     }
 }
 
-struct Fixture {
+pub(crate) struct Fixture {
     dir: tempfile::TempDir,
     keychain: Arc<MemoryKeychain>,
 }
 
 impl Fixture {
-    fn new() -> Result<Self> {
+    pub(crate) fn new() -> Result<Self> {
         Ok(Self {
             dir: tempfile::tempdir()?,
             keychain: MemoryKeychain::new(),
@@ -88,7 +93,7 @@ impl Fixture {
     }
 
     /// A Patchbay on this fixture's data dir (a second call is a restart).
-    fn open(&self, clock: Option<&TestClock>) -> Result<Patchbay> {
+    pub(crate) fn open(&self, clock: Option<&TestClock>) -> Result<Patchbay> {
         let app = Patchbay::open(self.dir.path(), self.keychain.clone(), "dev.patchbay.test")?;
         Ok(match clock {
             Some(clock) => app.with_clock(clock.clock()),
@@ -98,7 +103,16 @@ impl Fixture {
 }
 
 async fn add(app: &Patchbay, name: &str, peer: &OAuthPeer) -> Result<()> {
-    let grant = sign_in(peer).await?;
+    add_signed_in(app, name, peer, sign_in(peer).await?).await
+}
+
+/// Saves `grant` as the OAuth connector `name` for `peer`; it must connect.
+pub(crate) async fn add_signed_in(
+    app: &Patchbay,
+    name: &str,
+    peer: &OAuthPeer,
+    grant: Grant,
+) -> Result<()> {
     let saved = app
         .add_connector(
             WORKSPACE,
@@ -147,7 +161,7 @@ async fn streams_opened(peer: &OAuthPeer, from: usize, count: usize) -> Result<(
 }
 
 /// Calls `echo` once and returns the text it answered.
-async fn echo(session: &patchbay_core::mcp::Session, message: &str) -> Result<String> {
+pub(crate) async fn echo(session: &patchbay_core::mcp::Session, message: &str) -> Result<String> {
     let mut arguments = serde_json::Map::new();
     arguments.insert("message".into(), message.into());
     let result = session.call_tool("echo", Some(arguments)).await?;

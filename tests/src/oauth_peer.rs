@@ -10,7 +10,14 @@
 //! refreshes twice. Every behaviour a test may want to bend is a switch in [`Behaviour`] (change
 //! it at any time with [`OAuthPeer::set`]), and everything a test may want to check is recorded:
 //! refresh requests, reused refresh tokens, the `Authorization` header of every request, tool
-//! calls. Tokens are `AT-<port>-<n>` / `RT-<port>-<n>`, so a token names the peer that issued it.
+//! calls, registrations and the client of every authorization request and token request. Tokens
+//! are `AT-<port>-<n>` / `RT-<port>-<n>`, so a token names the peer that issued it.
+//!
+//! Client authentication at the token endpoint: a dynamically registered client is public (its
+//! `client_id` in the form); the pre-registered confidential client of
+//! [`Behaviour::confidential_client`] must authenticate with `client_secret_basic` (RFC 6749
+//! §2.3.1) on every token request, and a refresh token is accepted only from the client it was
+//! issued to (§6).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -54,6 +61,17 @@ pub struct Behaviour {
     /// descended from the same sign-in).
     pub revoke_family_on_reuse: bool,
     pub refresh: RefreshAnswer,
+    /// A pre-registered confidential client `(client_id, client_secret)`: the metadata then
+    /// advertises `client_secret_basic`, `/authorize` accepts this id with any loopback redirect
+    /// URI (RFC 8252 §7.3) or the app's deep link, and its token requests without the secret in
+    /// an HTTP Basic header are refused with `401 invalid_client`.
+    pub confidential_client: Option<(String, String)>,
+    /// The authorization server the protected-resource metadata names; `None` is this peer. Set
+    /// it to another peer's base URL to move the resource to another authorization server.
+    pub authorization_server: Option<String>,
+    /// How long the token endpoint waits before answering a refresh request (widens the window
+    /// in which two clients refresh at once).
+    pub refresh_delay: Option<Duration>,
 }
 
 impl Default for Behaviour {
@@ -65,6 +83,9 @@ impl Default for Behaviour {
             rotate_refresh_tokens: true,
             revoke_family_on_reuse: true,
             refresh: RefreshAnswer::Normal,
+            confidential_client: None,
+            authorization_server: None,
+            refresh_delay: None,
         }
     }
 }
@@ -88,6 +109,8 @@ struct AccessToken {
 struct RefreshToken {
     family: u64,
     used: bool,
+    /// The client it was issued to; only that client may refresh with it.
+    client_id: String,
 }
 
 struct PendingCode {
@@ -108,6 +131,11 @@ struct Record {
     refresh_requests: usize,
     reused_refresh_tokens: usize,
     refresh_resources: Vec<Option<String>>,
+    /// The authenticated client of each refresh request that got that far.
+    refresh_clients: Vec<String>,
+    /// The `client_id` of each authorization request.
+    authorize_clients: Vec<String>,
+    registrations: usize,
     seen: Vec<Seen>,
     tool_calls: usize,
 }
@@ -218,6 +246,21 @@ impl OAuthPeer {
         self.peer.record().refresh_resources.clone()
     }
 
+    /// The client each refresh request authenticated as (or named, for a public client).
+    pub fn refresh_clients(&self) -> Vec<String> {
+        self.peer.record().refresh_clients.clone()
+    }
+
+    /// The `client_id` of every authorization request, in order.
+    pub fn authorize_clients(&self) -> Vec<String> {
+        self.peer.record().authorize_clients.clone()
+    }
+
+    /// Dynamic client registrations received.
+    pub fn registrations(&self) -> usize {
+        self.peer.record().registrations
+    }
+
     /// Every request received, in order.
     pub fn seen(&self) -> Vec<Seen> {
         self.peer.record().seen.clone()
@@ -286,11 +329,16 @@ async fn handle(
                 .prm_resource
                 .clone()
                 .unwrap_or_else(|| peer.mcp_url());
+            let authorization_server = record
+                .behaviour
+                .authorization_server
+                .clone()
+                .unwrap_or_else(|| peer.issuer(&record));
             json_response(
                 StatusCode::OK,
                 json!({
                     "resource": resource,
-                    "authorization_servers": [peer.issuer(&record)],
+                    "authorization_servers": [authorization_server],
                     "bearer_methods_supported": ["header"],
                 }),
             )
@@ -298,6 +346,11 @@ async fn handle(
         (&Method::GET, "/.well-known/oauth-authorization-server") => {
             let record = peer.record();
             let base = &peer.base;
+            let auth_methods = if record.behaviour.confidential_client.is_some() {
+                json!(["none", "client_secret_basic"])
+            } else {
+                json!(["none"])
+            };
             json_response(
                 StatusCode::OK,
                 json!({
@@ -308,14 +361,25 @@ async fn handle(
                     "response_types_supported": ["code"],
                     "grant_types_supported": ["authorization_code", "refresh_token"],
                     "code_challenge_methods_supported": ["S256"],
-                    "token_endpoint_auth_methods_supported": ["none"],
+                    "token_endpoint_auth_methods_supported": auth_methods,
                     "authorization_response_iss_parameter_supported": true,
                 }),
             )
         }
         (&Method::POST, "/register") => register(&peer, &body),
         (&Method::GET, "/authorize") => authorize(&peer, &query),
-        (&Method::POST, "/token") => token(&peer, &form(&body)),
+        (&Method::POST, "/token") => {
+            let form = form(&body);
+            let delay = if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+                peer.record().behaviour.refresh_delay
+            } else {
+                None
+            };
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
+            token(&peer, &form, authorization.as_deref())
+        }
         (_, "/mcp") => mcp(&peer, &method, authorization.as_deref(), rpc),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
@@ -334,6 +398,7 @@ fn register(peer: &Peer, body: &[u8]) -> Response {
         })
         .unwrap_or_default();
     let mut record = peer.record();
+    record.registrations += 1;
     record.counter += 1;
     let client_id = format!("client-{}-{}", peer.port, record.counter);
     record
@@ -355,10 +420,19 @@ fn authorize(peer: &Peer, query: &HashMap<String, String>) -> Response {
     let field = |name: &str| query.get(name).cloned().unwrap_or_default();
     let (client_id, redirect_uri) = (field("client_id"), field("redirect_uri"));
     let mut record = peer.record();
-    let registered = record
-        .clients
-        .get(&client_id)
-        .is_some_and(|uris| uris.contains(&redirect_uri));
+    record.authorize_clients.push(client_id.clone());
+    let preregistered = record
+        .behaviour
+        .confidential_client
+        .as_ref()
+        .is_some_and(|(id, _)| *id == client_id)
+        && (redirect_uri.starts_with("http://127.0.0.1:")
+            || redirect_uri == "dev.patchbay.desktop:/oauth/callback");
+    let registered = preregistered
+        || record
+            .clients
+            .get(&client_id)
+            .is_some_and(|uris| uris.contains(&redirect_uri));
     if !registered || field("code_challenge_method") != "S256" || field("response_type") != "code" {
         return (
             StatusCode::BAD_REQUEST,
@@ -395,8 +469,14 @@ fn oauth_error(error: &str) -> Response {
     json_response(StatusCode::BAD_REQUEST, json!({ "error": error }))
 }
 
-/// Issues an access token (and a refresh token when `with_refresh`) in `family`.
-fn issue(peer: &Peer, record: &mut Record, family: u64, with_refresh: bool) -> Value {
+/// Issues an access token (and a refresh token when `with_refresh`) in `family`, to `client_id`.
+fn issue(
+    peer: &Peer,
+    record: &mut Record,
+    family: u64,
+    client_id: &str,
+    with_refresh: bool,
+) -> Value {
     record.counter += 1;
     let access = format!("AT-{}-{}", peer.port, record.counter);
     let lifetime = record.behaviour.token_lifetime;
@@ -418,6 +498,7 @@ fn issue(peer: &Peer, record: &mut Record, family: u64, with_refresh: bool) -> V
             RefreshToken {
                 family,
                 used: false,
+                client_id: client_id.to_owned(),
             },
         );
         body["refresh_token"] = refresh.into();
@@ -425,9 +506,52 @@ fn issue(peer: &Peer, record: &mut Record, family: u64, with_refresh: bool) -> V
     body
 }
 
-fn token(peer: &Peer, form: &HashMap<String, String>) -> Response {
+/// RFC 6749 §2.3.1's Basic credentials: form-urlencoded id and secret, joined by a colon.
+fn basic_credentials(client_id: &str, secret: &str) -> String {
+    let encode =
+        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", encode(client_id), encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+/// The client a token request comes from: the confidential client only with its secret in an
+/// HTTP Basic header; any other client by the form's `client_id` (public clients).
+fn token_client(
+    record: &Record,
+    form: &HashMap<String, String>,
+    authorization: Option<&str>,
+) -> Result<String, Response> {
+    let invalid_client = || {
+        json_response(
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "invalid_client" }),
+        )
+    };
+    let confidential = record.behaviour.confidential_client.as_ref();
+    if let Some(header) = authorization {
+        return match confidential {
+            Some((id, secret)) if header == basic_credentials(id, secret) => Ok(id.clone()),
+            _ => Err(invalid_client()),
+        };
+    }
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    if confidential.is_some_and(|(id, _)| *id == client_id) {
+        // No secret, or one sent as client_secret_post, which this server does not accept.
+        return Err(invalid_client());
+    }
+    Ok(client_id)
+}
+
+fn token(peer: &Peer, form: &HashMap<String, String>, authorization: Option<&str>) -> Response {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let mut record = peer.record();
+    let client_id = match token_client(&record, form, authorization) {
+        Ok(client_id) => client_id,
+        Err(refusal) => return refusal,
+    };
     match field("grant_type").as_str() {
         "authorization_code" => {
             let Some(pending) = record.codes.remove(&field("code")) else {
@@ -435,7 +559,7 @@ fn token(peer: &Peer, form: &HashMap<String, String>) -> Response {
             };
             let digest = sha2::Sha256::digest(field("code_verifier").as_bytes());
             let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-            if pending.client_id != field("client_id")
+            if pending.client_id != client_id
                 || pending.redirect_uri != field("redirect_uri")
                 || pending.challenge != challenge
             {
@@ -443,7 +567,10 @@ fn token(peer: &Peer, form: &HashMap<String, String>) -> Response {
             }
             record.counter += 1;
             let family = record.counter;
-            json_response(StatusCode::OK, issue(peer, &mut record, family, true))
+            json_response(
+                StatusCode::OK,
+                issue(peer, &mut record, family, &client_id, true),
+            )
         }
         "refresh_token" => {
             record.refresh_requests += 1;
@@ -462,6 +589,10 @@ fn token(peer: &Peer, form: &HashMap<String, String>) -> Response {
                 return oauth_error("invalid_grant");
             };
             let (family, used) = (stored.family, stored.used);
+            if stored.client_id != client_id {
+                return oauth_error("invalid_grant");
+            }
+            record.refresh_clients.push(client_id.clone());
             if record.revoked_families.contains(&family) {
                 return oauth_error("invalid_grant");
             }
@@ -476,7 +607,10 @@ fn token(peer: &Peer, form: &HashMap<String, String>) -> Response {
             if rotate && let Some(stored) = record.refresh.get_mut(&presented) {
                 stored.used = true;
             }
-            json_response(StatusCode::OK, issue(peer, &mut record, family, rotate))
+            json_response(
+                StatusCode::OK,
+                issue(peer, &mut record, family, &client_id, rotate),
+            )
         }
         _ => oauth_error("unsupported_grant_type"),
     }
