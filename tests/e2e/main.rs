@@ -10,5 +10,6 @@ mod keychain;
 mod mcp;
 mod oauth;
 mod refresh;
+mod registration;
 mod secrets;
 mod status;

@@ -80,7 +80,7 @@ impl TestClock {
 }
 
 pub(crate) struct Fixture {
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     keychain: Arc<MemoryKeychain>,
 }
 

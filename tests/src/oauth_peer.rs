@@ -518,39 +518,35 @@ fn basic_credentials(client_id: &str, secret: &str) -> String {
 }
 
 /// The client a token request comes from: the confidential client only with its secret in an
-/// HTTP Basic header; any other client by the form's `client_id` (public clients).
+/// HTTP Basic header; any other client by the form's `client_id` (public clients). `None`: the
+/// client failed to authenticate (`invalid_client`).
 fn token_client(
     record: &Record,
     form: &HashMap<String, String>,
     authorization: Option<&str>,
-) -> Result<String, Response> {
-    let invalid_client = || {
-        json_response(
-            StatusCode::UNAUTHORIZED,
-            json!({ "error": "invalid_client" }),
-        )
-    };
+) -> Option<String> {
     let confidential = record.behaviour.confidential_client.as_ref();
     if let Some(header) = authorization {
         return match confidential {
-            Some((id, secret)) if header == basic_credentials(id, secret) => Ok(id.clone()),
-            _ => Err(invalid_client()),
+            Some((id, secret)) if header == basic_credentials(id, secret) => Some(id.clone()),
+            _ => None,
         };
     }
     let client_id = form.get("client_id").cloned().unwrap_or_default();
-    if confidential.is_some_and(|(id, _)| *id == client_id) {
-        // No secret, or one sent as client_secret_post, which this server does not accept.
-        return Err(invalid_client());
-    }
-    Ok(client_id)
+    // No secret, or one sent as client_secret_post, which this server does not accept.
+    confidential
+        .is_none_or(|(id, _)| *id != client_id)
+        .then_some(client_id)
 }
 
 fn token(peer: &Peer, form: &HashMap<String, String>, authorization: Option<&str>) -> Response {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let mut record = peer.record();
-    let client_id = match token_client(&record, form, authorization) {
-        Ok(client_id) => client_id,
-        Err(refusal) => return refusal,
+    let Some(client_id) = token_client(&record, form, authorization) else {
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "invalid_client" }),
+        );
     };
     match field("grant_type").as_str() {
         "authorization_code" => {

@@ -341,7 +341,7 @@ async fn connector(
             };
             let headers = parse_headers(&credentials.headers)?;
             let grant = match auth {
-                AuthKind::OAuth => Some(sign_in(&url, &oauth).await?),
+                AuthKind::OAuth => Some(sign_in(&url, &oauth, None).await?),
                 _ => None,
             };
             if !skip_test {
@@ -360,7 +360,9 @@ async fn connector(
         }
         ConnectorCommand::Login { name, oauth } => {
             let url = app.connector(workspace, &name)?.url;
-            let grant = sign_in(&url, &oauth).await?;
+            // The client entered at the first sign-in is used again with the same server.
+            let previous = app.stored_registration(workspace, &name)?;
+            let grant = sign_in(&url, &oauth, previous.as_ref()).await?;
             eprintln!("Testing the new sign-in …");
             let saved = app.sign_in(workspace, &name, grant).await?;
             output::saved(&saved, "Signed in to", json)
@@ -422,8 +424,13 @@ async fn connector(
     }
 }
 
-/// Runs the OAuth sign-in in the browser with a loopback redirect.
-async fn sign_in(url: &str, args: &OAuthArgs) -> Result<patchbay_core::oauth::Grant, Failure> {
+/// Runs the OAuth sign-in in the browser with a loopback redirect; `previous` is the connector's
+/// stored client registration when signing in again.
+async fn sign_in(
+    url: &str,
+    args: &OAuthArgs,
+    previous: Option<&patchbay_core::oauth::Registration>,
+) -> Result<patchbay_core::oauth::Grant, Failure> {
     use patchbay_core::oauth;
     let server =
         patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
@@ -439,9 +446,19 @@ async fn sign_in(url: &str, args: &OAuthArgs) -> Result<patchbay_core::oauth::Gr
     };
     let no_browser = args.no_browser;
     eprintln!("Discovering how {server} signs in …");
-    let grant = oauth::authorize(
+    if choice.client_id.is_none()
+        && let Some(client) = previous.and_then(|previous| previous.reusable())
+        && let Some(id) = client.client_id
+    {
+        eprintln!(
+            "Signing in with the pre-registered client {id:?} saved with this connector (another \
+             authorization server would get a new registration)."
+        );
+    }
+    let grant = oauth::authorize_again(
         &server,
         choice,
+        previous,
         None,
         oauth::AUTHORIZE_TIMEOUT,
         &oauth::done_page(None),

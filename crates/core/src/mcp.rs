@@ -266,15 +266,21 @@ impl Session {
                     .await
                     .map_err(|error| error.to_string())?;
                 // Discovery with Patchbay's 2025-03-26 rule, before rmcp would discover on its own.
-                crate::oauth::use_discovered_metadata(&mut manager, &endpoint.url)
+                let metadata = crate::oauth::discovery::resolve_metadata(&manager, &endpoint.url)
                     .await
                     .map_err(|error| error.to_string())?;
-                let auth_client = AuthorizedClient::new(client, manager, oauth.0.clone())
-                    .await
-                    .map_err(|error| match error {
-                        SetupError::Refresh(failure) => ConnectError::Refresh(failure),
-                        SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
-                    })?;
+                let issuer = metadata.issuer.clone();
+                manager.set_metadata(metadata);
+                let auth_client =
+                    AuthorizedClient::new(client, manager, oauth.0.clone(), issuer.as_deref())
+                        .await
+                        .map_err(|error| match error {
+                            SetupError::Refresh(failure) => ConnectError::Refresh(failure),
+                            SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
+                            SetupError::Credentials(error) => {
+                                ConnectError::Other(error.to_string())
+                            }
+                        })?;
                 let transport =
                     StreamableHttpClientTransport::with_client(auth_client.clone(), config);
                 match client_handler(endpoint).serve(transport).await {

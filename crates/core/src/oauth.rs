@@ -6,8 +6,9 @@
 //! or [`loopback`]), the pending sign-ins every callback is routed through ([`flows`]), the
 //! sign-in itself ([`sign_in`]), the rule
 //! that only https (or loopback http) URLs are ever handed to a browser and never through a shell
-//! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, carried as a [`Secret`] so
-//! the facade can seal them like any other secret.
+//! (CVE-2025-6514), and [`Grant`]: the credentials rmcp hands back, with the client
+//! [`registration`] they were obtained with, carried as a [`Secret`] so the facade can seal them
+//! like any other secret.
 
 pub mod authorized_client;
 pub mod client_credentials;
@@ -17,6 +18,7 @@ pub mod flows;
 pub mod loopback;
 pub mod redirect;
 pub mod refresh;
+pub mod registration;
 pub mod sign_in;
 
 pub use client_credentials::{
@@ -24,6 +26,7 @@ pub use client_credentials::{
 };
 pub use discovery::use_discovered_metadata;
 pub use enterprise::{CrossAppAccess, IdentityProvider, cross_app_access};
+pub use registration::{Registration, RegistrationMethod};
 
 use std::future::Future;
 use std::time::Duration;
@@ -74,15 +77,15 @@ pub enum OAuthError {
     Enterprise(#[from] rmcp::transport::auth::enterprise::EmaError),
 }
 
-/// OAuth credentials (client id, tokens, issuer) as JSON inside a [`Secret`].
+/// OAuth credentials (client id, tokens, issuer) and the client [`Registration`] they came
+/// from, as JSON inside a [`Secret`] (the format is described in [`registration`]).
 #[derive(Debug, Clone)]
 pub struct Grant(pub Secret);
 
 impl Grant {
+    /// Credentials with no registration kept (machine grants).
     fn from_stored(credentials: &StoredCredentials) -> Result<Self, OAuthError> {
-        serde_json::to_string(credentials)
-            .map(|json| Self(Secret::new(json)))
-            .map_err(|error| OAuthError::Credentials(error.to_string()))
+        Self::new(credentials, None)
     }
 
     pub fn to_stored(&self) -> Result<StoredCredentials, OAuthError> {
@@ -130,6 +133,28 @@ where
     B: FnOnce(Url) -> F,
     F: Future<Output = Result<(), String>>,
 {
+    authorize_again(
+        server_url, client, None, challenge, limit, done_page, browser,
+    )
+    .await
+}
+
+/// [`authorize`] for a connector signed in before, whose stored grant has the registration
+/// `previous` (see [`sign_in::sign_in_reusing`]: a pre-registered client is reused with the
+/// authorization server it belongs to).
+pub async fn authorize_again<B, F>(
+    server_url: &Url,
+    client: ClientChoice,
+    previous: Option<&Registration>,
+    challenge: Option<String>,
+    limit: Duration,
+    done_page: &str,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Url) -> F,
+    F: Future<Output = Result<(), String>>,
+{
     let request = sign_in::SignInRequest {
         server_url: server_url.clone(),
         client,
@@ -138,7 +163,7 @@ where
         limit,
         done_page: done_page.to_owned(),
     };
-    sign_in::sign_in(&flows::Flows::new(), request, |visit| {
+    sign_in::sign_in_reusing(&flows::Flows::new(), request, previous, |visit| {
         browser(visit.authorization_url)
     })
     .await

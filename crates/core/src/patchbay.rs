@@ -17,8 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::Error;
 use crate::keychain::Keychain;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, Session, Timeouts};
-use crate::oauth::Grant;
+use crate::oauth::refresh::lease::RefreshLock;
 use crate::oauth::refresh::{Clock, GrantVault, TokenCells, system_clock};
+use crate::oauth::{Grant, Registration};
 use crate::secret::Secret;
 use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, SecretChange, Store, Workspace};
 use crate::validate::{self, InvalidInput};
@@ -195,7 +196,12 @@ impl Patchbay {
                 workspace.name
             ))));
         }
+        let connectors = store.connectors(&workspace.id)?;
         store.delete_workspace(&workspace.id)?;
+        for row in connectors {
+            self.tokens.forget(&row.id);
+            RefreshLock::for_connector(&self.data_dir, &row.id).remove();
+        }
         Ok(())
     }
 
@@ -274,7 +280,40 @@ impl Patchbay {
             vault: self.vault.clone(),
             workspace_id: row.workspace_id.clone(),
             connector_id: row.id.clone(),
+            lock: RefreshLock::for_connector(&self.data_dir, &row.id),
         })
+    }
+
+    /// The client registration kept with a connector's OAuth grant, to sign in again with the
+    /// same client ([`crate::oauth::sign_in::sign_in_reusing`], [`crate::oauth::authorize_again`]).
+    /// `None` when there is no grant, it was stored before registrations were kept, or it cannot
+    /// be decrypted or read: re-authenticating must work even when the old grant is damaged.
+    pub fn stored_registration(
+        &self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Option<Registration>, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        let Some(blob) = store.secret(&row.id, OAUTH_FIELD)? else {
+            return Ok(None);
+        };
+        let grant = match self
+            .vault
+            .open(&store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)
+        {
+            Ok(secret) => Grant(secret),
+            Err(error @ crate::vault::VaultError::Decrypt { .. }) => {
+                tracing::warn!(%error, "the stored sign-in is unreadable; signing in afresh");
+                return Ok(None);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(grant.registration().unwrap_or_else(|error| {
+            tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
+            None
+        }))
     }
 
     /// Replaces a connector's OAuth credentials after a new sign-in (re-authenticate), testing
@@ -325,8 +364,8 @@ impl Patchbay {
         })
     }
 
-    /// Forgets a connector's OAuth credentials and client registration; the next sign-in starts
-    /// from discovery and registration again.
+    /// Forgets a connector's OAuth credentials and client registration (both live in the one
+    /// sealed grant); the next sign-in starts from discovery and registration again.
     pub fn forget_credentials(&self, workspace: &str, name: &str) -> Result<ConnectorView, Error> {
         let mut store = self.store();
         let workspace = Self::workspace(&store, workspace)?;
@@ -585,6 +624,7 @@ impl Patchbay {
         let row = Self::row(&store, &workspace, name)?;
         store.delete_connector(&row.id)?;
         self.tokens.forget(&row.id);
+        RefreshLock::for_connector(&self.data_dir, &row.id).remove();
         Ok(())
     }
 

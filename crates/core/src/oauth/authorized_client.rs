@@ -5,7 +5,9 @@
 //! task already replaced it) and the request is retried once with the token the cell returns.
 //!
 //! The token only ever goes to the server this client was made for: the cell belongs to one
-//! connector, and reqwest drops `Authorization` when a redirect leaves the origin.
+//! connector, and reqwest drops `Authorization` when a redirect leaves the origin. A confidential
+//! client's secret (kept in the grant's [`super::registration`]) authenticates its refreshes,
+//! and only at the authorization server it was registered with.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,7 +21,9 @@ use rmcp::transport::streamable_http_client::{
     StreamableHttpResponseLimits,
 };
 
+use super::OAuthError;
 use super::refresh::{CellStore, RefreshError, TokenCell};
+use super::registration;
 use crate::secret::Secret;
 
 type HttpError = StreamableHttpError<reqwest::Error>;
@@ -43,19 +47,28 @@ pub enum SetupError {
     /// Discovery of the server's authorization metadata failed.
     #[error(transparent)]
     Discovery(#[from] AuthError),
+    /// The stored grant cannot be read.
+    #[error(transparent)]
+    Credentials(#[from] OAuthError),
 }
 
 impl AuthorizedClient {
     /// Binds `cell`'s grant to the server `manager` was made for, discovering its authorization
     /// server unless the caller already did (rmcp refuses a grant minted by another issuer).
+    /// `issuer` is the issuer of the metadata the caller installed in `manager`, if it did.
     pub async fn new(
         http: reqwest::Client,
         mut manager: AuthorizationManager,
         cell: Arc<TokenCell>,
+        issuer: Option<&str>,
     ) -> Result<Self, SetupError> {
         manager.set_credential_store(CellStore(cell.clone()));
         if !manager.initialize_from_store().await? {
             return Err(RefreshError::NeedsSignIn.into());
+        }
+        // rmcp restored the client id alone; a confidential client refreshes with its secret.
+        if let Some(client) = registration::refresh_client(&cell.grant(), issuer)? {
+            manager.configure_client(client)?;
         }
         Ok(Self {
             http,

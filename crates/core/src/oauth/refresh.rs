@@ -20,12 +20,17 @@
 //! authorization server until a different grant (a new sign-in) appears in the store; network
 //! errors and 5xx keep every token, and the caller (the status monitor's backoff) retries.
 //!
-//! Cross-process coordination is limited to that re-read: two processes that refresh the same
-//! credential in the same instant can still collide (there is no file lease); the loser gets
-//! `invalid_grant` from a rotating server and the connector asks for a new sign-in.
+//! Across processes (the desktop app and the CLI on one data directory), the same sequence —
+//! re-read, refresh, commit — runs under the credential's [`lease::RefreshLock`], an OS file lock
+//! the vault names: a process that wants to refresh while another one does waits for it, then
+//! re-reads and finds the committed grant instead of presenting the spent refresh token.
 //!
 //! Locking: the state sits behind a `std::sync::Mutex` held only for copying; the refresh mutex
-//! is a `tokio::sync::Mutex` because it is held across the token request. Tokens are never logged.
+//! is a `tokio::sync::Mutex` because it is held across the token request, and the file lock is
+//! taken inside it (so one process waits on the file at most once per credential). Tokens are
+//! never logged.
+
+pub mod lease;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -59,6 +64,10 @@ pub trait GrantVault: Send + Sync {
     fn load(&self) -> Result<Option<Grant>, String>;
     /// Seals and commits `grant`; returns only once it is durable.
     fn commit(&self, grant: &Grant) -> Result<(), String>;
+    /// Held around every refresh when other processes share this vault; `None` when none do.
+    fn refresh_lock(&self) -> Option<&lease::RefreshLock> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -235,6 +244,14 @@ impl TokenCell {
         usable: impl Fn(&Tokens, u64) -> bool,
     ) -> Result<Secret, RefreshError> {
         let _turn = self.refreshing.lock().await;
+        let _lease = match self.vault.as_ref().and_then(|vault| vault.refresh_lock()) {
+            Some(lock) => Some(
+                lock.acquire()
+                    .await
+                    .map_err(|error| RefreshError::Unavailable(error.to_string()))?,
+            ),
+            None => None,
+        };
         self.reload()?;
         {
             let state = self.state();
@@ -368,8 +385,13 @@ impl CredentialStore for CellStore {
         self.0.grant().to_stored().map(Some).map_err(store_error)
     }
 
+    /// Keeps the grant's client registration with the refreshed credentials.
     async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
-        let grant = Grant::from_stored(&credentials).map_err(store_error)?;
+        let grant = self
+            .0
+            .grant()
+            .with_credentials(&credentials)
+            .map_err(store_error)?;
         self.0
             .commit(grant)
             .map_err(AuthError::CredentialStoreError)

@@ -8,6 +8,12 @@
 //! Nothing here reads or writes stored credentials: a failed, refused or abandoned sign-in
 //! leaves a connector's existing grant exactly as it was. Dropping the future cancels the
 //! sign-in: its flow is unregistered and its loopback listener closed.
+//!
+//! The grant it returns carries the client [`Registration`] it used. Signing in again with that
+//! registration ([`sign_in_reusing`]) reuses a pre-registered client when discovery finds the
+//! issuer it was registered with; when the authorization server changed, the prepared
+//! authorization is dropped before the browser opens (nothing of the client reached the new
+//! server: preparing it sends only discovery requests) and the sign-in registers afresh.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,6 +29,7 @@ use super::discovery;
 use super::flows::{Flows, IssuerCheck};
 use super::loopback::Loopback;
 use super::redirect::{self, DEEP_LINK_REDIRECT_URI, RedirectChoice};
+use super::registration::Registration;
 use super::{ClientChoice, Grant, OAuthError, ensure_openable, fetch_challenge};
 
 /// What to sign in to, and how.
@@ -56,6 +63,13 @@ struct Started {
     listener: Option<Loopback>,
 }
 
+impl Started {
+    /// The issuer of the authorization server this authorization was prepared for.
+    fn issuer(&self) -> Option<String> {
+        self.recorded.last().and_then(|(_, issuer)| issuer.expected)
+    }
+}
+
 /// Runs the sign-in. `browser` receives the [`Visit`] once the flow is registered and must not
 /// wait for the person; an error from it ends the sign-in.
 pub async fn sign_in<B, F>(
@@ -67,44 +81,44 @@ where
     B: FnOnce(Visit) -> F,
     F: Future<Output = Result<(), String>>,
 {
+    sign_in_reusing(flows, request, None, browser).await
+}
+
+/// [`sign_in`] again for a connector whose stored grant has the registration `previous`: unless
+/// the person entered a client this time, a pre-registered client is reused when the
+/// authorization server is the one it was registered with (see the module docs).
+pub async fn sign_in_reusing<B, F>(
+    flows: &Flows,
+    request: SignInRequest,
+    previous: Option<&Registration>,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Visit) -> F,
+    F: Future<Output = Result<(), String>>,
+{
     // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
     let challenge = match request.challenge.clone() {
         Some(challenge) => Some(challenge),
         None => fetch_challenge(&request.server_url).await,
     };
-    let mut refusal = None;
-    let mut started = None;
-    for &choice in request.redirect.attempts() {
-        match start(&request, choice, challenge.clone()).await {
-            Ok(authorization) => {
-                started = Some(authorization);
-                break;
+    let reuse = previous
+        .filter(|_| request.client.client_id.is_none())
+        .and_then(|registration| Some((registration, registration.reusable()?)));
+    let fresh = || start_first(&request, &request.client, request.redirect, &challenge);
+    let (started, client) = match reuse {
+        Some((registration, client)) => {
+            let redirect = reuse_redirect(request.redirect, registration);
+            let started = start_first(&request, &client, redirect, &challenge).await?;
+            if registration.belongs_to(started.issuer().as_deref()) {
+                (started, client)
+            } else {
+                tracing::info!("the authorization server changed; registering Patchbay afresh");
+                drop(started);
+                (fresh().await?, request.client.clone())
             }
-            Err(OAuthError::Protocol(error)) => match redirect::no_registration(&error) {
-                // Servers that allow only localhost/https redirect URIs refuse the app's scheme
-                // here; the next attempt (if any) is loopback.
-                Some(reason @ redirect::NoRegistration::Refused(status)) => {
-                    tracing::info!(status, ?choice, "dynamic client registration refused");
-                    refusal = Some((reason, choice));
-                }
-                Some(reason) => {
-                    return Err(OAuthError::NeedsClientId {
-                        reason,
-                        redirect_uri: choice.uri_to_register().to_owned(),
-                    });
-                }
-                None => return Err(OAuthError::Protocol(error)),
-            },
-            Err(error) => return Err(error),
         }
-    }
-    let Some(started) = started else {
-        let (reason, choice) =
-            refusal.unwrap_or((redirect::NoRegistration::NotOffered, request.redirect));
-        return Err(OAuthError::NeedsClientId {
-            reason,
-            redirect_uri: choice.uri_to_register().to_owned(),
-        });
+        None => (fresh().await?, request.client.clone()),
     };
     let Started {
         mut state,
@@ -134,7 +148,7 @@ where
 
     browser(Visit {
         authorization_url,
-        redirect_uri,
+        redirect_uri: redirect_uri.clone(),
     })
     .await
     .map_err(OAuthError::Browser)?;
@@ -153,12 +167,69 @@ where
         .load()
         .await?
         .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
-    Grant::from_stored(&stored)
+    let registration = Registration::of_sign_in(&client, &stored, &redirect_uri);
+    Grant::new(&stored, Some(&registration))
 }
 
-/// Discovery, registration and the authorization URL for one redirect choice.
+/// A reused client goes back to the kind of redirect it was used with: a client registered
+/// with a loopback redirect URI is not sent to the app's deep link first.
+fn reuse_redirect(requested: RedirectChoice, registration: &Registration) -> RedirectChoice {
+    let loopback = Url::parse(&registration.redirect_uri)
+        .is_ok_and(|uri| uri.scheme() == "http" && uri.host_str() == Some("127.0.0.1"));
+    if loopback && requested.attempts().contains(&RedirectChoice::Loopback) {
+        RedirectChoice::Loopback
+    } else {
+        requested
+    }
+}
+
+/// Prepares the authorization with `client`, trying `redirect`'s choices in order.
+async fn start_first(
+    request: &SignInRequest,
+    client: &ClientChoice,
+    redirect: RedirectChoice,
+    challenge: &Option<String>,
+) -> Result<Started, OAuthError> {
+    let mut refusal = None;
+    let mut started = None;
+    for &choice in redirect.attempts() {
+        match start(request, client, choice, challenge.clone()).await {
+            Ok(authorization) => {
+                started = Some(authorization);
+                break;
+            }
+            Err(OAuthError::Protocol(error)) => match redirect::no_registration(&error) {
+                // Servers that allow only localhost/https redirect URIs refuse the app's scheme
+                // here; the next attempt (if any) is loopback.
+                Some(reason @ redirect::NoRegistration::Refused(status)) => {
+                    tracing::info!(status, ?choice, "dynamic client registration refused");
+                    refusal = Some((reason, choice));
+                }
+                Some(reason) => {
+                    return Err(OAuthError::NeedsClientId {
+                        reason,
+                        redirect_uri: choice.uri_to_register().to_owned(),
+                    });
+                }
+                None => return Err(OAuthError::Protocol(error)),
+            },
+            Err(error) => return Err(error),
+        }
+    }
+    started.ok_or_else(|| {
+        let (reason, choice) =
+            refusal.unwrap_or((redirect::NoRegistration::NotOffered, request.redirect));
+        OAuthError::NeedsClientId {
+            reason,
+            redirect_uri: choice.uri_to_register().to_owned(),
+        }
+    })
+}
+
+/// Discovery, registration and the authorization URL for one client and redirect choice.
 async fn start(
     request: &SignInRequest,
+    client: &ClientChoice,
     choice: RedirectChoice,
     challenge: Option<String>,
 ) -> Result<Started, OAuthError> {
@@ -174,7 +245,7 @@ async fn start(
     let mut manager = AuthorizationManager::new(request.server_url.as_str()).await?;
     manager.set_credential_store(credentials.clone());
     manager.set_state_store(recorded.clone());
-    let authorization = authorization_request(&request.client, &redirect_uri, challenge);
+    let authorization = authorization_request(client, &redirect_uri, challenge);
     let state = discovery::start_authorization(
         OAuthState::Unauthorized(manager),
         authorization,

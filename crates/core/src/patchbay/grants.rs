@@ -1,12 +1,15 @@
 //! The store side of OAuth token refresh: a connector's sealed grant, read back (newest first,
 //! whichever process wrote it) and committed, so a rotated refresh token is durable before the
-//! new access token is used. The store lock is held only for the synchronous database work.
+//! new access token is used, and the connector's refresh lock in the data directory, which
+//! orders refreshes across the processes sharing the store. The store lock is held only for the
+//! synchronous database work.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::OAUTH_FIELD;
 use crate::oauth::Grant;
 use crate::oauth::refresh::GrantVault;
+use crate::oauth::refresh::lease::RefreshLock;
 use crate::store::{SecretChange, Store};
 use crate::vault::Vault;
 
@@ -15,6 +18,7 @@ pub(super) struct StoredGrant {
     pub(super) vault: Arc<Vault>,
     pub(super) workspace_id: String,
     pub(super) connector_id: String,
+    pub(super) lock: RefreshLock,
 }
 
 impl GrantVault for StoredGrant {
@@ -36,6 +40,10 @@ impl GrantVault for StoredGrant {
             )
             .map(|secret| Some(Grant(secret)))
             .map_err(|error| error.to_string())
+    }
+
+    fn refresh_lock(&self) -> Option<&RefreshLock> {
+        Some(&self.lock)
     }
 
     fn commit(&self, grant: &Grant) -> Result<(), String> {
