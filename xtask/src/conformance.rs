@@ -22,7 +22,9 @@ struct Tally {
 }
 
 fn tally(report: &str) -> Option<Tally> {
-    let line = report.lines().find_map(|line| line.trim().strip_prefix("Passed: "))?;
+    let line = report
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Passed: "))?;
     let (ratio, rest) = line.split_once(',')?;
     let (passed, checks) = ratio.split_once('/')?;
     let warnings = rest
