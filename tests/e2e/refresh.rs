@@ -2,8 +2,9 @@
 //! (`patchbay_tests::oauth_peer`: a mock because no real peer we can run rotates refresh tokens
 //! and revokes the family on reuse). Each test signs in with the real authorization-code flow
 //! (a headless browser follows the redirect to Patchbay's loopback listener), saves the connector
-//! in a temp data dir with the in-memory keychain, and then drives sessions and tool calls.
-//! Checklist items 20, 21, 24 and 25.
+//! in a temp data dir with the in-memory keychain, and then drives sessions and tool calls; the
+//! two-process test runs the `patchbay` CLI beside it on the OS keychain. Checklist items 20,
+//! 21, 24 and 25.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use patchbay_core::mcp::Stage;
 use patchbay_core::oauth::refresh::system_clock;
 use patchbay_core::oauth::{self, ClientChoice, Grant};
 use patchbay_core::{AuthKind, ConnectorSpec, ConnectorStatus, Patchbay};
+use patchbay_tests::Sandbox;
 use patchbay_tests::oauth_peer::{Behaviour, OAuthPeer, RefreshAnswer};
 
 pub(crate) const WORKSPACE: &str = "Default";
@@ -524,9 +526,8 @@ async fn a_refresh_by_another_process_is_read_from_the_store_not_repeated() -> R
         app.session(WORKSPACE, "A").await?,
         cli.session(WORKSPACE, "A").await?,
     );
-    // Each session opens its SSE stream in the background; a late one would refresh in the
-    // second process at the same instant as the first, which only a cross-process lease (not
-    // implemented) could order.
+    // Each session opens its SSE stream in the background; let both open with the old token, so
+    // this test is about the re-read (refreshes at the same instant are the two-process test's).
     streams_opened(&peer, before, 2).await?;
     peer.expire_access_tokens();
     ensure!(echo(&app_session, "app").await? == "echo: app");
@@ -542,5 +543,82 @@ async fn a_refresh_by_another_process_is_read_from_the_store_not_repeated() -> R
     );
     app_session.close().await;
     cli_session.close().await;
+    Ok(())
+}
+
+/// The desktop app and the CLI are separate processes on one data dir. Here this test's
+/// Patchbay and a `patchbay call` process meet an expired token at the same instant, against a
+/// server that rotates refresh tokens and revokes the family on reuse, and that holds each
+/// refresh answer back two seconds so both are mid-refresh together: the per-connector refresh
+/// lock makes one wait, re-read the store and use the other's committed grant. Without the lock
+/// both present the same refresh token and the family is revoked. The CLI opens the OS keychain,
+/// so this test needs the real Secret Service (`cargo xtask test`, or keyring-run.sh).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_refreshing_at_once_refresh_once_and_both_succeed() -> Result<()> {
+    let peer = OAuthPeer::start(Behaviour {
+        refresh_delay: Some(Duration::from_secs(2)),
+        ..Behaviour::default()
+    })
+    .await?;
+    let sandbox = Arc::new(Sandbox::new()?);
+    let keychain = patchbay_core::keychain::os_keychain(&sandbox.keychain_service);
+    let app = Patchbay::open(&sandbox.data_dir(), keychain, &sandbox.keychain_service)?;
+    add(&app, "A", &peer).await?;
+    let signed_in = peer.issued_access_tokens();
+    ensure!(signed_in.len() == 1, "one access token so far");
+    peer.expire_access_tokens();
+    let before = peer.seen().len();
+
+    let cli = tokio::task::spawn_blocking({
+        let sandbox = sandbox.clone();
+        move || {
+            sandbox.run_with_env(
+                &[
+                    "call",
+                    "A",
+                    "echo",
+                    "--args",
+                    r#"{"message": "from the cli"}"#,
+                ],
+                None,
+                &[("PATCHBAY_TIMEOUT", "20")],
+            )
+        }
+    });
+    let in_process = async {
+        let session = app.session(WORKSPACE, "A").await?;
+        let text = echo(&session, "from the app").await;
+        session.close().await;
+        text
+    };
+    let (cli, in_process) = tokio::join!(cli, in_process);
+    let cli = cli??;
+    ensure!(
+        cli.code == 0 && cli.stdout.contains("echo: from the cli"),
+        "the CLI's call succeeds: {cli}"
+    );
+    ensure!(
+        in_process? == "echo: from the app",
+        "the app's call succeeds"
+    );
+    let expired = format!("Bearer {}", signed_in[0]);
+    let turned_away = peer
+        .seen()
+        .iter()
+        .skip(before)
+        .filter(|seen| seen.authorization.as_deref() == Some(expired.as_str()))
+        .count();
+    ensure!(
+        turned_away >= 2,
+        "both processes started from the expired token, so both needed a refresh ({turned_away} \
+         requests with it)"
+    );
+    ensure!(
+        peer.refresh_requests() == 1 && peer.reused_refresh_tokens() == 0,
+        "two processes at once must cause exactly one refresh and no reuse ({} refreshes, {} \
+         reused)",
+        peer.refresh_requests(),
+        peer.reused_refresh_tokens()
+    );
     Ok(())
 }
