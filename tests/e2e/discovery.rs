@@ -307,6 +307,9 @@ async fn discovery_urls_cannot_reach_internal_addresses() -> Result<()> {
     Ok(())
 }
 
+/// Builds the answer for a server's base URL.
+type AnswerFor = Box<dyn Fn(&str) -> Answer>;
+
 /// Checklist 5: a huge document, a redirect loop and an HTML page where JSON belongs end the
 /// sign-in with an error instead of exhausting memory or looping.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -326,7 +329,7 @@ async fn hostile_discovery_responses_are_refused() -> Result<()> {
         headers: vec![("content-type".into(), "text/html".into())],
         body: b"<!doctype html><h1>Sign in</h1>".to_vec(),
     };
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> Answer>)> = vec![
+    let cases: Vec<(&str, AnswerFor)> = vec![
         ("an 8 MiB document", Box::new(move |_| huge.clone())),
         (
             "a redirect loop",
