@@ -546,6 +546,11 @@ describe('servers that need a client ID, and the redirect', () => {
     expect(notice.textContent).toContain('This server needs a client ID');
     expect(notice.textContent).toContain('Register Patchbay with the provider');
     expect(notice.textContent).toContain('enter the client ID');
+    expect(notice.textContent).toContain('Nothing was saved.');
+    expect(
+      notice.compareDocumentPosition(input('field-client-id')) & Node.DOCUMENT_POSITION_FOLLOWING,
+      'the explanation sits right above the field it asks for',
+    ).toBeTruthy();
     expect(screen.queryByText(/Sign-in failed/), 'not shown as a failure to retry').toBeNull();
     expect(advanced.getAttribute('aria-expanded'), 'Advanced opens by itself').toBe('true');
     await waitFor(() =>
@@ -595,12 +600,11 @@ describe('servers that need a client ID, and the redirect', () => {
     await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));
 
     const notice = await screen.findByTestId('needs-client-id');
-    expect(notice.textContent).toContain('under Advanced below');
+    expect(notice.textContent).toContain('The connector is unchanged.');
     expect(screen.getByRole('button', { name: 'Advanced' }).getAttribute('aria-expanded')).toBe(
       'true',
     );
     await waitFor(() => expect(document.activeElement).toBe(input('field-client-id')));
-    expect(screen.getByText('The connector is unchanged.')).toBeTruthy();
   });
 
   it('says where the browser comes back when it is a loopback address', async () => {

@@ -28,6 +28,17 @@ function newFlowId(): string {
   return `flow-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * A server needs a client ID: bring its explanation (at the top of `fields`) into view and put
+ * the cursor in the client ID field, without scrolling the explanation away.
+ */
+export function showClientId(fields: HTMLElement | null): void {
+  fields?.querySelector('[data-testid="needs-client-id"]')?.scrollIntoView?.({ block: 'start' });
+  fields
+    ?.querySelector<HTMLElement>('[data-testid="field-client-id"]')
+    ?.focus({ preventScroll: true });
+}
+
 export class SignIn {
   waiting = $state(false);
   /** Where Rust sent the browser, once it says so. */
