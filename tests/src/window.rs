@@ -9,6 +9,7 @@
 //! exit. [`Desktop::launch`] therefore takes a process-wide turn (released when the `Desktop` is
 //! dropped) and waits until no instance owns the single-instance D-Bus name.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -119,6 +120,8 @@ pub struct Desktop {
     driver_log: PathBuf,
     binary: PathBuf,
     keychain_service: String,
+    /// The environment the app was started with (also given to [`Desktop::open_deep_link`]).
+    app_env: Vec<(OsString, OsString)>,
     label: String,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
@@ -127,6 +130,15 @@ impl Desktop {
     /// Starts tauri-driver and a session that launches the app on `sandbox`'s data dir and
     /// keychain namespace. `label` prefixes this test's screenshots.
     pub async fn launch(sandbox: &Sandbox, label: &str) -> Result<Self> {
+        Self::launch_with_env(sandbox, label, &[]).await
+    }
+
+    /// [`Desktop::launch`] with extra environment for the app (e.g. a `PATH` with a stand-in).
+    pub async fn launch_with_env(
+        sandbox: &Sandbox,
+        label: &str,
+        extra_env: &[(OsString, OsString)],
+    ) -> Result<Self> {
         let binary = std::fs::canonicalize(desktop_bin()?)?;
         let turn = TURN.lock().await;
         wait_for_single_instance_name_free().await?;
@@ -138,7 +150,7 @@ impl Desktop {
         // capability for it). The XDG directories keep the webview's storage, logs and the
         // deep-link registration in the sandbox, never in the real home.
         let xdg = sandbox.dir.path().join("xdg");
-        let mut driver = Command::new(tauri_driver_bin());
+        let mut app_env: Vec<(OsString, OsString)> = Vec::new();
         for (variable, directory) in [
             ("XDG_DATA_HOME", "data"),
             ("XDG_CONFIG_HOME", "config"),
@@ -147,18 +159,28 @@ impl Desktop {
         ] {
             let path = xdg.join(directory);
             std::fs::create_dir_all(&path)?;
-            driver.env(variable, path);
+            app_env.push((variable.into(), path.into()));
         }
-        let driver = driver
+        app_env.extend([
+            ("PATCHBAY_DATA_DIR".into(), sandbox.data_dir().into()),
+            (
+                "PATCHBAY_KEYCHAIN_SERVICE".into(),
+                sandbox.keychain_service.clone().into(),
+            ),
+            (
+                "PATCHBAY_MONITOR_INTERVAL_SECS".into(),
+                MONITOR_INTERVAL_SECS.into(),
+            ),
+            (
+                "PATCHBAY_MONITOR_BACKOFF_MAX_SECS".into(),
+                MONITOR_BACKOFF_MAX_SECS.into(),
+            ),
+        ]);
+        app_env.extend(extra_env.iter().cloned());
+        let driver = Command::new(tauri_driver_bin())
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
-            .env("PATCHBAY_DATA_DIR", sandbox.data_dir())
-            .env("PATCHBAY_KEYCHAIN_SERVICE", &sandbox.keychain_service)
-            .env("PATCHBAY_MONITOR_INTERVAL_SECS", MONITOR_INTERVAL_SECS)
-            .env(
-                "PATCHBAY_MONITOR_BACKOFF_MAX_SECS",
-                MONITOR_BACKOFF_MAX_SECS,
-            )
+            .envs(app_env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -176,6 +198,7 @@ impl Desktop {
             driver_log,
             binary,
             keychain_service: sandbox.keychain_service.clone(),
+            app_env,
             label: label.to_owned(),
             _turn: turn,
         };
@@ -252,6 +275,40 @@ impl Desktop {
         }
         wait_for_single_instance_name_free().await
         // Drop stops tauri-driver and releases the turn.
+    }
+
+    /// Opens `url` the way the OS hands a deep link to Patchbay: launches the desktop binary with
+    /// the URL as its only argument, in the running app's environment. Single-instance forwards
+    /// the arguments to the running window and the new process exits; returns once it has (an
+    /// instance that stayed would be a second window, which is an error).
+    pub async fn open_deep_link(&self, url: &str) -> Result<()> {
+        let mut launch = Command::new(&self.binary)
+            .arg(url)
+            .envs(self.app_env.iter().map(|(key, value)| (key, value)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("launching the desktop binary with the deep link")?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = launch.try_wait()? {
+                if !status.success() {
+                    bail!("the second launch with the deep link exited with {status}");
+                }
+                return Ok(());
+            }
+            if started.elapsed() > SESSION_LIMIT {
+                if let Err(error) = launch.kill() {
+                    eprintln!("stopping the second launch: {error}");
+                }
+                bail!(
+                    "the second launch did not hand the deep link over and exit within \
+                     {SESSION_LIMIT:?}"
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Live processes of the desktop binary started for this sandbox (matched by executable and
