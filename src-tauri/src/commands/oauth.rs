@@ -9,7 +9,8 @@
 //! "copy link") and the redirect URI.
 
 use patchbay_core::oauth::redirect::{self, RedirectChoice};
-use patchbay_core::oauth::sign_in::{SignInRequest, Visit, sign_in};
+use patchbay_core::oauth::registration::Registration;
+use patchbay_core::oauth::sign_in::{SignInRequest, Visit, sign_in_reusing};
 use patchbay_core::oauth::{self, ClientChoice, Grant};
 use patchbay_core::{ConnectorView, Saved, Secret};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -35,12 +36,15 @@ fn client_choice(client: Option<OAuthClientInput>) -> ClientChoice {
 }
 
 /// Runs one sign-in until it returns credentials, fails, or is cancelled by its flow id.
+/// `previous` is the connector's stored client registration (re-authentication reuses a
+/// pre-registered client when the authorization server is still the same).
 async fn run_sign_in<R: Runtime>(
     app: &AppHandle<R>,
     state: &PatchbayState,
     url: &str,
     client: Option<OAuthClientInput>,
     flow: SignInInput,
+    previous: Option<&Registration>,
 ) -> Result<Grant, IpcError> {
     let running = state.begin_sign_in(&flow.flow_id)?;
     let server = patchbay_core::validate::url(url)
@@ -74,7 +78,7 @@ async fn run_sign_in<R: Runtime>(
         Ok(())
     };
     tokio::select! {
-        result = sign_in(state.flows(), request, browser) => result.map_err(IpcError::from),
+        result = sign_in_reusing(state.flows(), request, previous, browser) => result.map_err(IpcError::from),
         () = running.cancelled() => Err(IpcError::new(ErrorCode::InvalidInput, "sign-in cancelled")),
     }
 }
@@ -89,7 +93,7 @@ pub async fn authorize_connector<R: Runtime>(
     client: Option<OAuthClientInput>,
     flow: SignInInput,
 ) -> Result<Saved, IpcError> {
-    let grant = run_sign_in(&app, &state, &input.url, client, flow).await?;
+    let grant = run_sign_in(&app, &state, &input.url, client, flow, None).await?;
     let mut spec: patchbay_core::ConnectorSpec = input.into();
     spec.oauth = Some(grant);
     let saved = state
@@ -113,7 +117,8 @@ pub async fn reauthorize_connector<R: Runtime>(
 ) -> Result<Saved, IpcError> {
     let core = state.patchbay()?;
     let url = core.connector(&workspace, &name)?.url;
-    let grant = run_sign_in(&app, &state, &url, client, flow).await?;
+    let previous = core.stored_registration(&workspace, &name)?;
+    let grant = run_sign_in(&app, &state, &url, client, flow, previous.as_ref()).await?;
     let saved = core.sign_in(&workspace, &name, grant).await?;
     state.refresh_tray();
     Ok(saved)
