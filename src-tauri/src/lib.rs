@@ -21,8 +21,11 @@ pub use state::PatchbayState;
 /// Starts the desktop app; returns when the user quits (closing the window keeps it in the tray).
 pub fn run() {
     let builder = tauri::Builder::default()
-        // First, so a second launch (e.g. an OAuth deep link) is forwarded to this instance.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+        // First, so a second launch (e.g. an OAuth deep link) is forwarded to this instance. Its
+        // `deep-link` feature is off: that feature re-broadcasts the link as an event every page
+        // script may listen to, and an OAuth callback must stay in Rust (checklist 16).
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            deliver_launch_arguments(app, &argv);
             tray::show_main(app)
         }))
         .plugin(tauri_plugin_deep_link::init())
@@ -111,6 +114,28 @@ fn setup<R: Runtime>(app: &tauri::AppHandle<R>) {
     }
 }
 
+/// A second launch's arguments, forwarded by single-instance: on Linux and Windows the OS starts
+/// the app with the link as its only argument. Anything else (other schemes, more arguments) is
+/// not a deep link and is dropped.
+fn deliver_launch_arguments<R: Runtime>(app: &tauri::AppHandle<R>, argv: &[String]) {
+    if let Some(link) = deep_link_argument(argv) {
+        app.state::<PatchbayState>().deliver_callback(link);
+    }
+}
+
+/// The deep link in a launch's arguments: exactly one argument after the program, in Patchbay's
+/// scheme.
+fn deep_link_argument(argv: &[String]) -> Option<&str> {
+    let [_program, argument] = argv else {
+        return None;
+    };
+    let prefix = format!("{}:", patchbay_core::oauth::redirect::SCHEME);
+    argument
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(&prefix))
+        .then_some(argument.as_str())
+}
+
 fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     use tauri_plugin_deep_link::DeepLinkExt;
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
@@ -118,7 +143,9 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
         tracing::warn!(%error, "registering the deep-link scheme");
     }
     // OAuth callbacks go to the waiting sign-in here, in Rust: the webview has no deep-link
-    // permission and never sees a code. Every link also brings the window forward.
+    // permission and never sees a code. Every link also brings the window forward. On Linux and
+    // Windows a running app gets links through single-instance instead (above); this listener
+    // serves macOS, where the OS opens links in the running app itself.
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         let state = handle.state::<PatchbayState>();
@@ -138,5 +165,44 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
         }
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "reading the launch deep link"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deep_link_argument;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|arg| (*arg).to_owned()).collect()
+    }
+
+    #[test]
+    fn only_a_single_argument_in_our_scheme_is_a_deep_link() {
+        let link = "dev.patchbay.desktop:/oauth/callback?code=c&state=s";
+        assert_eq!(
+            deep_link_argument(&argv(&["patchbay-desktop", link])),
+            Some(link)
+        );
+        assert_eq!(
+            deep_link_argument(&argv(&[
+                "patchbay-desktop",
+                "DEV.PATCHBAY.DESKTOP:/oauth/done"
+            ])),
+            Some("DEV.PATCHBAY.DESKTOP:/oauth/done"),
+            "schemes are case-insensitive (RFC 3986 §3.1)"
+        );
+        for other in [
+            argv(&["patchbay-desktop"]),
+            argv(&["patchbay-desktop", "https://evil.example/?code=c"]),
+            argv(&["patchbay-desktop", "dev.patchbay.desktop.evil:/x"]),
+            argv(&["patchbay-desktop", "--flag", link]),
+            argv(&["patchbay-desktop", link, "extra"]),
+        ] {
+            assert_eq!(
+                deep_link_argument(&other),
+                None,
+                "{other:?} is not a deep link and must be dropped"
+            );
+        }
     }
 }
