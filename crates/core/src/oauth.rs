@@ -104,15 +104,42 @@ pub struct ClientChoice {
     pub metadata_url: Option<String>,
 }
 
-/// Only https URLs, or http to this computer, are ever opened in a browser.
+/// Only https URLs, or http to this computer, are ever opened in a browser; and never one whose
+/// host is an address no sign-in page lives at (link-local such as cloud metadata, unspecified,
+/// multicast, broadcast): metadata pointing there is an attack (CVE-2025-6514's family), not a
+/// login. The `url` crate has already normalised decimal, octal and IPv4-mapped spellings.
 pub fn ensure_openable(url: &Url) -> Result<(), OAuthError> {
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    let refused = || OAuthError::UnsafeUrl(url.as_str().chars().take(200).collect());
+    if let Some(address) = host_address(url)
+        && unreachable_for_sign_in(address)
+    {
+        return Err(refused());
+    }
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        _ => Err(OAuthError::UnsafeUrl(
-            url.as_str().chars().take(200).collect(),
-        )),
+        _ => Err(refused()),
+    }
+}
+
+/// The host as an IP address, if it is one (IPv4-mapped IPv6 unwrapped).
+fn host_address(url: &Url) -> Option<std::net::IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(v4.into()),
+        url::Host::Ipv6(v6) => Some(v6.to_ipv4_mapped().map_or(v6.into(), Into::into)),
+        url::Host::Domain(_) => None,
+    }
+}
+
+fn unreachable_for_sign_in(address: std::net::IpAddr) -> bool {
+    match address {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_link_local() || v4.is_unspecified() || v4.is_multicast() || v4.is_broadcast()
+        }
+        std::net::IpAddr::V6(v6) => {
+            v6.is_unspecified() || v6.is_multicast() || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -256,12 +283,22 @@ mod tests {
             "javascript:alert(1)",
             "calc:",
             "ms-msdt:/id",
+            "smb://attacker/share",
             "http://127.0.0.1.evil.com/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://2852039166/",
+            "https://0251.0376.0251.0376/",
+            "https://[::ffff:169.254.169.254]/",
+            "https://[fe80::1]/",
+            "https://0.0.0.0/",
+            "https://224.0.0.1/",
+            "https://255.255.255.255/",
+            "-https://auth.example.com/",
         ] {
-            assert!(
-                ensure_openable(&Url::parse(bad).expect("url")).is_err(),
-                "{bad} must be refused"
-            );
+            // Whatever does not even parse as a URL can never reach the browser either.
+            if let Ok(url) = Url::parse(bad) {
+                assert!(ensure_openable(&url).is_err(), "{bad} must be refused");
+            }
         }
     }
 }
