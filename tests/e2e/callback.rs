@@ -82,9 +82,16 @@ enum Iss {
 
 const OTHER_ISSUER: &str = "https://evil.example";
 
-/// Runs a sign-in whose callback carries `iss`; returns whether the code was exchanged and what
-/// the CLI printed.
-async fn callback_with(advertises_iss: bool, iss: Iss) -> Result<(bool, String)> {
+/// What one sign-in showed: whether the code was exchanged, what the CLI printed, and the PKCE
+/// challenge of its authorization URL.
+struct Outcome {
+    exchanged: bool,
+    stderr: String,
+    code_challenge: String,
+}
+
+/// Runs a sign-in whose callback carries `iss`.
+async fn callback_with(advertises_iss: bool, iss: Iss) -> Result<Outcome> {
     let server = authorization_server(advertises_iss).await?;
     let url = format!("{}/mcp", server.base);
     let sandbox = Sandbox::new()?;
@@ -109,6 +116,11 @@ async fn callback_with(advertises_iss: bool, iss: Iss) -> Result<(bool, String)>
             .map(|(_, value)| value.into_owned())
             .with_context(|| format!("the authorization URL has no {name}: {authorize}"))
     };
+    ensure!(
+        param("code_challenge_method")? == "S256",
+        "PKCE must use S256: {authorize}"
+    );
+    let code_challenge = param("code_challenge")?;
     let mut callback = url::Url::parse(&param("redirect_uri")?)?;
     callback
         .query_pairs_mut()
@@ -135,7 +147,11 @@ async fn callback_with(advertises_iss: bool, iss: Iss) -> Result<(bool, String)>
     let exchanged = server.paths().iter().any(|path| path == "/token");
     let list = sandbox.run(&["connector", "list", "--json"], None)?;
     ensure!(list.stdout.trim() == "[]", "nothing may be saved: {list}");
-    Ok((exchanged, stderr))
+    Ok(Outcome {
+        exchanged,
+        stderr,
+        code_challenge,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,8 +164,26 @@ async fn issuer_in_the_callback_is_checked_by_the_rfc_9207_table() -> Result<()>
         (false, Iss::Absent, true),
         (false, Iss::Other, false),
     ];
+    let mut challenges = std::collections::HashSet::new();
     for (advertises, iss, accepted) in rows {
-        let (exchanged, stderr) = callback_with(advertises, iss).await?;
+        let Outcome {
+            exchanged,
+            stderr,
+            code_challenge,
+        } = callback_with(advertises, iss).await?;
+        // Checklist 6: a SHA-256 challenge is 43 base64url characters, and every flow has its
+        // own verifier.
+        ensure!(
+            code_challenge.len() == 43
+                && code_challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "not an S256 challenge: {code_challenge:?}"
+        );
+        ensure!(
+            challenges.insert(code_challenge),
+            "each sign-in must use a fresh PKCE verifier"
+        );
         ensure!(
             exchanged == accepted,
             "advertised={advertises}, iss={iss:?}: the code must {}be exchanged\n{stderr}",
