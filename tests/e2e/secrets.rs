@@ -259,3 +259,64 @@ fn keychain_unavailable_changes_nothing() -> Result<()> {
     ensure!(!store.has_wrapped_keys()?, "no workspace key written");
     Ok(())
 }
+
+/// Checklist 21: a server that redirects to another origin never receives the connector's
+/// credentials there — neither the bearer token nor custom header values (reqwest strips only
+/// a fixed set of headers on its own). The two servers are [`crate::fake_http::Routes`]
+/// stand-ins: no real MCP server redirects across origins on demand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_never_follow_a_redirect_to_another_origin() -> Result<()> {
+    use crate::fake_http::{Answer, Routes};
+    let elsewhere = Routes::serve(|_| Vec::new()).await?;
+    let target = format!("{}/mcp", elsewhere.base);
+    let redirecting = Routes::serve(|_| {
+        ["/mcp", "/sse"]
+            .into_iter()
+            .map(|path| {
+                (
+                    path.to_owned(),
+                    Answer::status(307).header("location", &target),
+                )
+            })
+            .collect()
+    })
+    .await?;
+    let sandbox = Sandbox::new()?;
+    let url = format!("{}/mcp", redirecting.base);
+    let header = format!("X-Api-Key: {HEADER_SENTINEL}");
+    let add = tokio::task::block_in_place(|| {
+        sandbox.run(
+            &[
+                "connector",
+                "add",
+                "--name",
+                "Redirecting",
+                "--url",
+                &url,
+                "--header",
+                &header,
+                "--token-stdin",
+            ],
+            Some(&format!("{TOKEN_SENTINEL}\n")),
+        )
+    })?;
+    ensure!(
+        add.code != 0,
+        "a server that only redirects elsewhere cannot be saved: {add}"
+    );
+    ensure!(
+        redirecting.paths().iter().any(|path| path == "/mcp"),
+        "the CLI must have reached the redirecting server"
+    );
+    for seen in elsewhere.seen() {
+        for (name, value) in &seen.headers {
+            ensure!(
+                !value.contains(TOKEN_SENTINEL) && !value.contains(HEADER_SENTINEL),
+                "the other origin received the credential in {name} ({} {})",
+                seen.method,
+                seen.path
+            );
+        }
+    }
+    Ok(())
+}

@@ -137,8 +137,31 @@ impl Endpoint {
             .connect_timeout(self.timeouts.connect)
             .read_timeout(self.timeouts.request)
             .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
             .build()
     }
+}
+
+/// Redirects are followed only within the server's own origin. reqwest drops `Authorization` on
+/// a cross-origin hop but forwards every other header, and custom headers carry secrets (API
+/// keys): a server must not be able to send them elsewhere (checklist 21). A cross-origin
+/// redirect ends the request with the 3xx, which the diagnosis reports.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    /// reqwest's own default limit.
+    const MAX_REDIRECTS: usize = 10;
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Which wire protocol a session speaks.
