@@ -7,6 +7,7 @@ mod cli;
 mod discovery;
 mod fake_http;
 mod keychain;
+mod machine;
 mod mcp;
 mod oauth;
 mod refresh;

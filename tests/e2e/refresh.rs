@@ -70,11 +70,11 @@ pub(crate) async fn sign_in_as(peer: &OAuthPeer, client: ClientChoice) -> Result
 pub(crate) struct TestClock(Arc<AtomicU64>);
 
 impl TestClock {
-    fn advance(&self, seconds: u64) {
+    pub(crate) fn advance(&self, seconds: u64) {
         self.0.fetch_add(seconds, Ordering::SeqCst);
     }
 
-    fn clock(&self) -> patchbay_core::oauth::refresh::Clock {
+    pub(crate) fn clock(&self) -> patchbay_core::oauth::refresh::Clock {
         let offset = self.0.clone();
         let system = system_clock();
         Arc::new(move || system() + offset.load(Ordering::SeqCst))

@@ -99,9 +99,11 @@ async fn signing_in_again_reuses_the_pre_registered_client_with_the_same_server(
             == Registration {
                 client_id: CLIENT_ID.into(),
                 client_secret: Some(Secret::new(CLIENT_SECRET)),
+                signing_key: None,
                 issuer: Some(peer.base_url().to_owned()),
                 method: RegistrationMethod::PreRegistered,
                 redirect_uri: previous.redirect_uri.clone(),
+                scopes: vec![],
             }
             && previous.redirect_uri.starts_with("http://127.0.0.1:"),
         "client id, secret, issuer, method and redirect URI are kept: {previous:?}"

@@ -17,7 +17,8 @@
 //! `client_id` in the form); the pre-registered confidential client of
 //! [`Behaviour::confidential_client`] must authenticate with `client_secret_basic` (RFC 6749
 //! §2.3.1) on every token request, and a refresh token is accepted only from the client it was
-//! issued to (§6).
+//! issued to (§6). A machine client ([`Behaviour::machine_client`]) gets tokens with the
+//! client-credentials grant (see [`machine`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,6 +32,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 use sha2::Digest;
+
+mod machine;
+
+pub use machine::{MachineAnswer, MachineAuth, MachineGrant, MachinePeerClient};
 
 /// How the token endpoint answers a refresh request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +77,13 @@ pub struct Behaviour {
     /// How long the token endpoint waits before answering a refresh request (widens the window
     /// in which two clients refresh at once).
     pub refresh_delay: Option<Duration>,
+    /// A machine client served the client-credentials grant; the metadata then advertises the
+    /// grant and the client's one authentication method.
+    pub machine_client: Option<MachinePeerClient>,
+    /// How the token endpoint answers the machine client once it authenticated.
+    pub machine_answer: MachineAnswer,
+    /// How long the token endpoint waits before answering a client-credentials request.
+    pub grant_delay: Option<Duration>,
 }
 
 impl Default for Behaviour {
@@ -86,6 +98,9 @@ impl Default for Behaviour {
             confidential_client: None,
             authorization_server: None,
             refresh_delay: None,
+            machine_client: None,
+            machine_answer: MachineAnswer::Normal,
+            grant_delay: None,
         }
     }
 }
@@ -138,6 +153,7 @@ struct Record {
     registrations: usize,
     seen: Vec<Seen>,
     tool_calls: usize,
+    machine_grants: Vec<MachineGrant>,
 }
 
 struct Peer {
@@ -275,6 +291,11 @@ impl OAuthPeer {
     pub fn tool_calls(&self) -> usize {
         self.peer.record().tool_calls
     }
+
+    /// Every client-credentials request, in order, whatever its outcome.
+    pub fn machine_grants(&self) -> Vec<MachineGrant> {
+        self.peer.record().machine_grants.clone()
+    }
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
@@ -346,11 +367,17 @@ async fn handle(
         (&Method::GET, "/.well-known/oauth-authorization-server") => {
             let record = peer.record();
             let base = &peer.base;
-            let auth_methods = if record.behaviour.confidential_client.is_some() {
-                json!(["none", "client_secret_basic"])
-            } else {
-                json!(["none"])
-            };
+            let mut auth_methods = vec!["none"];
+            if record.behaviour.confidential_client.is_some() {
+                auth_methods.push("client_secret_basic");
+            }
+            let mut grant_types = vec!["authorization_code", "refresh_token"];
+            if let Some(machine) = &record.behaviour.machine_client {
+                // Basic must be the only secret method listed for a client to choose it.
+                auth_methods.retain(|method| *method == "none");
+                auth_methods.push(machine.auth.method());
+                grant_types.push("client_credentials");
+            }
             json_response(
                 StatusCode::OK,
                 json!({
@@ -359,9 +386,10 @@ async fn handle(
                     "token_endpoint": format!("{base}/token"),
                     "registration_endpoint": format!("{base}/register"),
                     "response_types_supported": ["code"],
-                    "grant_types_supported": ["authorization_code", "refresh_token"],
+                    "grant_types_supported": grant_types,
                     "code_challenge_methods_supported": ["S256"],
                     "token_endpoint_auth_methods_supported": auth_methods,
+                    "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
                     "authorization_response_iss_parameter_supported": true,
                 }),
             )
@@ -370,10 +398,10 @@ async fn handle(
         (&Method::GET, "/authorize") => authorize(&peer, &query),
         (&Method::POST, "/token") => {
             let form = form(&body);
-            let delay = if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
-                peer.record().behaviour.refresh_delay
-            } else {
-                None
+            let delay = match form.get("grant_type").map(String::as_str) {
+                Some("refresh_token") => peer.record().behaviour.refresh_delay,
+                Some("client_credentials") => peer.record().behaviour.grant_delay,
+                _ => None,
             };
             if let Some(delay) = delay {
                 tokio::time::sleep(delay).await;
@@ -542,6 +570,9 @@ fn token_client(
 fn token(peer: &Peer, form: &HashMap<String, String>, authorization: Option<&str>) -> Response {
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let mut record = peer.record();
+    if field("grant_type") == "client_credentials" {
+        return machine::grant(peer, &mut record, form, authorization);
+    }
     let Some(client_id) = token_client(&record, form, authorization) else {
         return json_response(
             StatusCode::UNAUTHORIZED,

@@ -96,9 +96,24 @@ struct OAuthArgs {
     /// A pre-registered OAuth client id (skips dynamic client registration).
     #[arg(long, value_name = "ID")]
     client_id: Option<String>,
-    /// Read the pre-registered client's secret from stdin.
-    #[arg(long, requires = "client_id")]
+    /// Read the pre-registered (or machine) client's secret from stdin.
+    #[arg(long)]
     client_secret_stdin: bool,
+    /// A machine connector: Patchbay gets its tokens with the client-credentials grant, no
+    /// browser and no person (needs --client-id and --client-secret-stdin or
+    /// --private-key-stdin).
+    #[arg(long)]
+    client_credentials: bool,
+    /// Read the machine client's private key (PEM) from stdin, for private_key_jwt.
+    #[arg(
+        long,
+        conflicts_with = "client_secret_stdin",
+        requires = "signing_algorithm"
+    )]
+    private_key_stdin: bool,
+    /// The private key's JWT signing algorithm: RS256, RS384, RS512, ES256 or ES384.
+    #[arg(long, value_name = "ALG", requires = "private_key_stdin")]
+    signing_algorithm: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -336,11 +351,23 @@ async fn connector(
                 Some(AuthArg::None) => AuthKind::None,
                 Some(AuthArg::Token) => AuthKind::Token,
                 Some(AuthArg::Oauth) => AuthKind::OAuth,
+                // A machine client is an OAuth client.
+                None if oauth.client_credentials => AuthKind::OAuth,
                 None if token.is_some() => AuthKind::Token,
                 None => AuthKind::None,
             };
+            if oauth.client_credentials && (auth != AuthKind::OAuth || token.is_some()) {
+                return Err(Failure::Input(
+                    "--client-credentials is for OAuth connectors (--auth oauth), which take no \
+                     access token"
+                        .into(),
+                ));
+            }
             let headers = parse_headers(&credentials.headers)?;
             let grant = match auth {
+                AuthKind::OAuth if oauth.client_credentials => {
+                    Some(machine_sign_in(&url, &oauth, None).await?)
+                }
                 AuthKind::OAuth => Some(sign_in(&url, &oauth, None).await?),
                 _ => None,
             };
@@ -362,7 +389,15 @@ async fn connector(
             let url = app.connector(workspace, &name)?.url;
             // The client entered at the first sign-in is used again with the same server.
             let previous = app.stored_registration(workspace, &name)?;
-            let grant = sign_in(&url, &oauth, previous.as_ref()).await?;
+            let machine = oauth.client_credentials
+                || previous
+                    .as_ref()
+                    .is_some_and(patchbay_core::oauth::Registration::is_machine);
+            let grant = if machine {
+                machine_sign_in(&url, &oauth, previous.as_ref()).await?
+            } else {
+                sign_in(&url, &oauth, previous.as_ref()).await?
+            };
             eprintln!("Testing the new sign-in …");
             let saved = app.sign_in(workspace, &name, grant).await?;
             output::saved(&saved, "Signed in to", json)
@@ -374,7 +409,17 @@ async fn connector(
         }
         ConnectorCommand::List => output::connectors(&app.list_connectors(workspace)?, json),
         ConnectorCommand::Show { name } => {
-            output::connector(&app.connector(workspace, &name)?, json)
+            let connector = app.connector(workspace, &name)?;
+            // Reading the client needs the keychain; `show` works without it, as `list` does.
+            let client = if connector.auth == AuthKind::OAuth {
+                app.oauth_client(workspace, &name).unwrap_or_else(|error| {
+                    eprintln!("note: the OAuth client is not shown: {error}");
+                    None
+                })
+            } else {
+                None
+            };
+            output::connector(&connector, client.as_ref(), json)
         }
         ConnectorCommand::Test { name } => {
             eprintln!("Testing {name} …");
@@ -434,8 +479,18 @@ async fn sign_in(
     use patchbay_core::oauth;
     let server =
         patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
+    if args.private_key_stdin {
+        return Err(Failure::Input(
+            "--private-key-stdin is for machine connectors (--client-credentials)".into(),
+        ));
+    }
+    if args.client_secret_stdin && args.client_id.is_none() {
+        return Err(Failure::Input(
+            "--client-secret-stdin needs the client's --client-id".into(),
+        ));
+    }
     let client_secret = if args.client_secret_stdin {
-        read_token(true)?
+        read_secret(true, "the client secret")?
     } else {
         None
     };
@@ -479,26 +534,100 @@ async fn sign_in(
     Ok(grant)
 }
 
-/// Largest stdin we accept for a token: far above any real token, far below trouble.
+/// Gets a machine connector's token with the client-credentials grant: the client entered on
+/// the command line (its secret or key from stdin), or for `connector login` the client stored
+/// with the connector (optionally with a new secret or key), which is then only sent to the
+/// authorization server it was registered with.
+async fn machine_sign_in(
+    url: &str,
+    args: &OAuthArgs,
+    previous: Option<&patchbay_core::oauth::Registration>,
+) -> Result<patchbay_core::oauth::Grant, Failure> {
+    use patchbay_core::oauth::{self, ClientAuth};
+    let server =
+        patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
+    let auth = if args.private_key_stdin {
+        let algorithm = args
+            .signing_algorithm
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|error: oauth::OAuthError| Failure::Input(error.to_string()))?;
+        read_secret(true, "the private key (PEM)")?.map(|pem| ClientAuth::PrivateKeyJwt {
+            private_key_pem: pem,
+            algorithm,
+        })
+    } else if args.client_secret_stdin {
+        read_secret(true, "the client secret")?.map(ClientAuth::Secret)
+    } else {
+        None
+    };
+    if let Some(
+        ClientAuth::Secret(secret)
+        | ClientAuth::PrivateKeyJwt {
+            private_key_pem: secret,
+            ..
+        },
+    ) = &auth
+        && secret.is_empty()
+    {
+        return Err(Failure::Input("the secret or key on stdin is empty".into()));
+    }
+    let stored_id = previous
+        .filter(|previous| previous.is_machine())
+        .map(|previous| previous.client_id.as_str());
+    // A client other than the stored one needs its own secret or key.
+    let new_client = args
+        .client_id
+        .as_deref()
+        .is_some_and(|id| Some(id) != stored_id);
+    if (stored_id.is_none() || new_client) && (args.client_id.is_none() || auth.is_none()) {
+        return Err(Failure::Input(
+            "a machine connector needs --client-id and its secret (--client-secret-stdin) or \
+             private key (--private-key-stdin --signing-algorithm ALG)"
+                .into(),
+        ));
+    }
+    let shown_id = args
+        .client_id
+        .clone()
+        .or_else(|| previous.map(|previous| previous.client_id.clone()))
+        .unwrap_or_default();
+    eprintln!(
+        "Requesting a token for the machine client {shown_id:?} from {server}'s authorization \
+         server (client-credentials grant) …"
+    );
+    let machine = previous.filter(|previous| previous.is_machine());
+    oauth::machine_grant_again(&server, machine, args.client_id.clone(), auth)
+        .await
+        .map_err(|error| Failure::Other(format!("OAuth client-credentials grant failed: {error}")))
+}
+
+/// Largest stdin we accept for a secret: far above any real token or key, far below trouble.
 const MAX_STDIN_BYTES: u64 = 64 * 1024;
 
 fn read_token(from_stdin: bool) -> Result<Option<Secret>, Failure> {
+    read_secret(from_stdin, "the access token")
+}
+
+/// Reads `what` from stdin when asked to (secrets never come from argv).
+fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> {
     if !from_stdin {
         return Ok(None);
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("Paste the access token, then press Enter and Ctrl-D:");
+        eprintln!("Paste {what}, then press Enter and Ctrl-D:");
     }
     let mut buffer = zeroize::Zeroizing::new(String::new());
     stdin
         .lock()
         .take(MAX_STDIN_BYTES + 1)
         .read_to_string(&mut buffer)
-        .map_err(|error| Failure::Input(format!("cannot read the token from stdin: {error}")))?;
+        .map_err(|error| Failure::Input(format!("cannot read {what} from stdin: {error}")))?;
     if buffer.len() as u64 > MAX_STDIN_BYTES {
         return Err(Failure::Input(format!(
-            "the access token on stdin is larger than {} KiB",
+            "{what} on stdin is larger than {} KiB",
             MAX_STDIN_BYTES / 1024
         )));
     }

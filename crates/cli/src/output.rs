@@ -2,6 +2,7 @@
 //! stdout; progress, confirmations and errors go to stderr.
 
 use patchbay_core::mcp::Diagnosis;
+use patchbay_core::oauth::{ClientAuthentication, OAuthClientView, RegistrationMethod};
 use patchbay_core::{ConnectorView, Saved, Workspace};
 use rmcp::model::{CallToolResult, Prompt, Resource, Tool};
 use serde::Serialize;
@@ -72,9 +73,41 @@ pub fn connectors(connectors: &[ConnectorView], json: bool) -> Result<(), Failur
     Ok(())
 }
 
-pub fn connector(connector: &ConnectorView, json: bool) -> Result<(), Failure> {
+/// `connector show --json`: the connector's view plus, for OAuth connectors, its client (never
+/// a secret or key).
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    connector: &'a ConnectorView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_client: Option<&'a OAuthClientView>,
+}
+
+fn client_line(client: &OAuthClientView) -> String {
+    let how = match client.method {
+        RegistrationMethod::ClientCredentials => "machine client, client-credentials grant",
+        RegistrationMethod::PreRegistered => "pre-registered",
+        RegistrationMethod::MetadataDocument => "client ID metadata document",
+        RegistrationMethod::Dynamic => "dynamically registered",
+    };
+    let proof = match client.authentication {
+        ClientAuthentication::None => "",
+        ClientAuthentication::ClientSecret => ", client secret (hidden)",
+        ClientAuthentication::PrivateKeyJwt => ", private_key_jwt (key hidden)",
+    };
+    format!("{:?} ({how}{proof})", client.client_id)
+}
+
+pub fn connector(
+    connector: &ConnectorView,
+    client: Option<&OAuthClientView>,
+    json: bool,
+) -> Result<(), Failure> {
     if json {
-        return print_json(connector);
+        return print_json(&Shown {
+            connector,
+            oauth_client: client,
+        });
     }
     println!("Name:          {}", connector.name);
     println!("Workspace:     {}", connector.workspace);
@@ -89,6 +122,12 @@ pub fn connector(connector: &ConnectorView, json: bool) -> Result<(), Failure> {
                 "not set"
             }
         );
+    }
+    if let Some(client) = client {
+        println!("OAuth client:  {}", client_line(client));
+        if let Some(issuer) = &client.issuer {
+            println!("Issuer:        {issuer}");
+        }
     }
     if !connector.header_names.is_empty() {
         println!(

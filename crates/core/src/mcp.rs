@@ -292,18 +292,20 @@ impl Session {
                 let metadata = crate::oauth::discovery::resolve_metadata(&manager, &endpoint.url)
                     .await
                     .map_err(|error| error.to_string())?;
-                let issuer = metadata.issuer.clone();
-                manager.set_metadata(metadata);
-                let auth_client =
-                    AuthorizedClient::new(client, manager, oauth.0.clone(), issuer.as_deref())
-                        .await
-                        .map_err(|error| match error {
-                            SetupError::Refresh(failure) => ConnectError::Refresh(failure),
-                            SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
-                            SetupError::Credentials(error) => {
-                                ConnectError::Other(error.to_string())
-                            }
-                        })?;
+                manager.set_metadata(metadata.clone());
+                let auth_client = AuthorizedClient::new(
+                    client,
+                    manager,
+                    oauth.0.clone(),
+                    &endpoint.url,
+                    Some(metadata),
+                )
+                .await
+                .map_err(|error| match error {
+                    SetupError::Refresh(failure) => ConnectError::Refresh(failure),
+                    SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
+                    SetupError::Credentials(error) => ConnectError::Other(error.to_string()),
+                })?;
                 let transport =
                     StreamableHttpClientTransport::with_client(auth_client.clone(), config);
                 match client_handler(endpoint).serve(transport).await {

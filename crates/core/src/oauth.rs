@@ -22,11 +22,13 @@ pub mod registration;
 pub mod sign_in;
 
 pub use client_credentials::{
-    ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant,
+    ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant, machine_grant_again,
 };
 pub use discovery::use_discovered_metadata;
 pub use enterprise::{CrossAppAccess, IdentityProvider, cross_app_access};
-pub use registration::{Registration, RegistrationMethod};
+pub use registration::{
+    ClientAuthentication, OAuthClientView, Registration, RegistrationMethod, SigningKey,
+};
 
 use std::future::Future;
 use std::time::Duration;
@@ -75,6 +77,25 @@ pub enum OAuthError {
     },
     #[error("enterprise sign-in failed: {0}")]
     Enterprise(#[from] rmcp::transport::auth::enterprise::EmaError),
+    /// The token endpoint answered `invalid_client` or `unauthorized_client` to a machine
+    /// client's grant.
+    #[error(
+        "the authorization server rejected the client credentials ({0}): check the client ID, \
+         and whether the secret or key was rotated or the client revoked"
+    )]
+    ClientRejected(String),
+    /// A stored machine client's authorization server is not the one discovery finds now: its
+    /// credentials are not sent to the new one.
+    #[error(
+        "this server now uses another authorization server than the one its machine client was \
+         registered with; enter the client ID and secret (or key) registered with the new one"
+    )]
+    AuthorizationServerChanged,
+    #[error(
+        "no machine client is stored with this connector; enter its client ID and secret (or \
+         key)"
+    )]
+    NoMachineClient,
 }
 
 /// OAuth credentials (client id, tokens, issuer) and the client [`Registration`] they came
@@ -83,7 +104,7 @@ pub enum OAuthError {
 pub struct Grant(pub Secret);
 
 impl Grant {
-    /// Credentials with no registration kept (machine grants).
+    /// Credentials with no registration kept (enterprise cross-app access).
     fn from_stored(credentials: &StoredCredentials) -> Result<Self, OAuthError> {
         Self::new(credentials, None)
     }

@@ -6,6 +6,7 @@
 //! block another connector, the UI, or the status monitor).
 
 mod grants;
+mod oauth_client;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -316,8 +317,8 @@ impl Patchbay {
         }))
     }
 
-    /// Replaces a connector's OAuth credentials after a new sign-in (re-authenticate), testing
-    /// them first.
+    /// Replaces a connector's OAuth credentials after a new sign-in (re-authenticate, or a
+    /// machine connector's grant run again), testing them first.
     pub async fn sign_in(&self, workspace: &str, name: &str, grant: Grant) -> Result<Saved, Error> {
         let (workspace, row, mut endpoint) = {
             let store = self.store();

@@ -143,6 +143,8 @@ const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed
      an unsupported protocol version";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
 const HINT_SIGN_IN: &str = "sign in again (Re-authenticate)";
+const HINT_NEW_CLIENT_CREDENTIALS: &str = "enter the machine client's new secret or key \
+     (Re-authenticate, or `patchbay connector login NAME --client-secret-stdin`)";
 const HINT_REFRESH: &str = "the authorization server could not renew the access token; the sign-in is kept \
      and Patchbay retries";
 
@@ -152,6 +154,12 @@ fn refresh_failure(failure: RefreshError, started: Instant) -> Diagnosis {
         RefreshError::Rejected | RefreshError::NeedsSignIn => {
             Diagnosis::failure(Stage::Auth, started, failure.to_string(), HINT_SIGN_IN)
         }
+        RefreshError::ClientRejected(_) => Diagnosis::failure(
+            Stage::Auth,
+            started,
+            failure.to_string(),
+            HINT_NEW_CLIENT_CREDENTIALS,
+        ),
         // Not Stage::Auth: the tokens are fine, the authorization server is not (retry later).
         RefreshError::Unavailable(_) => {
             Diagnosis::failure(Stage::Http, started, failure.to_string(), HINT_REFRESH)

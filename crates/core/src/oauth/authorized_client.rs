@@ -7,7 +7,8 @@
 //! The token only ever goes to the server this client was made for: the cell belongs to one
 //! connector, and reqwest drops `Authorization` when a redirect leaves the origin. A confidential
 //! client's secret (kept in the grant's [`super::registration`]) authenticates its refreshes,
-//! and only at the authorization server it was registered with.
+//! and only at the authorization server it was registered with; a machine client renews its
+//! token by the client-credentials grant ([`super::client_credentials`]), likewise only there.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,14 +16,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures::stream::BoxStream;
 use reqwest::header::{HeaderName, HeaderValue};
 use rmcp::model::ClientJsonRpcMessage;
-use rmcp::transport::auth::{AuthError, AuthorizationManager};
+use rmcp::transport::auth::{AuthError, AuthorizationManager, AuthorizationMetadata};
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
     StreamableHttpResponseLimits,
 };
 
 use super::OAuthError;
-use super::refresh::{CellStore, RefreshError, TokenCell};
+use super::refresh::{CellStore, RefreshError, Renewer, TokenCell};
 use super::registration;
 use crate::secret::Secret;
 
@@ -34,7 +35,7 @@ pub struct AuthorizedClient {
     http: reqwest::Client,
     cell: Arc<TokenCell>,
     /// Does the token requests (discovery done once, when the session is set up).
-    manager: Arc<AuthorizationManager>,
+    renewer: Arc<Renewer>,
     /// The last refresh failure this client met, so a failed connection can say why.
     failure: Arc<Mutex<Option<RefreshError>>>,
 }
@@ -53,19 +54,24 @@ pub enum SetupError {
 }
 
 impl AuthorizedClient {
-    /// Binds `cell`'s grant to the server `manager` was made for, discovering its authorization
-    /// server unless the caller already did (rmcp refuses a grant minted by another issuer).
-    /// `issuer` is the issuer of the metadata the caller installed in `manager`, if it did.
+    /// Binds `cell`'s grant to `server`, the server `manager` was made for, discovering its
+    /// authorization server unless the caller already did (rmcp refuses a grant minted by
+    /// another issuer). `metadata` is what the caller installed in `manager`, if it did; a
+    /// machine client's grant runs against it again when its token expires.
     pub async fn new(
         http: reqwest::Client,
         mut manager: AuthorizationManager,
         cell: Arc<TokenCell>,
-        issuer: Option<&str>,
+        server: &url::Url,
+        metadata: Option<AuthorizationMetadata>,
     ) -> Result<Self, SetupError> {
         manager.set_credential_store(CellStore(cell.clone()));
         if !manager.initialize_from_store().await? {
             return Err(RefreshError::NeedsSignIn.into());
         }
+        let issuer = metadata
+            .as_ref()
+            .and_then(|metadata| metadata.issuer.as_deref());
         // rmcp restored the client id alone; a confidential client refreshes with its secret.
         if let Some(client) = registration::refresh_client(&cell.grant(), issuer)? {
             manager.configure_client(client)?;
@@ -73,7 +79,7 @@ impl AuthorizedClient {
         Ok(Self {
             http,
             cell,
-            manager: Arc::new(manager),
+            renewer: Arc::new(Renewer::new(manager, server.clone(), metadata)),
             failure: Arc::new(Mutex::new(None)),
         })
     }
@@ -93,7 +99,9 @@ impl AuthorizedClient {
     fn failed(&self, error: RefreshError) -> HttpError {
         self.note(Some(error.clone()));
         StreamableHttpError::Auth(match error {
-            RefreshError::Rejected => AuthError::TokenRefreshRejected(error.to_string()),
+            RefreshError::Rejected | RefreshError::ClientRejected(_) => {
+                AuthError::TokenRefreshRejected(error.to_string())
+            }
             RefreshError::NeedsSignIn => AuthError::AuthorizationRequired,
             RefreshError::Unavailable(detail) => AuthError::TokenRefreshFailed(detail),
         })
@@ -107,14 +115,18 @@ impl AuthorizedClient {
     {
         let token = self
             .cell
-            .access_token(&self.manager)
+            .access_token(&self.renewer)
             .await
             .map_err(|error| self.failed(error))?;
         let outcome = match call(Some(token.expose().to_owned())).await {
             Err(StreamableHttpError::AuthRequired(challenge)) => {
-                let retry: Secret = match self.cell.after_rejection(&self.manager, &token).await {
+                let retry: Secret = match self.cell.after_rejection(&self.renewer, &token).await {
                     Ok(retry) => retry,
-                    Err(error @ (RefreshError::Rejected | RefreshError::NeedsSignIn)) => {
+                    Err(
+                        error @ (RefreshError::Rejected
+                        | RefreshError::NeedsSignIn
+                        | RefreshError::ClientRejected(_)),
+                    ) => {
                         self.note(Some(error));
                         return Err(StreamableHttpError::AuthRequired(challenge));
                     }

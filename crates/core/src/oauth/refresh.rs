@@ -20,6 +20,13 @@
 //! authorization server until a different grant (a new sign-in) appears in the store; network
 //! errors and 5xx keep every token, and the caller (the status monitor's backoff) retries.
 //!
+//! Machine connectors (a grant whose registration is a client-credentials client) have no
+//! refresh token: where a refresh would run, the cell runs the client-credentials grant again
+//! ([`super::client_credentials::regrant`], against the session's discovered metadata) under
+//! the same mutex and lock, and commits the new grant before handing out its token.
+//! `invalid_client`/`unauthorized_client` mark the cell rejected with
+//! [`RefreshError::ClientRejected`] (new credentials are needed); other failures keep the tokens.
+//!
 //! Across processes (the desktop app and the CLI on one data directory), the same sequence —
 //! re-read, refresh, commit — runs under the credential's [`lease::RefreshLock`], an OS file lock
 //! the vault names: a process that wants to refresh while another one does waits for it, then
@@ -36,9 +43,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rmcp::transport::auth::{AuthError, AuthorizationManager, CredentialStore, StoredCredentials};
+use rmcp::transport::auth::{
+    AuthError, AuthorizationManager, AuthorizationMetadata, CredentialStore, StoredCredentials,
+};
+use url::Url;
 
-use super::Grant;
+use super::{Grant, client_credentials};
 use crate::secret::Secret;
 
 /// Refresh a minute before the absolute expiry: clocks drift and a request takes time to arrive.
@@ -78,6 +88,13 @@ pub enum RefreshError {
     /// No access token, no refresh token, or the sign-in was forgotten or belongs elsewhere.
     #[error("the stored sign-in cannot be used or renewed")]
     NeedsSignIn,
+    /// A machine client's grant was refused with this OAuth error code (`invalid_client`,
+    /// `unauthorized_client`): its credentials no longer work.
+    #[error(
+        "the authorization server no longer accepts this machine connector's client credentials \
+         ({0}): the client secret or key was rotated or revoked"
+    )]
+    ClientRejected(String),
     /// Network error, 5xx, or a failed commit: every token is kept; try again later.
     #[error("renewing the access token failed: {0}")]
     Unavailable(String),
@@ -137,9 +154,33 @@ impl Tokens {
 
 struct State {
     tokens: Tokens,
-    /// This grant cannot be renewed (`invalid_grant`, no refresh token, issuer changed). Cleared
-    /// when a different grant is adopted.
-    rejected: bool,
+    /// Why this grant cannot be renewed (`invalid_grant`, no refresh token, issuer changed, a
+    /// rejected machine client). Cleared when a different grant is adopted.
+    rejected: Option<RefreshError>,
+}
+
+/// What a session hands its cell to renew the grant: rmcp's manager for the server (the
+/// refresh-token grant, with the client it restored), and the server URL and the authorization
+/// server metadata discovered for this session, which a machine client's client-credentials
+/// grant runs against.
+pub struct Renewer {
+    manager: AuthorizationManager,
+    server: Url,
+    metadata: Option<AuthorizationMetadata>,
+}
+
+impl Renewer {
+    pub(crate) fn new(
+        manager: AuthorizationManager,
+        server: Url,
+        metadata: Option<AuthorizationMetadata>,
+    ) -> Self {
+        Self {
+            manager,
+            server,
+            metadata,
+        }
+    }
 }
 
 /// One credential's current grant and its single-flight refresh.
@@ -156,7 +197,7 @@ impl TokenCell {
         Arc::new(Self {
             state: Mutex::new(State {
                 tokens: Tokens::parse(grant),
-                rejected: false,
+                rejected: None,
             }),
             refreshing: tokio::sync::Mutex::new(()),
             vault,
@@ -189,20 +230,17 @@ impl TokenCell {
         let candidate = Tokens::parse(grant);
         if candidate.received_at > state.tokens.received_at {
             state.tokens = candidate;
-            state.rejected = false;
+            state.rejected = None;
         }
     }
 
     /// The access token to send, renewed first (one refresh at a time) when it is within the
     /// refresh margin of its expiry.
-    pub async fn access_token(
-        &self,
-        manager: &AuthorizationManager,
-    ) -> Result<Secret, RefreshError> {
+    pub async fn access_token(&self, renewer: &Renewer) -> Result<Secret, RefreshError> {
         let now = (self.clock)();
         {
             let state = self.state();
-            if !state.rejected
+            if state.rejected.is_none()
                 && state.tokens.fresh(now)
                 && let Some(token) = &state.tokens.access
             {
@@ -210,7 +248,7 @@ impl TokenCell {
             }
         }
         match self
-            .refresh_unless(manager, |tokens, now| tokens.fresh(now))
+            .refresh_unless(renewer, |tokens, now| tokens.fresh(now))
             .await
         {
             // The authorization server is down but the token has not expired yet: use it.
@@ -229,10 +267,10 @@ impl TokenCell {
     /// someone already replaced `rejected`, else a refreshed one.
     pub async fn after_rejection(
         &self,
-        manager: &AuthorizationManager,
+        renewer: &Renewer,
         rejected: &Secret,
     ) -> Result<Secret, RefreshError> {
-        self.refresh_unless(manager, |tokens, now| {
+        self.refresh_unless(renewer, |tokens, now| {
             tokens.access.as_ref() != Some(rejected) && tokens.fresh(now)
         })
         .await
@@ -240,7 +278,7 @@ impl TokenCell {
 
     async fn refresh_unless(
         &self,
-        manager: &AuthorizationManager,
+        renewer: &Renewer,
         usable: impl Fn(&Tokens, u64) -> bool,
     ) -> Result<Secret, RefreshError> {
         let _turn = self.refreshing.lock().await;
@@ -253,20 +291,27 @@ impl TokenCell {
             None => None,
         };
         self.reload()?;
-        {
+        let grant = {
             let state = self.state();
-            if state.rejected {
-                return Err(RefreshError::Rejected);
+            if let Some(rejected) = &state.rejected {
+                return Err(rejected.clone());
             }
             if usable(&state.tokens, (self.clock)())
                 && let Some(token) = &state.tokens.access
             {
                 return Ok(token.clone());
             }
+            state.tokens.grant.clone()
+        };
+        // The newest committed grant decides (another process may have replaced the client).
+        if let Some(registration) = grant.registration().ok().flatten()
+            && registration.is_machine()
+        {
+            return self.regrant(renewer, &registration).await;
         }
         // The manager's save (CellStore::save) commits the rotated grant and only then updates
         // this cell, so the token read below is durable.
-        match manager.refresh_token().await {
+        match renewer.manager.refresh_token().await {
             Ok(_) => self
                 .state()
                 .tokens
@@ -274,17 +319,48 @@ impl TokenCell {
                 .clone()
                 .ok_or(RefreshError::NeedsSignIn),
             Err(AuthError::TokenRefreshRejected(_)) => {
-                self.state().rejected = true;
+                self.state().rejected = Some(RefreshError::Rejected);
                 Err(RefreshError::Rejected)
             }
             Err(AuthError::AuthorizationRequired) => {
-                self.state().rejected = true;
+                self.state().rejected = Some(RefreshError::NeedsSignIn);
                 Err(RefreshError::NeedsSignIn)
             }
             Err(error) => {
                 tracing::debug!(%error, "token refresh failed; keeping the tokens");
                 Err(RefreshError::Unavailable(first_line(&error.to_string())))
             }
+        }
+    }
+
+    /// A machine client's renewal: its client-credentials grant again, committed before the
+    /// token is handed out. Runs under the refresh mutex and lock like a refresh.
+    async fn regrant(
+        &self,
+        renewer: &Renewer,
+        registration: &super::Registration,
+    ) -> Result<Secret, RefreshError> {
+        let Some(metadata) = &renewer.metadata else {
+            return Err(RefreshError::Unavailable(
+                "the authorization server's metadata is unknown".into(),
+            ));
+        };
+        match client_credentials::regrant(&renewer.server, metadata, registration).await {
+            Ok(grant) => {
+                self.commit(grant).map_err(|error| {
+                    RefreshError::Unavailable(format!("cannot save the new token: {error}"))
+                })?;
+                self.state()
+                    .tokens
+                    .access
+                    .clone()
+                    .ok_or(RefreshError::NeedsSignIn)
+            }
+            Err(error @ (RefreshError::ClientRejected(_) | RefreshError::NeedsSignIn)) => {
+                self.state().rejected = Some(error.clone());
+                Err(error)
+            }
+            Err(error) => Err(error),
         }
     }
 
@@ -299,7 +375,7 @@ impl TokenCell {
                 let mut state = self.state();
                 if grant.0 != state.tokens.grant.0 {
                     state.tokens = Tokens::parse(grant);
-                    state.rejected = false;
+                    state.rejected = None;
                 }
                 Ok(())
             }
@@ -317,7 +393,7 @@ impl TokenCell {
         }
         let mut state = self.state();
         state.tokens = Tokens::parse(grant);
-        state.rejected = false;
+        state.rejected = None;
         Ok(())
     }
 }
@@ -400,7 +476,7 @@ impl CredentialStore for CellStore {
     /// rmcp clears credentials minted by a previous authorization server (issuer changed). The
     /// stored grant stays for the person to replace; the cell stops using it.
     async fn clear(&self) -> Result<(), AuthError> {
-        self.0.state().rejected = true;
+        self.0.state().rejected = Some(RefreshError::NeedsSignIn);
         Ok(())
     }
 }

@@ -15,13 +15,21 @@
 //! the same issuer as the tokens; a later sign-in reuses it only when discovery finds the same
 //! issuer again ([`Registration::reusable`]), and otherwise registers afresh with the new server.
 //!
-//! The client secret is a [`Secret`]: it is never printed, logged or shown in a view; it leaves
-//! the process only sealed, or in the token request's HTTP Basic header (or body, when the server
-//! accepts only `client_secret_post`).
+//! Machine connectors ([`RegistrationMethod::ClientCredentials`]) keep their client here too:
+//! the id, the secret or the `private_key_jwt` signing key, the scopes they ask for, and the
+//! issuer; they have no redirect URI. Their tokens are renewed by running the grant again
+//! ([`super::client_credentials`]), never by a refresh, and such a client is never reused for a
+//! person's sign-in.
+//!
+//! The client secret and the signing key are [`Secret`]s: never printed, logged or shown in a
+//! view ([`OAuthClientView`] is what front ends see); they leave the process only sealed, or in
+//! the token request (HTTP Basic header, or body when the server accepts only
+//! `client_secret_post`; a key only as the signature of an assertion).
 
 use rmcp::transport::auth::{OAuthClientConfig, StoredCredentials};
 use serde::{Deserialize, Serialize};
 
+use super::client_credentials::{ClientAuth, JwtAlgorithm, MachineClient};
 use super::{ClientChoice, Grant, OAuthError};
 use crate::secret::Secret;
 
@@ -31,6 +39,7 @@ const MEMBER: &str = "registration";
 /// How the client came to be known to the authorization server (the spec's registration order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RegistrationMethod {
     /// A client id (and optional secret) the person registered with the provider and entered.
     PreRegistered,
@@ -38,6 +47,17 @@ pub enum RegistrationMethod {
     MetadataDocument,
     /// Dynamic client registration (RFC 7591) during the sign-in.
     Dynamic,
+    /// A machine client the person registered with the provider: it obtains its tokens itself
+    /// with the client-credentials grant (no person, no redirect).
+    ClientCredentials,
+}
+
+/// A machine client's `private_key_jwt` key. `Debug` shows no key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// PEM (PKCS#8 or PKCS#1 RSA, PKCS#8 or SEC1 EC).
+    pub pem: Secret,
+    pub algorithm: JwtAlgorithm,
 }
 
 /// One client registration. `Debug` shows no secret ([`Secret`] is redacted).
@@ -45,12 +65,42 @@ pub enum RegistrationMethod {
 pub struct Registration {
     pub client_id: String,
     pub client_secret: Option<Secret>,
+    /// A machine client's key, when it authenticates with `private_key_jwt` instead of a secret.
+    pub signing_key: Option<SigningKey>,
     /// The issuer of the authorization server it belongs to; `None` if its metadata named none
     /// (such a registration is never reused: it cannot be bound).
     pub issuer: Option<String>,
     pub method: RegistrationMethod,
-    /// The redirect URI the sign-in used (for loopback, with that sign-in's port).
+    /// The redirect URI the sign-in used (for loopback, with that sign-in's port); empty for a
+    /// machine client, which has none.
     pub redirect_uri: String,
+    /// The scopes a machine client asks for (empty: the authorization server chooses); empty
+    /// for sign-ins, whose scopes come from discovery.
+    pub scopes: Vec<String>,
+}
+
+/// How a client authenticates at the token endpoint, as a view may say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ClientAuthentication {
+    /// A public client (PKCE only).
+    None,
+    ClientSecret,
+    PrivateKeyJwt,
+}
+
+/// What front ends may show of a connector's OAuth client (`connector show`): no secret, no key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OAuthClientView {
+    pub client_id: String,
+    pub method: RegistrationMethod,
+    /// A machine connector: nobody signs in; Patchbay renews its token with the
+    /// client-credentials grant.
+    pub machine: bool,
+    pub authentication: ClientAuthentication,
+    pub issuer: Option<String>,
 }
 
 /// The registration as sealed inside the grant. Private: the only place a secret is plain text
@@ -60,9 +110,16 @@ struct Stored {
     client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
+    /// PEM, with its algorithm's JOSE name (machine clients using `private_key_jwt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_algorithm: Option<String>,
     issuer: Option<String>,
     method: RegistrationMethod,
     redirect_uri: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scopes: Vec<String>,
 }
 
 impl Registration {
@@ -88,9 +145,79 @@ impl Registration {
                 RegistrationMethod::PreRegistered => client.client_secret.clone(),
                 _ => None,
             },
+            signing_key: None,
             issuer: credentials.issuer.clone(),
             method,
             redirect_uri: redirect_uri.to_owned(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// The registration of a machine client whose grant came from the authorization server
+    /// `issuer`.
+    pub(crate) fn of_machine(client: &MachineClient, issuer: Option<String>) -> Self {
+        let (client_secret, signing_key) = match &client.auth {
+            ClientAuth::Secret(secret) => (Some(secret.clone()), None),
+            ClientAuth::PrivateKeyJwt {
+                private_key_pem,
+                algorithm,
+            } => (
+                None,
+                Some(SigningKey {
+                    pem: private_key_pem.clone(),
+                    algorithm: *algorithm,
+                }),
+            ),
+        };
+        Self {
+            client_id: client.client_id.clone(),
+            client_secret,
+            signing_key,
+            issuer,
+            method: RegistrationMethod::ClientCredentials,
+            redirect_uri: String::new(),
+            scopes: client.scopes.clone(),
+        }
+    }
+
+    /// The machine client to run the client-credentials grant with again: `None` unless this is
+    /// a machine client with a secret or key, bound to an issuer.
+    pub fn machine_client(&self) -> Option<MachineClient> {
+        if self.method != RegistrationMethod::ClientCredentials || self.issuer.is_none() {
+            return None;
+        }
+        let auth = match (&self.signing_key, &self.client_secret) {
+            (Some(key), _) => ClientAuth::PrivateKeyJwt {
+                private_key_pem: key.pem.clone(),
+                algorithm: key.algorithm,
+            },
+            (None, Some(secret)) => ClientAuth::Secret(secret.clone()),
+            (None, None) => return None,
+        };
+        Some(MachineClient {
+            client_id: self.client_id.clone(),
+            auth,
+            scopes: self.scopes.clone(),
+        })
+    }
+
+    /// Whether this is a machine connector's client (client-credentials grant).
+    pub fn is_machine(&self) -> bool {
+        self.method == RegistrationMethod::ClientCredentials
+    }
+
+    /// What a front end may show of this client.
+    pub fn view(&self) -> OAuthClientView {
+        OAuthClientView {
+            client_id: self.client_id.clone(),
+            method: self.method,
+            machine: self.is_machine(),
+            authentication: match (&self.signing_key, &self.client_secret) {
+                (Some(_), _) => ClientAuthentication::PrivateKeyJwt,
+                (None, Some(_)) => ClientAuthentication::ClientSecret,
+                (None, None) => ClientAuthentication::None,
+            },
+            issuer: self.issuer.clone(),
         }
     }
 
@@ -121,20 +248,47 @@ impl Registration {
                 .client_secret
                 .as_ref()
                 .map(|secret| secret.expose().to_owned()),
+            signing_key: self
+                .signing_key
+                .as_ref()
+                .map(|key| key.pem.expose().to_owned()),
+            signing_algorithm: self
+                .signing_key
+                .as_ref()
+                .map(|key| key.algorithm.as_str().to_owned()),
             issuer: self.issuer.clone(),
             method: self.method,
             redirect_uri: self.redirect_uri.clone(),
+            scopes: self.scopes.clone(),
         }
     }
 
-    fn from_stored(stored: Stored) -> Self {
-        Self {
+    fn from_stored(stored: Stored) -> Result<Self, OAuthError> {
+        let signing_key = match (stored.signing_key, stored.signing_algorithm) {
+            (None, _) => None,
+            (Some(pem), Some(algorithm)) => Some(SigningKey {
+                pem: Secret::new(pem),
+                algorithm: algorithm.parse().map_err(|_| {
+                    OAuthError::Credentials(
+                        "the stored client registration names an unknown signing algorithm".into(),
+                    )
+                })?,
+            }),
+            (Some(_), None) => {
+                return Err(OAuthError::Credentials(
+                    "the stored client registration has a key without its algorithm".into(),
+                ));
+            }
+        };
+        Ok(Self {
             client_id: stored.client_id,
             client_secret: stored.client_secret.map(Secret::new),
+            signing_key,
             issuer: stored.issuer,
             method: stored.method,
             redirect_uri: stored.redirect_uri,
-        }
+            scopes: stored.scopes,
+        })
     }
 }
 
@@ -180,7 +334,10 @@ impl Grant {
         }
         let envelope: Envelope =
             serde_json::from_str(self.0.expose()).map_err(|error| malformed(&error))?;
-        Ok(envelope.registration.map(Registration::from_stored))
+        envelope
+            .registration
+            .map(Registration::from_stored)
+            .transpose()
     }
 
     /// The same registration with refreshed credentials.
@@ -205,6 +362,10 @@ pub(crate) fn refresh_client(
     let Some(registration) = grant.registration()? else {
         return Ok(None);
     };
+    // A machine grant has no refresh token: it is renewed by its grant, not a refresh.
+    if registration.is_machine() {
+        return Ok(None);
+    }
     let Some(secret) = &registration.client_secret else {
         return Ok(None);
     };
@@ -237,9 +398,11 @@ mod tests {
         Registration {
             client_id: "client".into(),
             client_secret: Some(Secret::new(SENTINEL)),
+            signing_key: None,
             issuer: Some(ISSUER.into()),
             method: RegistrationMethod::PreRegistered,
             redirect_uri: "http://127.0.0.1:4711/callback".into(),
+            scopes: Vec::new(),
         }
     }
 
@@ -413,5 +576,111 @@ mod tests {
             (RegistrationMethod::Dynamic, None),
             "the server did not support the document: it registered a client"
         );
+    }
+
+    const KEY_SENTINEL: &str = "SNTL-private-key-9d1e";
+
+    fn machine(auth: ClientAuth) -> Registration {
+        Registration::of_machine(
+            &MachineClient {
+                client_id: "svc".into(),
+                auth,
+                scopes: vec!["tools:read".into()],
+            },
+            Some(ISSUER.into()),
+        )
+    }
+
+    fn keyed() -> ClientAuth {
+        ClientAuth::PrivateKeyJwt {
+            private_key_pem: Secret::new(KEY_SENTINEL),
+            algorithm: JwtAlgorithm::Es256,
+        }
+    }
+
+    #[test]
+    fn a_machine_client_round_trips_with_its_secret_or_key() -> Result<(), OAuthError> {
+        for registration in [
+            machine(ClientAuth::Secret(Secret::new(SENTINEL))),
+            machine(keyed()),
+        ] {
+            let grant = Grant::new(&credentials("svc", Some(ISSUER)), Some(&registration))?;
+            let read = grant.registration()?;
+            assert_eq!(read.as_ref(), Some(&registration), "it reads back whole");
+            let client = read.and_then(|read| read.machine_client());
+            assert!(
+                client.as_ref().is_some_and(
+                    |client| client.client_id == "svc" && client.scopes == ["tools:read"]
+                ),
+                "the grant can be run again from it: {client:?}"
+            );
+            assert_eq!(
+                refresh_client(&grant, Some(ISSUER))?.map(|_| ()),
+                None,
+                "a machine grant is renewed by its grant, never by a refresh"
+            );
+            assert!(
+                registration.reusable().is_none(),
+                "a machine client is never used for a person's sign-in"
+            );
+            let shown = format!(
+                "{registration:?} {grant:?} {client:?} {}",
+                serde_json::to_string(&registration.view()).map_err(unreadable)?
+            );
+            assert!(
+                !shown.contains(SENTINEL) && !shown.contains(KEY_SENTINEL),
+                "neither Debug nor the view shows the secret or key: {shown}"
+            );
+        }
+        let view = machine(keyed()).view();
+        assert_eq!(
+            (view.machine, view.authentication, view.method),
+            (
+                true,
+                ClientAuthentication::PrivateKeyJwt,
+                RegistrationMethod::ClientCredentials
+            )
+        );
+        assert_eq!(
+            preregistered().view().authentication,
+            ClientAuthentication::ClientSecret
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn only_a_bound_machine_client_with_credentials_is_run_again() {
+        assert!(
+            preregistered().machine_client().is_none(),
+            "a sign-in's client has no client-credentials grant"
+        );
+        let unbound = Registration {
+            issuer: None,
+            ..machine(keyed())
+        };
+        assert!(unbound.machine_client().is_none(), "no issuer, no binding");
+        let bare = Registration {
+            client_secret: None,
+            signing_key: None,
+            ..machine(keyed())
+        };
+        assert!(
+            bare.machine_client().is_none(),
+            "nothing to authenticate with"
+        );
+    }
+
+    #[test]
+    fn a_stored_key_without_a_known_algorithm_is_malformed_and_not_quoted() {
+        let grant = Grant(Secret::new(format!(
+            r#"{{"client_id":"svc","token_response":null,"registration":{{"client_id":"svc","signing_key":"{KEY_SENTINEL}","signing_algorithm":"HS256","issuer":"{ISSUER}","method":"client_credentials","redirect_uri":""}}}}"#
+        )));
+        match grant.registration() {
+            Err(error) => assert!(
+                !error.to_string().contains(KEY_SENTINEL),
+                "the error quotes the key: {error}"
+            ),
+            Ok(registration) => panic!("an HS256 key must not be accepted: {registration:?}"),
+        }
     }
 }
