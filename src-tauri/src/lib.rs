@@ -8,6 +8,7 @@ mod commands;
 mod dto;
 mod error;
 mod monitor;
+mod navigation;
 mod state;
 mod tray;
 
@@ -68,6 +69,7 @@ pub fn run() {
 /// [`PatchbayState`] first.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(navigation::guard())
         .invoke_handler(tauri::generate_handler![
             commands::workspaces::list_workspaces,
             commands::workspaces::add_workspace,

@@ -1,0 +1,94 @@
+//! The window never leaves the app's own pages (checklist 19 and 34): a script in the page that
+//! tries to load a remote page — as a link in a tool result or a hostile server's text might —
+//! is refused by the app, the remote server never hears from the webview, and the app keeps
+//! working. The "remote" page is a listener on this computer that counts requests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+use patchbay_tests::Sandbox;
+use patchbay_tests::window::{Desktop, fresh_screenshots, testid};
+use serde_json::json;
+
+/// How long a refused navigation is given to happen anyway: a page load on loopback starts in
+/// milliseconds, so a webview that navigated would have connected well within this.
+const NAVIGATION_WINDOW: Duration = Duration::from_secs(3);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
+    let label = "navigation";
+    fresh_screenshots(label)?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let remote = format!("http://{}/phish", listener.local_addr()?);
+    listener.set_nonblocking(true)?;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            // Count requests, not connections: WebKit may open a connection speculatively
+            // (preconnect on a link click) before the app refuses the navigation.
+            if let Ok((mut socket, _)) = listener.accept() {
+                let mut first = [0u8; 4];
+                let asked = socket
+                    .set_nonblocking(false)
+                    .and_then(|()| socket.set_read_timeout(Some(Duration::from_secs(2))))
+                    .and_then(|()| std::io::Read::read(&mut socket, &mut first))
+                    .is_ok_and(|read| read > 0);
+                if asked {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+
+    let sandbox = Sandbox::new()?;
+    let desktop = Desktop::launch(&sandbox, label).await?;
+    desktop.wait_for(&testid("add-connector")).await?;
+    let home = desktop
+        .script("return window.location.href", Vec::new())
+        .await?;
+    // The same navigation inside the app's origin works: the check is not blocking everything.
+    desktop
+        .script("window.location.hash = 'probe'", Vec::new())
+        .await?;
+    let hashed = desktop
+        .script("return window.location.hash", Vec::new())
+        .await?;
+    ensure!(
+        hashed == json!("#probe"),
+        "a navigation within the app must work: {hashed}"
+    );
+
+    for script in [
+        "window.location.href = arguments[0]",
+        "window.location.assign(arguments[0])",
+        "const a = document.createElement('a'); a.href = arguments[0]; document.body.append(a); a.click()",
+    ] {
+        desktop.script(script, vec![json!(remote)]).await?;
+        tokio::time::sleep(NAVIGATION_WINDOW).await;
+        ensure!(
+            requests.load(Ordering::SeqCst) == 0,
+            "the webview reached the remote page with `{script}`"
+        );
+        let now = desktop
+            .script("return window.location.origin", Vec::new())
+            .await?;
+        ensure!(
+            home.as_str()
+                .zip(now.as_str())
+                .is_some_and(|(home, now)| home.starts_with(now)),
+            "the window must still show the app after `{script}` (was {home}, now {now})"
+        );
+    }
+    // Still the working app: its dialog opens.
+    desktop.click(&testid("add-connector")).await?;
+    desktop.wait_for(&testid("field-name")).await?;
+    desktop.screenshot("01-still-the-app").await?;
+    desktop.quit().await?;
+    Ok(())
+}
