@@ -56,7 +56,31 @@ pub fn os_keychain(service: &str) -> Arc<dyn Keychain> {
 
 impl OsKeychain {
     fn entry(&self, account: &str) -> Result<keyring::Entry, KeychainError> {
-        keyring::Entry::new(&self.service, account).map_err(classify)
+        let entry = keyring::Entry::new(&self.service, account).map_err(classify)?;
+        ensure_persistent(keyring_core::get_default_store().as_deref())?;
+        Ok(entry)
+    }
+}
+
+/// The master key must outlive logouts and reboots: a store that keeps secrets only in memory
+/// (a mock) or in the kernel (keyutils, gone at reboot) would silently orphan every ciphertext.
+/// Such a store counts as no secure storage at all (checklist 35).
+fn ensure_persistent(store: Option<&keyring_core::CredentialStore>) -> Result<(), KeychainError> {
+    let Some(store) = store else {
+        return Err(KeychainError::Unavailable {
+            detail: "no keychain store is configured".into(),
+            hint: UNAVAILABLE_HINT,
+        });
+    };
+    match store.persistence() {
+        keyring_core::CredentialPersistence::UntilDelete => Ok(()),
+        _ => Err(KeychainError::Unavailable {
+            detail: format!(
+                "the keychain store {:?} would lose the master key at logout or reboot",
+                store.vendor()
+            ),
+            hint: UNAVAILABLE_HINT,
+        }),
     }
 }
 
@@ -151,5 +175,30 @@ impl Keychain for MemoryKeychain {
         self.check()?;
         self.entries().remove(account);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_store_that_keeps_secrets_until_deleted_is_accepted() {
+        // keyring-core's mock keeps secrets in the entry itself: it must be refused.
+        let mock = keyring_core::mock::Store::new().expect("the mock store");
+        assert!(
+            matches!(
+                ensure_persistent(Some(mock.as_ref())),
+                Err(KeychainError::Unavailable { .. })
+            ),
+            "a store that forgets secrets must count as no secure storage"
+        );
+        assert!(
+            matches!(
+                ensure_persistent(None),
+                Err(KeychainError::Unavailable { .. })
+            ),
+            "no store at all is no secure storage"
+        );
     }
 }
