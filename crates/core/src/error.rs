@@ -105,3 +105,14 @@ impl Error {
         }
     }
 }
+
+/// The first line of a server's or library's error text, at most 300 characters: enough to
+/// recognise the failure, too little for a server to fill a dialog or a log with its own prose.
+pub(crate) fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}

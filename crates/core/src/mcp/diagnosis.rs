@@ -220,7 +220,7 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
         Probe::LooksLikeMcp(status) => Diagnosis::failure(
             Stage::Initialize,
             started,
-            first_line(&rmcp_error),
+            crate::error::first_line(&rmcp_error),
             HINT_PROTOCOL,
         )
         .with_status(status),
@@ -474,16 +474,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         }
         source = cause.source();
     }
-    first_line(&parts.join(": "))
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
+    crate::error::first_line(&parts.join(": "))
 }
 
 /// Connects, lists tools and reports everything a person checking a connector wants to see.
@@ -516,7 +507,7 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
         Err(error) => {
             diagnosis.ok = false;
             diagnosis.stage = Stage::ListTools;
-            diagnosis.detail = first_line(&error.to_string());
+            diagnosis.detail = crate::error::first_line(&error.to_string());
             diagnosis.hint = HINT_PROTOCOL.to_owned();
         }
     }

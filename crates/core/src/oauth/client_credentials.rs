@@ -280,7 +280,7 @@ pub(crate) async fn regrant(
             Some(code) => RefreshError::ClientRejected(code.to_owned()),
             None => {
                 tracing::debug!(%error, "client-credentials grant failed; keeping the tokens");
-                RefreshError::Unavailable(first_line(&error.to_string()))
+                RefreshError::Unavailable(crate::error::first_line(&error.to_string()))
             }
         })?;
     Grant::new(&credentials, Some(registration))
@@ -309,15 +309,6 @@ fn rejection(error: &AuthError) -> Option<&'static str> {
     CLIENT_REJECTED
         .into_iter()
         .find(|rejected| *rejected == code)
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
 }
 
 #[cfg(test)]

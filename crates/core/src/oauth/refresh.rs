@@ -328,7 +328,9 @@ impl TokenCell {
             }
             Err(error) => {
                 tracing::debug!(%error, "token refresh failed; keeping the tokens");
-                Err(RefreshError::Unavailable(first_line(&error.to_string())))
+                Err(RefreshError::Unavailable(crate::error::first_line(
+                    &error.to_string(),
+                )))
             }
         }
     }
@@ -396,15 +398,6 @@ impl TokenCell {
         state.rejected = None;
         Ok(())
     }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
 }
 
 /// Every credential's cell, keyed by connector id; one per [`crate::Patchbay`].
