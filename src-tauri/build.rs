@@ -19,6 +19,9 @@ fn main() {
         "cancel_authorization",
         "oauth_redirect_uris",
         "forget_credentials",
+        "add_machine_connector",
+        "renew_machine_connector",
+        "oauth_client",
     ]);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -6,7 +6,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput,
-    OAuthClientInput, RedirectUris, SignInInput, StatusEvent,
+    MachineClientInput, MachineCredentialInput, OAuthClientInput, RedirectUris, SignInInput,
+    SigningAlgorithm, StatusEvent,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -34,6 +35,12 @@ pub fn typescript() -> String {
         SignInInput::decl(&config),
         AuthorizeWaiting::decl(&config),
         RedirectUris::decl(&config),
+        SigningAlgorithm::decl(&config),
+        MachineCredentialInput::decl(&config),
+        MachineClientInput::decl(&config),
+        patchbay_core::oauth::RegistrationMethod::decl(&config),
+        patchbay_core::oauth::ClientAuthentication::decl(&config),
+        patchbay_core::oauth::OAuthClientView::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

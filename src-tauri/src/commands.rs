@@ -2,6 +2,7 @@
 //! from state, delegate, map the error. Blocking SQLite work runs on the blocking pool.
 
 pub mod connectors;
+pub mod machine;
 pub mod oauth;
 pub mod workspaces;
 

@@ -3,6 +3,8 @@
 //! so `ui/src/lib/bindings.ts` is generated, never hand-copied.
 
 use patchbay_core::oauth::redirect::RedirectChoice;
+use patchbay_core::oauth::{ClientAuth, JwtAlgorithm, MachineClient};
+use patchbay_core::validate::InvalidInput;
 use patchbay_core::{AuthKind, ConnectorStatus, Secret};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -139,6 +141,132 @@ pub struct RedirectUris {
     pub deep_link: String,
     /// The loopback redirect; any port (RFC 8252 §7.3).
     pub loopback: String,
+}
+
+/// A machine connector's client as entered in the dialog: nobody signs in; Patchbay obtains
+/// tokens with the client-credentials grant and renews them by itself.
+#[derive(Deserialize, TS)]
+pub struct MachineClientInput {
+    pub client_id: String,
+    pub credential: MachineCredentialInput,
+}
+
+/// How the machine client proves who it is at the token endpoint.
+#[derive(Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MachineCredentialInput {
+    /// A client secret; sent as `client_secret_basic` or `client_secret_post`, as the
+    /// authorization server advertises.
+    ClientSecret { secret: String },
+    /// `private_key_jwt`: a PEM private key, which never leaves Patchbay (only signatures do).
+    PrivateKey {
+        pem: String,
+        algorithm: SigningAlgorithm,
+    },
+}
+
+/// The JWT signing algorithms offered for `private_key_jwt` (core's [`JwtAlgorithm`]).
+/// Named as JOSE names them (`"ES256"`), which is also how the UI lists them.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SigningAlgorithm {
+    Rs256,
+    Rs384,
+    Rs512,
+    Es256,
+    Es384,
+}
+
+impl From<SigningAlgorithm> for JwtAlgorithm {
+    fn from(algorithm: SigningAlgorithm) -> Self {
+        match algorithm {
+            SigningAlgorithm::Rs256 => Self::Rs256,
+            SigningAlgorithm::Rs384 => Self::Rs384,
+            SigningAlgorithm::Rs512 => Self::Rs512,
+            SigningAlgorithm::Es256 => Self::Es256,
+            SigningAlgorithm::Es384 => Self::Es384,
+        }
+    }
+}
+
+impl std::fmt::Debug for MachineClientInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineClientInput")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Client ids are opaque strings; one longer than this is a wrong paste.
+const MAX_CLIENT_ID_BYTES: usize = 1024;
+/// Far above any real client secret or PEM key (an RSA-4096 key is ~3.3 KiB), far below
+/// trouble; the CLI's stdin limit.
+const MAX_MACHINE_SECRET_BYTES: usize = 64 * 1024;
+
+impl MachineClientInput {
+    /// The client to run the grant with. Checked here, before any request: an empty or
+    /// oversized field, or a key that is not PEM, is the person's to fix in the form.
+    pub fn into_client(self) -> Result<MachineClient, InvalidInput> {
+        let client_id = self.client_id.trim();
+        if client_id.is_empty() {
+            return Err(InvalidInput::Empty {
+                what: "the client ID",
+            });
+        }
+        if client_id.len() > MAX_CLIENT_ID_BYTES {
+            return Err(InvalidInput::TooLong {
+                what: "the client ID",
+                length: client_id.len(),
+                max: MAX_CLIENT_ID_BYTES,
+            });
+        }
+        if client_id.chars().any(char::is_control) {
+            return Err(InvalidInput::ControlCharacters {
+                what: "the client ID",
+            });
+        }
+        let auth = match self.credential {
+            MachineCredentialInput::ClientSecret { secret } => {
+                ClientAuth::Secret(Secret::new(bounded(secret.trim(), "the client secret")?))
+            }
+            MachineCredentialInput::PrivateKey { pem, algorithm } => {
+                let pem = bounded(pem.trim(), "the private key")?;
+                // rmcp would refuse it only when signing, with a less helpful message.
+                if !(pem.starts_with("-----BEGIN ") && pem.contains("PRIVATE KEY-----")) {
+                    return Err(InvalidInput::Other(
+                        "the private key must be PEM text, starting with \"-----BEGIN PRIVATE \
+                         KEY-----\" (PKCS#8), \"-----BEGIN RSA PRIVATE KEY-----\" or \"-----BEGIN \
+                         EC PRIVATE KEY-----\""
+                            .into(),
+                    ));
+                }
+                ClientAuth::PrivateKeyJwt {
+                    private_key_pem: Secret::new(pem),
+                    algorithm: algorithm.into(),
+                }
+            }
+        };
+        Ok(MachineClient {
+            client_id: client_id.to_owned(),
+            auth,
+            scopes: Vec::new(),
+        })
+    }
+}
+
+/// `value` if it is neither empty nor too long for `what`.
+fn bounded<'a>(value: &'a str, what: &'static str) -> Result<&'a str, InvalidInput> {
+    if value.is_empty() {
+        return Err(InvalidInput::Empty { what });
+    }
+    if value.len() > MAX_MACHINE_SECRET_BYTES {
+        return Err(InvalidInput::TooLong {
+            what,
+            length: value.len(),
+            max: MAX_MACHINE_SECRET_BYTES,
+        });
+    }
+    Ok(value)
 }
 
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";

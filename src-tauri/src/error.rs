@@ -84,6 +84,12 @@ impl From<patchbay_core::Error> for IpcError {
     }
 }
 
+impl From<patchbay_core::validate::InvalidInput> for IpcError {
+    fn from(error: patchbay_core::validate::InvalidInput) -> Self {
+        patchbay_core::Error::from(error).into()
+    }
+}
+
 impl From<OAuthError> for IpcError {
     /// Every failed sign-in leaves the connector needing authentication, except one the person
     /// can fix in the dialog: a server that needs a client ID.

@@ -86,6 +86,9 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::oauth::cancel_authorization,
             commands::oauth::oauth_redirect_uris,
             commands::oauth::forget_credentials,
+            commands::machine::add_machine_connector,
+            commands::machine::renew_machine_connector,
+            commands::machine::oauth_client,
         ])
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {

@@ -1,2 +1,3 @@
 mod connectors;
+mod machine;
 mod oauth;

@@ -72,3 +72,20 @@ deep_link: string,
  * The loopback redirect; any port (RFC 8252 §7.3).
  */
 loopback: string, };
+
+export type SigningAlgorithm = "RS256" | "RS384" | "RS512" | "ES256" | "ES384";
+
+export type MachineCredentialInput = { "kind": "client_secret", secret: string, } | { "kind": "private_key", pem: string, algorithm: SigningAlgorithm, };
+
+export type MachineClientInput = { client_id: string, credential: MachineCredentialInput, };
+
+export type RegistrationMethod = "pre_registered" | "metadata_document" | "dynamic" | "client_credentials";
+
+export type ClientAuthentication = "none" | "client_secret" | "private_key_jwt";
+
+export type OAuthClientView = { client_id: string, method: RegistrationMethod, 
+/**
+ * A machine connector: nobody signs in; Patchbay renews its token with the
+ * client-credentials grant.
+ */
+machine: boolean, authentication: ClientAuthentication, issuer: string | null, };
