@@ -92,16 +92,16 @@ impl From<patchbay_core::validate::InvalidInput> for IpcError {
 
 impl From<OAuthError> for IpcError {
     /// Every failed sign-in leaves the connector needing authentication, except one the person
-    /// can fix in the dialog: a server that needs a client ID.
+    /// can fix in the dialog (a server that needs a client ID) and a server that never answered.
     fn from(error: OAuthError) -> Self {
         let redirect_uri = match &error {
             OAuthError::NeedsClientId { redirect_uri, .. } => Some(redirect_uri.clone()),
             _ => None,
         };
-        let code = if redirect_uri.is_some() {
-            ErrorCode::NeedsClientId
-        } else {
-            ErrorCode::NeedsAuth
+        let code = match &error {
+            OAuthError::NeedsClientId { .. } => ErrorCode::NeedsClientId,
+            OAuthError::ServerSilent(_) => ErrorCode::Unreachable,
+            _ => ErrorCode::NeedsAuth,
         };
         Self {
             redirect_uri,

@@ -360,3 +360,39 @@ async fn hostile_discovery_responses_are_refused() -> Result<()> {
     }
     Ok(())
 }
+
+/// Checklist 5: a server that accepts connections and never answers ends the sign-in with a
+/// clear message once discovery's time is up, instead of leaving the person waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_server_ends_the_sign_in_with_a_clear_message() -> Result<()> {
+    let base = crate::fake_http::serve(crate::fake_http::Behaviour::Hang).await?;
+    let url = format!("{base}/mcp");
+    let sandbox = Sandbox::new()?;
+    let run = tokio::task::block_in_place(|| {
+        sandbox.run(
+            &[
+                "connector",
+                "add",
+                "--name",
+                "Silent",
+                "--url",
+                &url,
+                "--auth",
+                "oauth",
+                "--no-browser",
+            ],
+            None,
+        )
+    })?;
+    ensure!(
+        run.code == 1 && run.stderr.contains("did not say how to sign in within"),
+        "a silent server must end the sign-in with the discovery time limit: {run}"
+    );
+    ensure!(
+        !run.stderr.contains("/authorize"),
+        "no sign-in URL without discovery: {run}"
+    );
+    let list = sandbox.run(&["connector", "list", "--json"], None)?;
+    ensure!(list.stdout.trim() == "[]", "nothing may be saved: {list}");
+    Ok(())
+}

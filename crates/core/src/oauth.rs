@@ -49,6 +49,12 @@ pub enum OAuthError {
     TimedOut(Duration),
     #[error("the authorization server refused: {0}")]
     Denied(String),
+    #[error(
+        "the server did not say how to sign in within {} seconds (discovery and registration); \
+         check the URL, or try again later",
+        .0.as_secs()
+    )]
+    ServerSilent(Duration),
     #[error("refusing to open {0:?}: only https URLs (or http on this computer) are opened")]
     UnsafeUrl(String),
     #[error("cannot open the browser: {0}")]

@@ -32,6 +32,12 @@ use super::redirect::{self, DEEP_LINK_REDIRECT_URI, RedirectChoice};
 use super::registration::Registration;
 use super::{ClientChoice, Grant, OAuthError, ensure_openable, fetch_challenge};
 
+/// How long discovery and registration may take together before the sign-in gives up: they are
+/// a handful of small requests, each well under a second from a healthy server, so one silent
+/// for this long is not going to answer, and the person should hear so in plain words (rmcp
+/// alone would wait 30 s per request and then report a generic discovery failure).
+pub const PREPARE_LIMIT: Duration = Duration::from_secs(30);
+
 /// What to sign in to, and how.
 #[derive(Debug, Clone)]
 pub struct SignInRequest {
@@ -97,29 +103,8 @@ where
     B: FnOnce(Visit) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
-    let challenge = match request.challenge.clone() {
-        Some(challenge) => Some(challenge),
-        None => fetch_challenge(&request.server_url).await,
-    };
-    let reuse = previous
-        .filter(|_| request.client.client_id.is_none())
-        .and_then(|registration| Some((registration, registration.reusable()?)));
-    let fresh = || start_first(&request, &request.client, request.redirect, &challenge);
-    let (started, client) = match reuse {
-        Some((registration, client)) => {
-            let redirect = reuse_redirect(request.redirect, registration);
-            let started = start_first(&request, &client, redirect, &challenge).await?;
-            if registration.belongs_to(started.issuer().as_deref()) {
-                (started, client)
-            } else {
-                tracing::info!("the authorization server changed; registering Patchbay afresh");
-                drop(started);
-                (fresh().await?, request.client.clone())
-            }
-        }
-        None => (fresh().await?, request.client.clone()),
-    };
+    let prepared = tokio::time::timeout(PREPARE_LIMIT, prepare(&request, previous)).await;
+    let (started, client) = prepared.map_err(|_| OAuthError::ServerSilent(PREPARE_LIMIT))??;
     let Started {
         mut state,
         credentials,
@@ -169,6 +154,38 @@ where
         .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
     let registration = Registration::of_sign_in(&client, &stored, &redirect_uri);
     Grant::new(&stored, Some(&registration))
+}
+
+/// Discovery and registration: everything before the browser opens. `previous` is reused when
+/// its authorization server is the one discovery finds.
+async fn prepare(
+    request: &SignInRequest,
+    previous: Option<&Registration>,
+) -> Result<(Started, ClientChoice), OAuthError> {
+    // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
+    let challenge = match request.challenge.clone() {
+        Some(challenge) => Some(challenge),
+        None => fetch_challenge(&request.server_url).await,
+    };
+    let reuse = previous
+        .filter(|_| request.client.client_id.is_none())
+        .and_then(|registration| Some((registration, registration.reusable()?)));
+    let fresh = || start_first(request, &request.client, request.redirect, &challenge);
+    let (started, client) = match reuse {
+        Some((registration, client)) => {
+            let redirect = reuse_redirect(request.redirect, registration);
+            let started = start_first(request, &client, redirect, &challenge).await?;
+            if registration.belongs_to(started.issuer().as_deref()) {
+                (started, client)
+            } else {
+                tracing::info!("the authorization server changed; registering Patchbay afresh");
+                drop(started);
+                (fresh().await?, request.client.clone())
+            }
+        }
+        None => (fresh().await?, request.client.clone()),
+    };
+    Ok((started, client))
 }
 
 /// A reused client goes back to the kind of redirect it was used with: a client registered
