@@ -3,7 +3,8 @@
 // memory. `window.patchbayMock` lets a script drive events (status changes, tray focus) and
 // finish a pending OAuth sign-in. A sign-in waits for `patchbayMock.finishSignIn()` (or
 // `failSignIn()`, or Cancel); a URL with "quick" in it signs in by itself after 3 s, one with
-// "denied" fails as if the user refused access.
+// "denied" fails as if the user refused access. A machine connector (client credentials) connects
+// after a short wait unless its secret or key contains "wrong", which the provider rejects.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
@@ -14,6 +15,8 @@ import type {
   ConnectorView,
   Diagnosis,
   IpcError,
+  MachineClientInput,
+  OAuthClientView,
   RedirectUris,
   Saved,
   SignInInput,
@@ -97,7 +100,39 @@ const connectors: ConnectorView[] =
           last_error: 'The server answered the MCP initialize request with an invalid JSON-RPC message.',
         }),
         connector({ name: 'Notes', url: 'https://notes.example.org/mcp', status: 'unknown' }),
+        connector({
+          name: 'Billing',
+          url: 'https://mcp.billing.example.com/mcp',
+          auth: 'oauth',
+          status: 'connected',
+          last_checked_at: minutesAgo(1),
+        }),
       ];
+
+/** The OAuth client of each OAuth connector, by id (what `oauth_client` reads from the grant). */
+const oauthClients = new Map<string, OAuthClientView | null>([
+  ['c-linear', { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: 'https://auth.linear.app' }],
+  ['c-billing', { client_id: 'billing-reporter', method: 'client_credentials', machine: true, authentication: 'client_secret', issuer: 'https://auth.billing.example.com' }],
+]);
+
+/** Stands in for the client-credentials grant at the server's authorization server. */
+async function machineGrant(url: string, client: MachineClientInput): Promise<OAuthClientView> {
+  await delay(1400);
+  const credential = client.credential.kind === 'client_secret' ? client.credential.secret : client.credential.pem;
+  if (credential.includes('wrong')) {
+    throw ipcError(
+      'NeedsAuth',
+      'the authorization server rejected the client credentials (invalid_client): check the client ID, and whether the secret or key was rotated or the client revoked',
+    );
+  }
+  return {
+    client_id: client.client_id,
+    method: 'client_credentials',
+    machine: true,
+    authentication: client.credential.kind === 'client_secret' ? 'client_secret' : 'private_key_jwt',
+    issuer: `https://auth.${new URL(url).host}`,
+  };
+}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -312,15 +347,53 @@ mockIPC(
           created_at: new Date().toISOString(),
         });
         connectors.push(created);
+        oauthClients.set(created.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(input.url).host}` });
         return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 23 }) } satisfies Saved;
       }
       case 'reauthorize_connector': {
         const target = find(String(args.workspace), String(args.name));
         await signIn(target.url, args.flow as SignInInput);
+        oauthClients.set(target.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(target.url).host}` });
         target.status = 'connected';
         target.last_error = null;
         target.last_checked_at = new Date().toISOString();
         return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) } satisfies Saved;
+      }
+      case 'add_machine_connector': {
+        const input = args.input as ConnectorInput;
+        const client = await machineGrant(input.url, args.client as MachineClientInput);
+        const problem = failure(input);
+        if (problem) throw problem;
+        const created = connector({
+          ...input,
+          id: `c-${Date.now()}`,
+          workspace: String(args.workspace),
+          header_names: input.headers.map((h) => h.name),
+          status: 'connected',
+          last_checked_at: new Date().toISOString(),
+          created_at: new Date().toISOString(),
+        });
+        connectors.push(created);
+        oauthClients.set(created.id, client);
+        return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 6 }) } satisfies Saved;
+      }
+      case 'renew_machine_connector': {
+        const target = find(String(args.workspace), String(args.name));
+        const stored = oauthClients.get(target.id);
+        const entered = args.client as MachineClientInput | null;
+        if (!entered && !stored?.machine) {
+          throw ipcError('NeedsAuth', 'no machine client is stored with this connector; enter its client ID and secret (or key)');
+        }
+        const client = entered ? await machineGrant(target.url, entered) : (await delay(1200), stored);
+        oauthClients.set(target.id, client ?? null);
+        target.status = 'connected';
+        target.last_error = null;
+        target.last_checked_at = new Date().toISOString();
+        return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 6 }) } satisfies Saved;
+      }
+      case 'oauth_client': {
+        const target = find(String(args.workspace), String(args.name));
+        return oauthClients.get(target.id) ?? null;
       }
       case 'oauth_redirect_uris':
         return REDIRECT_URIS;
@@ -329,6 +402,7 @@ mockIPC(
         return null;
       case 'forget_credentials': {
         const target = find(String(args.workspace), String(args.name));
+        oauthClients.delete(target.id);
         target.status = 'needs_auth';
         target.updated_at = new Date().toISOString();
         return { ...target };

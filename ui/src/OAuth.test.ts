@@ -370,7 +370,8 @@ describe('OAuth connectors in the list', () => {
     button.focus();
     await fireEvent.click(button);
 
-    const dialog = screen.getByRole('dialog', { name: 'Re-authenticate “Linear”' });
+    // The page reads the stored client first (a browser sign-in here), then signs in at once.
+    const dialog = await screen.findByRole('dialog', { name: 'Re-authenticate “Linear”' });
     expect(within(dialog).getByText('Finish signing in in your browser…')).toBeTruthy();
     await waitFor(() => expect(calls('reauthorize_connector')).toHaveLength(1));
     expect(calls('reauthorize_connector')).toEqual([
@@ -439,7 +440,7 @@ describe('OAuth connectors in the list', () => {
     const signIn = pendingSignIn('reauthorize_connector');
     await renderWith([linear()], signIn.backend);
     await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));
-    const dialog = screen.getByRole('dialog', { name: 'Re-authenticate “Linear”' });
+    const dialog = await screen.findByRole('dialog', { name: 'Re-authenticate “Linear”' });
 
     await fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(calls('cancel_authorization')).toHaveLength(1);
@@ -509,7 +510,7 @@ describe('OAuth connectors in the list', () => {
     const signIn = pendingSignIn('reauthorize_connector');
     await renderWith([linear()], signIn.backend);
     await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));
-    expect(screen.getByTestId('authorize-waiting')).toBeTruthy();
+    expect(await screen.findByTestId('authorize-waiting')).toBeTruthy();
     invokeMock.mockClear();
 
     // The tray asks for a connector in another workspace: the page switches, the dialog goes.

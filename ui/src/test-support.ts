@@ -12,6 +12,7 @@ import type {
   Diagnosis,
   FocusConnector,
   IpcError,
+  OAuthClientView,
   StatusEvent,
   Workspace,
 } from './lib/types';
@@ -68,6 +69,30 @@ export function diagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
   };
 }
 
+/** The client of an OAuth connector signed in through the browser (dynamic registration). */
+export function browserClient(overrides: Partial<OAuthClientView> = {}): OAuthClientView {
+  return {
+    client_id: 'pb_7f3a9c2e',
+    method: 'dynamic',
+    machine: false,
+    authentication: 'none',
+    issuer: 'https://auth.linear.app',
+    ...overrides,
+  };
+}
+
+/** The client of a machine connector (client-credentials grant with a secret). */
+export function machineClient(overrides: Partial<OAuthClientView> = {}): OAuthClientView {
+  return {
+    client_id: 'billing-service',
+    method: 'client_credentials',
+    machine: true,
+    authentication: 'client_secret',
+    issuer: 'https://auth.billing.example',
+    ...overrides,
+  };
+}
+
 export function ipcError(overrides: Partial<IpcError>): IpcError {
   return {
     code: 'Internal',
@@ -91,12 +116,17 @@ export function fakeBackend(backend: Backend): void {
   });
 }
 
-/** The usual page: workspaces Default and Work, and `connectors` in Default. */
+/**
+ * The usual page: workspaces Default and Work, and `connectors` in Default. OAuth connectors
+ * were signed in through the browser unless `extra` says otherwise (`oauth_client`).
+ */
 export function standardBackend(connectors: ConnectorView[] = [], extra: Backend = {}): Backend {
   const backend: Backend = {
     list_workspaces: () => [workspace('Default'), workspace('Work')],
     list_connectors: (args) => (args.workspace === 'Default' ? connectors : []),
     check_now: () => null,
+    oauth_client: (args) =>
+      connectors.some((c) => c.name === args.name && c.auth === 'oauth') ? browserClient() : null,
     oauth_redirect_uris: () => ({
       deep_link: 'dev.patchbay.desktop:/oauth/callback',
       loopback: 'http://127.0.0.1/callback',

@@ -11,7 +11,9 @@ import type {
   ErrorCode,
   FocusConnector,
   IpcError,
+  MachineClientInput,
   OAuthClientInput,
+  OAuthClientView,
   RedirectUris,
   Saved,
   SignInInput,
@@ -126,6 +128,38 @@ export function oauthRedirectUris(): Promise<RedirectUris> {
 /** Forgets a connector's tokens and client registration; it then needs authentication. */
 export function forgetCredentials(workspace: string, name: string): Promise<ConnectorView> {
   return call('forget_credentials', { workspace, name });
+}
+
+// Machine connectors: their own client gets the tokens with the client-credentials grant. No
+// browser, no flow id; the secret or key goes to Rust and never comes back.
+
+/**
+ * Gets a token for `client`, tests the connection and saves the new OAuth connector; nothing is
+ * saved on failure (a rejected client rejects with `NeedsAuth` and core's explanation).
+ */
+export function addMachineConnector(
+  workspace: string,
+  input: ConnectorInput,
+  client: MachineClientInput,
+): Promise<Saved> {
+  return call('add_machine_connector', { workspace, input, client });
+}
+
+/**
+ * Renews a machine connector's token now: with its stored client (`client` null), or with a new
+ * secret or key. The connector changes only once the new token works.
+ */
+export function renewMachineConnector(
+  workspace: string,
+  name: string,
+  client: MachineClientInput | null,
+): Promise<Saved> {
+  return call('renew_machine_connector', { workspace, name, client });
+}
+
+/** The OAuth client a connector's tokens come from (never its secret); null when none is stored. */
+export function oauthClient(workspace: string, name: string): Promise<OAuthClientView | null> {
+  return call('oauth_client', { workspace, name });
 }
 
 // Events
