@@ -26,6 +26,7 @@ use rmcp::transport::streamable_http_client::{
 use rmcp::{RoleClient, ServiceExt};
 use url::Url;
 
+pub(crate) use diagnosis::diagnose_detailed;
 pub use diagnosis::{Diagnosis, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
 
@@ -187,12 +188,17 @@ impl From<String> for ConnectError {
     }
 }
 
+/// Told of each request a server refuses for lack of scope, with the scope it named (the facade
+/// records the step-up need on the connector; see [`crate::oauth::step_up`]).
+pub type ScopeRefusalHook = std::sync::Arc<dyn Fn(Option<&str>) + Send + Sync>;
+
 /// An initialized MCP session. Dropping it cancels the background task and closes the stream.
 pub struct Session {
     service: RunningService<RoleClient, elicitation::Handler>,
     transport: TransportKind,
     request_timeout: Duration,
     connected_in: Duration,
+    on_scope_refusal: Option<ScopeRefusalHook>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -324,6 +330,7 @@ impl Session {
             transport: TransportKind::StreamableHttp,
             request_timeout: endpoint.timeouts.request,
             connected_in: started.elapsed(),
+            on_scope_refusal: None,
         })
     }
 
@@ -343,7 +350,14 @@ impl Session {
             transport: TransportKind::LegacySse,
             request_timeout: endpoint.timeouts.request,
             connected_in: started.elapsed(),
+            on_scope_refusal: None,
         })
+    }
+
+    /// Calls `hook` whenever a request of this session is refused for lack of scope.
+    pub fn on_scope_refusal(mut self, hook: ScopeRefusalHook) -> Self {
+        self.on_scope_refusal = Some(hook);
+        self
     }
 
     pub fn transport(&self) -> TransportKind {
@@ -369,10 +383,16 @@ impl Session {
         &self,
         work: impl Future<Output = Result<T, rmcp::ServiceError>>,
     ) -> Result<T, CallError> {
-        tokio::time::timeout(self.request_timeout, work)
+        let result = tokio::time::timeout(self.request_timeout, work)
             .await
             .map_err(|_| CallError::Timeout(self.request_timeout))?
-            .map_err(CallError::from)
+            .map_err(CallError::from);
+        if let (Err(CallError::InsufficientScope { required_scope, .. }), Some(hook)) =
+            (&result, &self.on_scope_refusal)
+        {
+            hook(required_scope.as_deref());
+        }
+        result
     }
 
     /// Every tool, following pagination to the end.

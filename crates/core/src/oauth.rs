@@ -20,6 +20,7 @@ pub mod redirect;
 pub mod refresh;
 pub mod registration;
 pub mod sign_in;
+pub mod step_up;
 
 pub use client_credentials::{
     ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant, machine_grant_again,
@@ -218,6 +219,34 @@ where
         done_page: done_page.to_owned(),
     };
     sign_in::sign_in_reusing(&flows::Flows::new(), request, previous, |visit| {
+        browser(visit.authorization_url)
+    })
+    .await
+}
+
+/// Signs in again to a stored connector on a loopback redirect (the CLI's `connector login`):
+/// [`authorize_again`] with the connector's registration, asking for `again`'s scopes when a
+/// step-up is due ([`step_up`]).
+pub async fn reauthenticate<B, F>(
+    again: &step_up::Reauthentication,
+    client: ClientChoice,
+    limit: Duration,
+    done_page: &str,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Url) -> F,
+    F: Future<Output = Result<(), String>>,
+{
+    let request = sign_in::SignInRequest {
+        server_url: again.server_url.clone(),
+        client,
+        challenge: None,
+        redirect: redirect::RedirectChoice::Loopback,
+        limit,
+        done_page: done_page.to_owned(),
+    };
+    sign_in::reauthenticate(&flows::Flows::new(), request, again, |visit| {
         browser(visit.authorization_url)
     })
     .await

@@ -7,6 +7,7 @@
 
 mod grants;
 mod oauth_client;
+mod step_up;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -22,7 +23,9 @@ use crate::oauth::refresh::lease::RefreshLock;
 use crate::oauth::refresh::{Clock, GrantVault, TokenCells, system_clock};
 use crate::oauth::{Grant, Registration};
 use crate::secret::Secret;
-use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, SecretChange, Store, Workspace};
+use crate::store::{
+    AuthKind, ConnectorRow, ConnectorStatus, SecretChange, StepUp, Store, Workspace,
+};
 use crate::validate::{self, InvalidInput};
 use crate::vault::Vault;
 
@@ -297,19 +300,8 @@ impl Patchbay {
         let store = self.store();
         let workspace = Self::workspace(&store, workspace)?;
         let row = Self::row(&store, &workspace, name)?;
-        let Some(blob) = store.secret(&row.id, OAUTH_FIELD)? else {
+        let Some(grant) = self.readable_grant(&store, &row)? else {
             return Ok(None);
-        };
-        let grant = match self
-            .vault
-            .open(&store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)
-        {
-            Ok(secret) => Grant(secret),
-            Err(error @ crate::vault::VaultError::Decrypt { .. }) => {
-                tracing::warn!(%error, "the stored sign-in is unreadable; signing in afresh");
-                return Ok(None);
-            }
-            Err(error) => return Err(error.into()),
         };
         Ok(grant.registration().unwrap_or_else(|error| {
             tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
@@ -318,7 +310,9 @@ impl Patchbay {
     }
 
     /// Replaces a connector's OAuth credentials after a new sign-in (re-authenticate, or a
-    /// machine connector's grant run again), testing them first.
+    /// machine connector's grant run again), testing them first. A recorded step-up need is
+    /// cleared; scopes the sign-in asked for and did not get are remembered, so they are not
+    /// asked for again by themselves (see [`Patchbay::reauthentication`]).
     pub async fn sign_in(&self, workspace: &str, name: &str, grant: Grant) -> Result<Saved, Error> {
         let (workspace, row, mut endpoint) = {
             let store = self.store();
@@ -344,6 +338,7 @@ impl Patchbay {
         let ciphertext = self
             .vault
             .seal(&store, &workspace.id, &row.id, OAUTH_FIELD, &grant.0)?;
+        let step_up = step_up::after_sign_in(&store.step_up(&row.id)?, &grant);
         let updated = ConnectorRow {
             status: diagnosis.status(),
             last_checked_at: Some(now()),
@@ -358,6 +353,7 @@ impl Patchbay {
                 ciphertext,
             }],
         )?;
+        store.set_step_up(&updated.id, &step_up)?;
         let connector = view(&store, &workspace, updated)?;
         Ok(Saved {
             connector,
@@ -382,6 +378,8 @@ impl Patchbay {
                 field: OAUTH_FIELD.into(),
             }],
         )?;
+        // The next sign-in starts afresh, scope selection included.
+        store.set_step_up(&updated.id, &StepUp::default())?;
         view(&store, &workspace, updated)
     }
 
@@ -653,12 +651,11 @@ impl Patchbay {
         Ok((row, endpoint))
     }
 
-    /// Tests a stored connector and records the outcome as its status.
+    /// Tests a stored connector and records the outcome as its status (a recorded step-up need
+    /// included: see [`Patchbay::step_up`]).
     pub async fn test_connector(&self, workspace: &str, name: &str) -> Result<Diagnosis, Error> {
         let (row, endpoint) = self.stored_endpoint(workspace, name)?;
-        let diagnosis = mcp::diagnose(&endpoint).await;
-        self.record(&row.id, &diagnosis)?;
-        Ok(diagnosis)
+        self.check_endpoint(&row.id, &endpoint).await
     }
 
     /// Records a check's outcome on the connector with this id (if it still exists).
@@ -699,9 +696,7 @@ impl Patchbay {
                 Err(error) => return Err(error),
             }
         };
-        let diagnosis = mcp::diagnose(&endpoint).await;
-        self.record(id, &diagnosis)?;
-        Ok(Some(diagnosis))
+        Ok(Some(self.check_endpoint(id, &endpoint).await?))
     }
 
     /// Records a failure that produced no diagnosis (e.g. a check that timed out as a whole).
@@ -716,11 +711,13 @@ impl Patchbay {
         Ok(())
     }
 
-    /// An open MCP session with a stored connector, for listing and calling tools.
+    /// An open MCP session with a stored connector, for listing and calling tools. A request it
+    /// sends that the server refuses for lack of scope is recorded on the connector (its status,
+    /// and the step-up need: see [`Patchbay::reauthentication`]).
     pub async fn session(&self, workspace: &str, name: &str) -> Result<Session, Error> {
         let (row, endpoint) = self.stored_endpoint(workspace, name)?;
         match Session::connect(&endpoint).await {
-            Ok(session) => Ok(session),
+            Ok(session) => Ok(session.on_scope_refusal(self.scope_hook(&row.id, &endpoint))),
             Err(diagnosis) => {
                 self.record(&row.id, &diagnosis)?;
                 Err(Error::ConnectionFailed(Box::new(diagnosis)))

@@ -126,6 +126,19 @@ pub struct ConnectorRow {
     pub updated_at: String,
 }
 
+/// A connector's step-up state ([`crate::oauth::step_up`]). Scopes are space-separated, as
+/// servers write them. Not part of [`ConnectorRow`]: saving a row leaves it alone, and only the
+/// step-up bookkeeping writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepUp {
+    /// Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks:
+    /// the next re-authentication asks for them too.
+    pub needed: Option<String>,
+    /// Scopes the last re-authentication asked for that the server did not grant: they are not
+    /// asked for again by themselves.
+    pub refused: Option<String>,
+}
+
 /// A change to one secret field, applied in the same transaction as its row.
 pub enum SecretChange {
     Put { field: String, ciphertext: Vec<u8> },
@@ -415,6 +428,32 @@ impl Store {
         Ok(())
     }
 
+    /// A connector's step-up state; the default when there is no such connector.
+    pub fn step_up(&self, id: &str) -> Result<StepUp, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT step_up_scope, step_up_refused FROM connectors WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(StepUp {
+                        needed: row.get(0)?,
+                        refused: row.get(1)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    pub fn set_step_up(&self, id: &str, step_up: &StepUp) -> Result<(), StoreError> {
+        self.connection.execute(
+            "UPDATE connectors SET step_up_scope = ?2, step_up_refused = ?3 WHERE id = ?1",
+            params![id, step_up.needed, step_up.refused],
+        )?;
+        Ok(())
+    }
+
     // --- secrets --------------------------------------------------------------------------
 
     pub fn secret(&self, connector_id: &str, field: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -499,6 +538,59 @@ mod tests {
             store.workspaces()?.len(),
             1,
             "exactly one Default workspace"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_step_up_columns_and_keeps_its_rows() -> Result<(), StoreError>
+    {
+        let directory = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let path = directory.path().join("patchbay.db");
+        {
+            let mut connection = Connection::open(&path)?;
+            let transaction = connection.transaction()?;
+            transaction.execute_batch(MIGRATIONS[0])?;
+            transaction.pragma_update(None, "user_version", 1)?;
+            transaction.execute(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'Default', ?1)",
+                [NOW],
+            )?;
+            transaction.execute(
+                "INSERT INTO connectors (id, workspace_id, name, url, auth, created_at, updated_at)
+                 VALUES ('c', 'w', 'Docs', 'https://example.com/mcp', 'oauth', ?1, ?1)",
+                [NOW],
+            )?;
+            transaction.commit()?;
+        }
+        let store = Store::open(&path, NOW)?;
+        assert_eq!(store.schema_version()?, MIGRATIONS.len());
+        let row = store.connector_by_id("c")?;
+        assert_eq!(
+            row.map(|row| row.name),
+            Some("Docs".to_owned()),
+            "the connector survives the migration"
+        );
+        assert_eq!(
+            store.step_up("c")?,
+            StepUp::default(),
+            "an old connector has no step-up need"
+        );
+        let step_up = StepUp {
+            needed: Some("files:write".into()),
+            refused: Some("admin".into()),
+        };
+        store.set_step_up("c", &step_up)?;
+        assert_eq!(store.step_up("c")?, step_up, "the need is kept");
+        let row = store
+            .connector_by_id("c")?
+            .ok_or(StoreError::Corrupt("gone".into()))?;
+        let mut store = store;
+        store.save_connector(&row, Vec::new())?;
+        assert_eq!(
+            store.step_up("c")?,
+            step_up,
+            "saving the row leaves the step-up state alone"
         );
         Ok(())
     }

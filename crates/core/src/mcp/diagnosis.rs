@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use serde::Serialize;
 
-use super::{ConnectError, Endpoint, Session, TransportKind};
+use super::{CallError, ConnectError, Endpoint, Session, TransportKind};
 use crate::oauth::refresh::RefreshError;
 use crate::store::ConnectorStatus;
 
@@ -95,6 +95,20 @@ impl Diagnosis {
     fn with_status(mut self, status: StatusCode) -> Self {
         self.http_status = Some(status.as_u16());
         self
+    }
+
+    /// Turns this outcome into a refusal for lack of scope, as the facade judged it
+    /// ([`crate::oauth::step_up::Verdict`]): the connector needs authentication when new
+    /// credentials may help, and is in error otherwise.
+    pub(crate) fn scope_refused(&mut self, verdict: &crate::oauth::step_up::Verdict) {
+        self.ok = false;
+        self.stage = if verdict.needs_auth() {
+            Stage::Auth
+        } else {
+            Stage::ListTools
+        };
+        self.detail = verdict.detail();
+        self.hint = verdict.hint().to_owned();
     }
 
     /// The connector status this outcome implies.
@@ -479,10 +493,16 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// Connects, lists tools and reports everything a person checking a connector wants to see.
 pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
+    diagnose_detailed(endpoint).await.0
+}
+
+/// [`diagnose`], and the scope the server named when it refused to list tools for lack of scope
+/// (`Some(None)`: refused without naming one), for the facade to judge and record.
+pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option<Option<String>>) {
     let started = Instant::now();
     let session = match connect(endpoint).await {
         Ok(session) => session,
-        Err(diagnosis) => return diagnosis,
+        Err(diagnosis) => return (diagnosis, None),
     };
     let mut diagnosis = Diagnosis {
         ok: true,
@@ -502,8 +522,22 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
         diagnosis.server_name = Some(name);
         diagnosis.server_version = Some(version);
     }
+    let mut refusal = None;
     match session.list_tools().await {
         Ok(tools) => diagnosis.tool_count = Some(u32::try_from(tools.len()).unwrap_or(u32::MAX)),
+        Err(CallError::InsufficientScope { required_scope, .. }) => {
+            // Judged without the connector's history (what its last re-authentication was
+            // refused); the facade, which has it, judges again.
+            let grant = endpoint.oauth.as_ref().map(super::OAuthCredentials::grant);
+            let verdict = crate::oauth::step_up::Verdict::judge(
+                required_scope.as_deref(),
+                grant.as_ref(),
+                None,
+            );
+            diagnosis.scope_refused(&verdict);
+            diagnosis.http_status = Some(StatusCode::FORBIDDEN.as_u16());
+            refusal = Some(required_scope);
+        }
         Err(error) => {
             diagnosis.ok = false;
             diagnosis.stage = Stage::ListTools;
@@ -513,5 +547,5 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
     }
     diagnosis.latency_ms = millis(started.elapsed());
     session.close().await;
-    diagnosis
+    (diagnosis, refusal)
 }

@@ -14,6 +14,9 @@
 //! issuer it was registered with; when the authorization server changed, the prepared
 //! authorization is dropped before the browser opens (nothing of the client reached the new
 //! server: preparing it sends only discovery requests) and the sign-in registers afresh.
+//! [`reauthenticate`] does the same for a stored connector and, when a server refused a request
+//! for lack of scope, asks for the step-up's scopes ([`super::step_up`]) instead of letting rmcp
+//! select them from the server's 401 challenge (which names only its initial scopes).
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +33,7 @@ use super::flows::{Flows, IssuerCheck};
 use super::loopback::Loopback;
 use super::redirect::{self, DEEP_LINK_REDIRECT_URI, RedirectChoice};
 use super::registration::Registration;
+use super::step_up::Reauthentication;
 use super::{ClientChoice, Grant, OAuthError, ensure_openable, fetch_challenge};
 
 /// How long discovery and registration may take together before the sign-in gives up: they are
@@ -87,7 +91,7 @@ where
     B: FnOnce(Visit) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    sign_in_reusing(flows, request, None, browser).await
+    run(flows, request, None, &[], browser).await
 }
 
 /// [`sign_in`] again for a connector whose stored grant has the registration `previous`: unless
@@ -103,7 +107,48 @@ where
     B: FnOnce(Visit) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    let prepared = tokio::time::timeout(PREPARE_LIMIT, prepare(&request, previous)).await;
+    run(flows, request, previous, &[], browser).await
+}
+
+/// Signs in again to a stored connector ([`sign_in_reusing`] with its registration), asking for
+/// `again.scopes` when a step-up is due: the union of the grant's scopes and the ones a server
+/// refused a request for (see [`super::step_up`]). `request.challenge` still seeds discovery.
+pub async fn reauthenticate<B, F>(
+    flows: &Flows,
+    request: SignInRequest,
+    again: &Reauthentication,
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Visit) -> F,
+    F: Future<Output = Result<(), String>>,
+{
+    if again.required.is_some() {
+        tracing::info!(scopes = ?again.scopes, "signing in again for more scopes (step-up)");
+    }
+    run(
+        flows,
+        request,
+        again.previous.as_ref(),
+        &again.scopes,
+        browser,
+    )
+    .await
+}
+
+/// The sign-in; `scopes`, when not empty, replace rmcp's scope selection.
+async fn run<B, F>(
+    flows: &Flows,
+    request: SignInRequest,
+    previous: Option<&Registration>,
+    scopes: &[String],
+    browser: B,
+) -> Result<Grant, OAuthError>
+where
+    B: FnOnce(Visit) -> F,
+    F: Future<Output = Result<(), String>>,
+{
+    let prepared = tokio::time::timeout(PREPARE_LIMIT, prepare(&request, previous, scopes)).await;
     let (started, client) = prepared.map_err(|_| OAuthError::ServerSilent(PREPARE_LIMIT))??;
     let Started {
         mut state,
@@ -161,6 +206,7 @@ where
 async fn prepare(
     request: &SignInRequest,
     previous: Option<&Registration>,
+    scopes: &[String],
 ) -> Result<(Started, ClientChoice), OAuthError> {
     // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
     let challenge = match request.challenge.clone() {
@@ -170,11 +216,19 @@ async fn prepare(
     let reuse = previous
         .filter(|_| request.client.client_id.is_none())
         .and_then(|registration| Some((registration, registration.reusable()?)));
-    let fresh = || start_first(request, &request.client, request.redirect, &challenge);
+    let fresh = || {
+        start_first(
+            request,
+            &request.client,
+            request.redirect,
+            &challenge,
+            scopes,
+        )
+    };
     let (started, client) = match reuse {
         Some((registration, client)) => {
             let redirect = reuse_redirect(request.redirect, registration);
-            let started = start_first(request, &client, redirect, &challenge).await?;
+            let started = start_first(request, &client, redirect, &challenge, scopes).await?;
             if registration.belongs_to(started.issuer().as_deref()) {
                 (started, client)
             } else {
@@ -206,11 +260,12 @@ async fn start_first(
     client: &ClientChoice,
     redirect: RedirectChoice,
     challenge: &Option<String>,
+    scopes: &[String],
 ) -> Result<Started, OAuthError> {
     let mut refusal = None;
     let mut started = None;
     for &choice in redirect.attempts() {
-        match start(request, client, choice, challenge.clone()).await {
+        match start(request, client, choice, challenge.clone(), scopes).await {
             Ok(authorization) => {
                 started = Some(authorization);
                 break;
@@ -249,6 +304,7 @@ async fn start(
     client: &ClientChoice,
     choice: RedirectChoice,
     challenge: Option<String>,
+    scopes: &[String],
 ) -> Result<Started, OAuthError> {
     let (redirect_uri, listener) = match choice {
         RedirectChoice::DeepLink => (DEEP_LINK_REDIRECT_URI.to_owned(), None),
@@ -262,7 +318,7 @@ async fn start(
     let mut manager = AuthorizationManager::new(request.server_url.as_str()).await?;
     manager.set_credential_store(credentials.clone());
     manager.set_state_store(recorded.clone());
-    let authorization = authorization_request(client, &redirect_uri, challenge);
+    let authorization = authorization_request(client, &redirect_uri, challenge, scopes);
     let state = discovery::start_authorization(
         OAuthState::Unauthorized(manager),
         authorization,
@@ -282,10 +338,16 @@ fn authorization_request(
     client: &ClientChoice,
     redirect_uri: &str,
     challenge: Option<String>,
+    scopes: &[String],
 ) -> AuthorizationRequest {
     let mut request = AuthorizationRequest::new(redirect_uri)
         .with_initial_scope_selection()
         .with_client_name("Patchbay");
+    // Explicit scopes take precedence over the initial selection (rmcp still adds
+    // `offline_access` when the authorization server offers it).
+    if !scopes.is_empty() {
+        request = request.with_scopes(scopes.iter().cloned());
+    }
     if let Some(id) = &client.client_id {
         request = request.with_preregistered_client(id.clone());
         if let Some(secret) = &client.client_secret {

@@ -42,6 +42,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (connector_id, field)
     ) STRICT;
     "#,
+    // v2: step-up authorization (see `crate::oauth::step_up`): the scopes a server refused a
+    // request for that the connector's grant lacks, and those the last re-authentication asked
+    // for that the server did not grant. Space-separated, as servers write scopes; NULL: none.
+    r#"
+    ALTER TABLE connectors ADD COLUMN step_up_scope TEXT;
+    ALTER TABLE connectors ADD COLUMN step_up_refused TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -1,0 +1,204 @@
+//! The facade's side of step-up authorization ([`crate::oauth::step_up`]): recording on the
+//! connector what a `403 insufficient_scope` means — met by a session (tools, calls) or by a
+//! check (test, status monitor) — and what signing in again must ask for.
+//!
+//! A refusal that signing in again may cure sets the connector to needs-authentication and adds
+//! the scope to its recorded need, which later checks keep showing (listing tools may work while
+//! one tool does not) until a new grant is saved. One that it cannot cure (asked for before and
+//! not granted, or not an OAuth sign-in) sets it to error with the reason. The store lock is held
+//! only for the synchronous reads and writes, never across a request.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::{OAUTH_FIELD, Patchbay, now};
+use crate::error::Error;
+use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, ScopeRefusalHook};
+use crate::oauth::Grant;
+use crate::oauth::step_up::{self as scopes, Reauthentication, Verdict};
+use crate::store::{ConnectorRow, ConnectorStatus, StepUp, Store, StoreError};
+use crate::validate;
+
+impl Patchbay {
+    /// A connector's step-up state: the scopes a server refused a request for that its grant
+    /// lacks (re-authentication asks for them), and those the server did not grant when last
+    /// asked.
+    pub fn step_up(&self, workspace: &str, name: &str) -> Result<StepUp, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        Ok(store.step_up(&row.id)?)
+    }
+
+    /// What signing in again to an OAuth connector needs: its URL, its stored client
+    /// registration, and the scopes to ask for when a step-up is due (the union of the grant's
+    /// scopes and the recorded need). Run the sign-in with [`crate::oauth::reauthenticate`] (or
+    /// [`crate::oauth::sign_in::reauthenticate`]), then save it with [`Patchbay::sign_in`].
+    pub fn reauthentication(&self, workspace: &str, name: &str) -> Result<Reauthentication, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        let server_url = validate::url(&row.url)?;
+        let grant = self.readable_grant(&store, &row)?;
+        let previous = grant.as_ref().and_then(|grant| {
+            grant.registration().unwrap_or_else(|error| {
+                tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
+                None
+            })
+        });
+        let step_up = store.step_up(&row.id)?;
+        let extra = scopes::union(
+            &scopes::scopes(step_up.needed.as_deref().unwrap_or_default()),
+            step_up.refused.as_deref().unwrap_or_default(),
+        );
+        let required = (!extra.is_empty()).then(|| extra.join(" "));
+        let scopes = match &required {
+            Some(required) => scopes::union(
+                &grant.as_ref().map(scopes::granted).unwrap_or_default(),
+                required,
+            ),
+            None => Vec::new(),
+        };
+        Ok(Reauthentication {
+            server_url,
+            previous,
+            required,
+            scopes,
+        })
+    }
+
+    /// How a refusal that named `required` is judged for this connector (a front end's words
+    /// after a failed call; the session has recorded it already).
+    pub fn scope_verdict(
+        &self,
+        workspace: &str,
+        name: &str,
+        required: Option<&str>,
+    ) -> Result<Verdict, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        let grant = self.readable_grant(&store, &row)?;
+        let refused = store.step_up(&row.id)?.refused;
+        Ok(Verdict::judge(required, grant.as_ref(), refused.as_deref()))
+    }
+
+    /// A connector's OAuth grant; `None` when it has none or it cannot be decrypted (signing
+    /// in again must work even when the old grant is damaged).
+    pub(super) fn readable_grant(
+        &self,
+        store: &Store,
+        row: &ConnectorRow,
+    ) -> Result<Option<Grant>, Error> {
+        let Some(blob) = store.secret(&row.id, OAUTH_FIELD)? else {
+            return Ok(None);
+        };
+        match self
+            .vault
+            .open(store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)
+        {
+            Ok(secret) => Ok(Some(Grant(secret))),
+            Err(error @ crate::vault::VaultError::Decrypt { .. }) => {
+                tracing::warn!(%error, "the stored sign-in is unreadable; signing in afresh");
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Records each scope refusal a session of this connector meets.
+    pub(super) fn scope_hook(&self, connector_id: &str, endpoint: &Endpoint) -> ScopeRefusalHook {
+        let store = self.store.clone();
+        let connector_id = connector_id.to_owned();
+        let oauth = endpoint.oauth.clone();
+        Arc::new(move |required| {
+            let grant = oauth.as_ref().map(OAuthCredentials::grant);
+            match record_refusal(&store, &connector_id, required, grant.as_ref()) {
+                Ok(verdict) => tracing::info!(?verdict, "a request was refused for lack of scope"),
+                Err(error) => tracing::warn!(%error, "recording a refusal for lack of scope"),
+            }
+        })
+    }
+
+    /// Diagnoses a stored connector and records the outcome, step-up included: a refusal to
+    /// list tools is judged and recorded, and a recorded need outlives a check that passes.
+    pub(super) async fn check_endpoint(
+        &self,
+        connector_id: &str,
+        endpoint: &Endpoint,
+    ) -> Result<Diagnosis, Error> {
+        let (mut diagnosis, refusal) = mcp::diagnose_detailed(endpoint).await;
+        let verdict = match refusal {
+            Some(required) => {
+                let grant = endpoint.oauth.as_ref().map(OAuthCredentials::grant);
+                Some(record_refusal(
+                    &self.store,
+                    connector_id,
+                    required.as_deref(),
+                    grant.as_ref(),
+                )?)
+            }
+            None if diagnosis.ok => {
+                let store = self.store();
+                match store.step_up(connector_id)?.needed {
+                    Some(required) => {
+                        let verdict = Verdict::SignInAgain { required };
+                        store.set_status(
+                            connector_id,
+                            ConnectorStatus::NeedsAuth,
+                            Some(&verdict.message()),
+                            &now(),
+                        )?;
+                        Some(verdict)
+                    }
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        match verdict {
+            Some(verdict) => diagnosis.scope_refused(&verdict),
+            None => self.record(connector_id, &diagnosis)?,
+        }
+        Ok(diagnosis)
+    }
+}
+
+/// Judges a refusal for lack of scope and records it on the connector: its status and message,
+/// and, when signing in again may help, the scope added to its need.
+fn record_refusal(
+    store: &Mutex<Store>,
+    connector_id: &str,
+    required: Option<&str>,
+    grant: Option<&Grant>,
+) -> Result<Verdict, StoreError> {
+    let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut step_up = store.step_up(connector_id)?;
+    let verdict = Verdict::judge(required, grant, step_up.refused.as_deref());
+    if let Verdict::SignInAgain { required } = &verdict {
+        let needed = scopes::scopes(step_up.needed.as_deref().unwrap_or_default());
+        step_up.needed = Some(scopes::union(&needed, required).join(" "));
+        store.set_step_up(connector_id, &step_up)?;
+    }
+    let status = if verdict.needs_auth() {
+        ConnectorStatus::NeedsAuth
+    } else {
+        ConnectorStatus::Error
+    };
+    store.set_status(connector_id, status, Some(&verdict.message()), &now())?;
+    Ok(verdict)
+}
+
+/// The step-up state once `grant`, from a re-authentication, is saved: no need left (the
+/// sign-in asked for it: [`Patchbay::reauthentication`]), and what it asked for beyond the old
+/// grant but did not get remembered, so it is not asked for again by itself.
+pub(super) fn after_sign_in(before: &StepUp, grant: &Grant) -> StepUp {
+    let asked = scopes::union(
+        &scopes::scopes(before.needed.as_deref().unwrap_or_default()),
+        before.refused.as_deref().unwrap_or_default(),
+    );
+    let refused = scopes::missing(&asked.join(" "), &scopes::granted(grant));
+    StepUp {
+        needed: None,
+        refused: (!refused.is_empty()).then(|| refused.join(" ")),
+    }
+}
