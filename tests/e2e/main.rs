@@ -14,3 +14,4 @@ mod refresh;
 mod registration;
 mod secrets;
 mod status;
+mod step_up;

@@ -55,7 +55,7 @@ pub(crate) fn start_sign_in(
 
 /// What a browser does after the person clicks "Allow": the authorization server redirects to
 /// our loopback URI.
-async fn authorization_redirect(url: &str) -> Result<String> {
+pub(crate) async fn authorization_redirect(url: &str) -> Result<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -18,7 +18,9 @@
 //! [`Behaviour::confidential_client`] must authenticate with `client_secret_basic` (RFC 6749
 //! §2.3.1) on every token request, and a refresh token is accepted only from the client it was
 //! issued to (§6). A machine client ([`Behaviour::machine_client`]) gets tokens with the
-//! client-credentials grant (see [`machine`]).
+//! client-credentials grant (see [`machine`]). A tool that needs a scope beyond a first
+//! sign-in's, refused with `403 insufficient_scope` without it, is [`Behaviour::scoped_tool`]
+//! (see [`scopes`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -34,8 +36,10 @@ use serde_json::{Value, json};
 use sha2::Digest;
 
 mod machine;
+mod scopes;
 
 pub use machine::{MachineAnswer, MachineAuth, MachineGrant, MachinePeerClient};
+pub use scopes::ScopedTool;
 
 /// How the token endpoint answers a refresh request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +88,8 @@ pub struct Behaviour {
     pub machine_answer: MachineAnswer,
     /// How long the token endpoint waits before answering a client-credentials request.
     pub grant_delay: Option<Duration>,
+    /// A tool that needs a scope a first sign-in does not get (step-up); `None`: no scopes.
+    pub scoped_tool: Option<ScopedTool>,
 }
 
 impl Default for Behaviour {
@@ -101,6 +107,7 @@ impl Default for Behaviour {
             machine_client: None,
             machine_answer: MachineAnswer::Normal,
             grant_delay: None,
+            scoped_tool: None,
         }
     }
 }
@@ -132,6 +139,8 @@ struct PendingCode {
     client_id: String,
     redirect_uri: String,
     challenge: String,
+    /// The scopes granted to this authorization.
+    scopes: Vec<String>,
 }
 
 #[derive(Default)]
@@ -154,6 +163,12 @@ struct Record {
     seen: Vec<Seen>,
     tool_calls: usize,
     machine_grants: Vec<MachineGrant>,
+    /// The scopes granted to each token family (a sign-in and its refreshes).
+    family_scopes: HashMap<u64, Vec<String>>,
+    /// The `scope` parameter of each authorization request.
+    authorize_scopes: Vec<Option<String>>,
+    /// Calls refused with `403 insufficient_scope`.
+    scope_refusals: usize,
 }
 
 struct Peer {
@@ -295,6 +310,16 @@ impl OAuthPeer {
     /// Every client-credentials request, in order, whatever its outcome.
     pub fn machine_grants(&self) -> Vec<MachineGrant> {
         self.peer.record().machine_grants.clone()
+    }
+
+    /// The `scope` parameter of every authorization request, in order.
+    pub fn authorize_scopes(&self) -> Vec<Option<String>> {
+        self.peer.record().authorize_scopes.clone()
+    }
+
+    /// Tool calls refused with `403 insufficient_scope`.
+    pub fn scope_refusals(&self) -> usize {
+        self.peer.record().scope_refusals
     }
 }
 
@@ -449,6 +474,12 @@ fn authorize(peer: &Peer, query: &HashMap<String, String>) -> Response {
     let (client_id, redirect_uri) = (field("client_id"), field("redirect_uri"));
     let mut record = peer.record();
     record.authorize_clients.push(client_id.clone());
+    record.authorize_scopes.push(query.get("scope").cloned());
+    let requested = field("scope");
+    let scopes = match &record.behaviour.scoped_tool {
+        Some(tool) => tool.grant(&requested),
+        None => requested.split_whitespace().map(str::to_owned).collect(),
+    };
     let preregistered = record
         .behaviour
         .confidential_client
@@ -476,6 +507,7 @@ fn authorize(peer: &Peer, query: &HashMap<String, String>) -> Response {
             client_id,
             redirect_uri: redirect_uri.clone(),
             challenge: field("code_challenge"),
+            scopes,
         },
     );
     let Ok(mut location) = url::Url::parse(&redirect_uri) else {
@@ -518,6 +550,19 @@ fn issue(
     let mut body = json!({ "access_token": access, "token_type": "Bearer" });
     if let Some(lifetime) = lifetime {
         body["expires_in"] = lifetime.as_secs().into();
+    }
+    if record
+        .behaviour
+        .scoped_tool
+        .as_ref()
+        .is_some_and(|tool| tool.scope_in_token_response)
+    {
+        let scopes = record
+            .family_scopes
+            .get(&family)
+            .cloned()
+            .unwrap_or_default();
+        body["scope"] = scopes.join(" ").into();
     }
     if with_refresh {
         let refresh = format!("RT-{}-{}", peer.port, record.counter);
@@ -594,6 +639,7 @@ fn token(peer: &Peer, form: &HashMap<String, String>, authorization: Option<&str
             }
             record.counter += 1;
             let family = record.counter;
+            record.family_scopes.insert(family, pending.scopes);
             json_response(
                 StatusCode::OK,
                 issue(peer, &mut record, family, &client_id, true),
@@ -645,25 +691,38 @@ fn token(peer: &Peer, form: &HashMap<String, String>, authorization: Option<&str
 
 fn mcp(peer: &Peer, method: &Method, authorization: Option<&str>, rpc: Option<Value>) -> Response {
     let token = authorization.and_then(|value| value.strip_prefix("Bearer "));
-    let valid = {
+    // The scopes of a valid token; `None` for a missing, unknown, revoked or expired one.
+    let held = {
         let record = peer.record();
         token
             .and_then(|token| record.access.get(token))
-            .is_some_and(|access| {
+            .filter(|access| {
                 !record.revoked_families.contains(&access.family)
                     && access
                         .expires_at
                         .is_none_or(|expires_at| Instant::now() < expires_at)
             })
+            .map(|access| {
+                record
+                    .family_scopes
+                    .get(&access.family)
+                    .cloned()
+                    .unwrap_or_default()
+            })
     };
-    if !valid {
+    let scoped_tool = peer.record().behaviour.scoped_tool.clone();
+    let Some(held) = held else {
         let error = if token.is_some() {
             r#"error="invalid_token", "#
         } else {
             ""
         };
+        let scope = scoped_tool
+            .as_ref()
+            .map(|tool| format!(r#"scope="{}", "#, tool.base_scope))
+            .unwrap_or_default();
         let challenge = format!(
-            r#"Bearer {error}resource_metadata="{}/.well-known/oauth-protected-resource/mcp""#,
+            r#"Bearer {error}{scope}resource_metadata="{}/.well-known/oauth-protected-resource/mcp""#,
             peer.base
         );
         return (
@@ -671,7 +730,7 @@ fn mcp(peer: &Peer, method: &Method, authorization: Option<&str>, rpc: Option<Va
             [(header::WWW_AUTHENTICATE, challenge)],
         )
             .into_response();
-    }
+    };
     match *method {
         Method::POST => {}
         Method::DELETE => return StatusCode::OK.into_response(),
@@ -711,11 +770,30 @@ fn mcp(peer: &Peer, method: &Method, authorization: Option<&str>, rpc: Option<Va
                 .into_response();
         }
         "ping" => json!({}),
-        "tools/list" => json!({ "tools": [{
-            "name": "echo",
-            "description": "Echoes the message back",
-            "inputSchema": { "type": "object", "properties": { "message": { "type": "string" } } },
-        }]}),
+        "tools/list" => {
+            let mut tools = vec![json!({
+                "name": "echo",
+                "description": "Echoes the message back",
+                "inputSchema": { "type": "object", "properties": { "message": { "type": "string" } } },
+            })];
+            tools.extend(scoped_tool.as_ref().map(ScopedTool::listing));
+            json!({ "tools": tools })
+        }
+        "tools/call"
+            if scoped_tool.as_ref().is_some_and(|tool| {
+                params.get("name").and_then(Value::as_str) == Some(tool.name.as_str())
+            }) =>
+        {
+            if let Some(refusal) = scoped_tool
+                .as_ref()
+                .and_then(|tool| tool.refusal(&held, &peer.base))
+            {
+                peer.record().scope_refusals += 1;
+                return refusal;
+            }
+            peer.record().tool_calls += 1;
+            json!({ "content": [{ "type": "text", "text": "done with more permissions" }] })
+        }
         "tools/call" => {
             peer.record().tool_calls += 1;
             let message = params

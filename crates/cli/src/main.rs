@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use patchbay_core::mcp::Timeouts;
+use patchbay_core::mcp::{CallError, Timeouts};
+use patchbay_core::oauth::step_up::{Reauthentication, Verdict};
 use patchbay_core::{AuthKind, ConnectorEdit, ConnectorSpec, Error, ErrorKind, Patchbay, Secret};
 
 #[derive(Parser)]
@@ -207,6 +208,11 @@ enum Failure {
     Core(Error),
     Input(String),
     Other(String),
+    /// A failure with what to do about it.
+    Hinted {
+        message: String,
+        hint: String,
+    },
 }
 
 impl From<Error> for Failure {
@@ -237,6 +243,11 @@ impl Failure {
             }
             Self::Other(message) => {
                 eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+            Self::Hinted { message, hint } => {
+                eprintln!("error: {message}");
+                eprintln!("hint: {hint}");
                 ExitCode::from(1)
             }
         }
@@ -286,30 +297,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Connector(command) => connector(&app, workspace, command, json).await,
         Command::Tools { name } => {
             let session = app.session(workspace, &name).await?;
-            let tools = session
-                .list_tools()
-                .await
-                .map_err(|e| Failure::Other(e.to_string()));
+            let tools = session.list_tools().await;
             session.close().await;
-            output::tools(&tools?, json)
+            let tools =
+                tools.map_err(|e| request_failure(&app, workspace, &name, "listing tools", e))?;
+            output::tools(&tools, json)
         }
         Command::Resources { name } => {
             let session = app.session(workspace, &name).await?;
-            let resources = session
-                .list_resources()
-                .await
-                .map_err(|e| Failure::Other(e.to_string()));
+            let resources = session.list_resources().await;
             session.close().await;
-            output::resources(&resources?, json)
+            let resources = resources
+                .map_err(|e| request_failure(&app, workspace, &name, "listing resources", e))?;
+            output::resources(&resources, json)
         }
         Command::Prompts { name } => {
             let session = app.session(workspace, &name).await?;
-            let prompts = session
-                .list_prompts()
-                .await
-                .map_err(|e| Failure::Other(e.to_string()));
+            let prompts = session.list_prompts().await;
             session.close().await;
-            output::prompts(&prompts?, json)
+            let prompts = prompts
+                .map_err(|e| request_failure(&app, workspace, &name, "listing prompts", e))?;
+            output::prompts(&prompts, json)
         }
         Command::Call { name, tool, args } => {
             let arguments = match args {
@@ -325,9 +333,65 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let session = app.session(workspace, &name).await?;
             let result = session.call_tool(&tool, arguments).await;
             session.close().await;
-            let result = result.map_err(|e| Failure::Other(format!("calling {tool:?}: {e}")))?;
+            let result = result.map_err(|e| {
+                request_failure(&app, workspace, &name, &format!("calling {tool:?}"), e)
+            })?;
             output::call_result(&result, json)
         }
+    }
+}
+
+/// How a failed request is reported. A refusal for lack of scope (which the session has
+/// recorded on the connector) names the scope and, when signing in again can grant it, the
+/// exact command that does.
+fn request_failure(
+    app: &Patchbay,
+    workspace: &str,
+    name: &str,
+    what: &str,
+    error: CallError,
+) -> Failure {
+    let CallError::InsufficientScope { required_scope, .. } = &error else {
+        return Failure::Other(format!("{what}: {error}"));
+    };
+    let verdict = match app.scope_verdict(workspace, name, required_scope.as_deref()) {
+        Ok(verdict) => verdict,
+        Err(judging) => {
+            tracing::warn!(error = %judging, "judging a refusal for lack of scope");
+            return Failure::Other(format!("{what}: {error}"));
+        }
+    };
+    match &verdict {
+        Verdict::SignInAgain { required } => Failure::Hinted {
+            message: format!("{what}: {}", verdict.message()),
+            hint: format!(
+                "sign in again for scope {required} with: {}",
+                login_command(workspace, name)
+            ),
+        },
+        _ => Failure::Other(format!("{what}: {}", verdict.message())),
+    }
+}
+
+/// `patchbay connector login NAME` (with the workspace when it is not the default), quoted for
+/// a POSIX shell.
+fn login_command(workspace: &str, name: &str) -> String {
+    let mut command = format!("patchbay connector login {}", shell_word(name));
+    if workspace != patchbay_core::store::DEFAULT_WORKSPACE {
+        command.push_str(&format!(" --workspace {}", shell_word(workspace)));
+    }
+    command
+}
+
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+=".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -387,20 +451,41 @@ async fn connector(
         }
         ConnectorCommand::Login { name, oauth } => {
             let url = app.connector(workspace, &name)?.url;
-            // The client entered at the first sign-in is used again with the same server.
-            let previous = app.stored_registration(workspace, &name)?;
+            // The client entered at the first sign-in is used again with the same server, and
+            // scopes a server refused a request for are asked for too (step-up).
+            let again = app.reauthentication(workspace, &name)?;
             let machine = oauth.client_credentials
-                || previous
+                || again
+                    .previous
                     .as_ref()
                     .is_some_and(patchbay_core::oauth::Registration::is_machine);
-            let grant = if machine {
-                machine_sign_in(&url, &oauth, previous.as_ref()).await?
+            let (grant, not_granted) = if machine {
+                let previous = again.previous.as_ref();
+                (machine_sign_in(&url, &oauth, previous).await?, Vec::new())
             } else {
-                sign_in(&url, &oauth, previous.as_ref()).await?
+                if let Some(required) = &again.required {
+                    eprintln!(
+                        "Asking for more permissions: scope {required} (requesting {}: what was \
+                         granted before, and what the server asked for).",
+                        again.scopes.join(" ")
+                    );
+                }
+                let grant = sign_in(&url, &oauth, Some(&again)).await?;
+                let not_granted = again.not_granted(&grant);
+                (grant, not_granted)
             };
             eprintln!("Testing the new sign-in …");
             let saved = app.sign_in(workspace, &name, grant).await?;
-            output::saved(&saved, "Signed in to", json)
+            output::saved(&saved, "Signed in to", json)?;
+            if !not_granted.is_empty() {
+                eprintln!(
+                    "warning: the server did not grant scope {}: what needs it will keep failing, \
+                     and Patchbay will not ask for it again by itself; check the account's \
+                     permissions with the server's administrator",
+                    not_granted.join(" ")
+                );
+            }
+            Ok(())
         }
         ConnectorCommand::Logout { name } => {
             app.forget_credentials(workspace, &name)?;
@@ -469,13 +554,14 @@ async fn connector(
     }
 }
 
-/// Runs the OAuth sign-in in the browser with a loopback redirect; `previous` is the connector's
-/// stored client registration when signing in again.
+/// Runs the OAuth sign-in in the browser with a loopback redirect; `again` is what signing in
+/// again to a stored connector needs (its client registration, the step-up's scopes).
 async fn sign_in(
     url: &str,
     args: &OAuthArgs,
-    previous: Option<&patchbay_core::oauth::Registration>,
+    again: Option<&Reauthentication>,
 ) -> Result<patchbay_core::oauth::Grant, Failure> {
+    let previous = again.and_then(|again| again.previous.as_ref());
     use patchbay_core::oauth;
     let server =
         patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
@@ -510,28 +596,27 @@ async fn sign_in(
              authorization server would get a new registration)."
         );
     }
-    let grant = oauth::authorize_again(
-        &server,
-        choice,
-        previous,
-        None,
-        oauth::AUTHORIZE_TIMEOUT,
-        &oauth::done_page(None),
-        |authorize_url| async move {
-            if no_browser {
-                eprintln!("Open this URL in a browser to sign in:\n\n  {authorize_url}\n");
-            } else if let Err(error) = oauth::open_in_browser(&authorize_url) {
-                eprintln!("Could not open a browser ({error}). Open this URL to sign in:\n\n  {authorize_url}\n");
-            } else {
-                eprintln!("Your browser opened the sign-in page; if not, open:\n  {authorize_url}");
-            }
-            eprintln!("Waiting for the sign-in to finish (up to 5 minutes) …");
-            Ok(())
-        },
-    )
-    .await
-    .map_err(|error| Failure::Other(format!("OAuth sign-in failed: {error}")))?;
-    Ok(grant)
+    let browser = |authorize_url| async move {
+        if no_browser {
+            eprintln!("Open this URL in a browser to sign in:\n\n  {authorize_url}\n");
+        } else if let Err(error) = oauth::open_in_browser(&authorize_url) {
+            eprintln!(
+                "Could not open a browser ({error}). Open this URL to sign in:\n\n  {authorize_url}\n"
+            );
+        } else {
+            eprintln!("Your browser opened the sign-in page; if not, open:\n  {authorize_url}");
+        }
+        eprintln!("Waiting for the sign-in to finish (up to 5 minutes) …");
+        Ok(())
+    };
+    let (limit, done_page) = (oauth::AUTHORIZE_TIMEOUT, oauth::done_page(None));
+    let grant = match again {
+        Some(again) => oauth::reauthenticate(again, choice, limit, &done_page, browser).await,
+        None => {
+            oauth::authorize_again(&server, choice, None, None, limit, &done_page, browser).await
+        }
+    };
+    grant.map_err(|error| Failure::Other(format!("OAuth sign-in failed: {error}")))
 }
 
 /// Gets a machine connector's token with the client-credentials grant: the client entered on
