@@ -299,8 +299,9 @@ describe('re-authenticating a machine connector', () => {
     await fireEvent.click(within(dialog).getByTestId('renew-now'));
     const error = await within(dialog).findByTestId('dialog-error');
     expect(error.textContent).toContain('Couldn’t get a token');
-    expect(dialog.textContent).toContain('The connector is unchanged.');
-    expect(dialog.textContent).toContain('enter the new one below');
+    expect(text(dialog)).toContain(
+      'The connector is unchanged. If the provider rotated the secret or replaced the key, enter the new one below.',
+    );
     expect(toggle.getAttribute('aria-expanded'), 'the fields open after a failure').toBe('true');
 
     await type(field('field-machine-client-id'), 'billing-service-2');
