@@ -4,15 +4,24 @@
 //! `connector login` asks for the union of what was granted and what the server asked for. A
 //! server that never grants the scope gets asked once, not in a loop.
 //!
+//! The last test does what the status monitor and the desktop do, in process: a check whose
+//! tools/list is refused records the need, and the facade's re-authentication asks for both.
+//!
 //! The server is the mock OAuth peer (`patchbay_tests::oauth_peer`, with a `ScopedTool`): none
 //! of the real peers we can run offline has a tool that needs a scope beyond the first
 //! sign-in's. The browser is the usual stand-in that follows the authorization redirect.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result, ensure};
+use patchbay_core::oauth::{self, ClientChoice};
+use patchbay_core::store::StepUp;
+use patchbay_core::{AuthKind, ConnectorSpec, ConnectorStatus};
 use patchbay_tests::Sandbox;
 use patchbay_tests::oauth_peer::{Behaviour, OAuthPeer, ScopedTool};
 
 use crate::oauth::{authorization_redirect, finish, start_sign_in};
+use crate::refresh::{Fixture, WORKSPACE, headless_browser, sign_in_as};
 
 const NAME: &str = "Docs";
 const TOOL: &str = "write";
@@ -236,4 +245,107 @@ async fn a_scope_granted_on_paper_but_still_refused_is_not_asked_for_again() -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scope_the_token_response_leaves_out_is_reported_and_not_asked_for_again() -> Result<()> {
     never_granted(true).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_for_both()
+-> Result<()> {
+    let peer = peer(ScopedTool {
+        guards_listing: true,
+        ..ScopedTool::new(TOOL, EXTRA_SCOPE, BASE_SCOPE)
+    })
+    .await?;
+    let fixture = Fixture::new()?;
+    let app = fixture.open(None)?;
+    let spec = |grant| ConnectorSpec {
+        name: NAME.into(),
+        url: peer.mcp_url(),
+        auth: AuthKind::OAuth,
+        token: None,
+        headers: vec![],
+        oauth: Some(grant),
+    };
+    let grant = sign_in_as(&peer, ClientChoice::default()).await?;
+    let refused = app
+        .add_connector(WORKSPACE, spec(grant.clone()), true)
+        .await;
+    let diagnosis = refused
+        .as_ref()
+        .err()
+        .and_then(|error| error.diagnosis())
+        .context("adding tests the connection, and listing tools is refused")?;
+    ensure!(
+        diagnosis.status() == ConnectorStatus::NeedsAuth
+            && diagnosis.http_status == Some(403)
+            && diagnosis.detail == "needs more permissions: scope files:write",
+        "the diagnosis names the scope, not a protocol failure: {diagnosis:?}"
+    );
+    let saved = app.add_connector(WORKSPACE, spec(grant), false).await?;
+
+    // What the status monitor runs.
+    let check = app
+        .check_by_id(&saved.connector.id)
+        .await?
+        .context("the connector exists")?;
+    ensure!(
+        check.status() == ConnectorStatus::NeedsAuth
+            && check.hint == "re-authenticate to grant them",
+        "{check:?}"
+    );
+    let view = app.connector(WORKSPACE, NAME)?;
+    ensure!(
+        view.status == ConnectorStatus::NeedsAuth
+            && view.last_error.as_deref()
+                == Some(
+                    "needs more permissions: scope files:write — re-authenticate to grant them"
+                ),
+        "the check recorded the need: {view:?}"
+    );
+    ensure!(
+        app.step_up(WORKSPACE, NAME)?.needed.as_deref() == Some(EXTRA_SCOPE),
+        "the scope is kept as the connector's step-up need"
+    );
+
+    // What Re-authenticate does.
+    let again = app.reauthentication(WORKSPACE, NAME)?;
+    ensure!(
+        again.scopes == [BASE_SCOPE, EXTRA_SCOPE] && again.required.as_deref() == Some(EXTRA_SCOPE),
+        "the union of the grant's scope and the need: {again:?}"
+    );
+    let grant = oauth::reauthenticate(
+        &again,
+        ClientChoice::default(),
+        Duration::from_secs(20),
+        &oauth::done_page(None),
+        headless_browser,
+    )
+    .await?;
+    ensure!(
+        again.not_granted(&grant).is_empty(),
+        "the server granted both"
+    );
+    let saved = app.sign_in(WORKSPACE, NAME, grant).await?;
+    ensure!(
+        saved.connector.status == ConnectorStatus::Connected,
+        "{saved:?}"
+    );
+    ensure!(
+        app.step_up(WORKSPACE, NAME)? == StepUp::default(),
+        "the saved grant cleared the need"
+    );
+    let check = app.check_by_id(&saved.connector.id).await?;
+    ensure!(
+        check.is_some_and(|check| check.ok && check.tool_count == Some(2)),
+        "tools are listed again"
+    );
+    ensure!(
+        peer.authorize_scopes()
+            == [
+                Some(BASE_SCOPE.to_owned()),
+                Some(format!("{BASE_SCOPE} {EXTRA_SCOPE}")),
+            ],
+        "{:?}",
+        peer.authorize_scopes()
+    );
+    Ok(())
 }

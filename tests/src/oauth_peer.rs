@@ -743,11 +743,17 @@ fn mcp(peer: &Peer, method: &Method, authorization: Option<&str>, rpc: Option<Va
         return StatusCode::ACCEPTED.into_response();
     };
     let params = rpc.get("params").cloned().unwrap_or(Value::Null);
-    let result = match rpc
+    let rpc_method = rpc
         .get("method")
         .and_then(Value::as_str)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if let Some(tool) = &scoped_tool
+        && let Some(refusal) = tool.refusal(rpc_method, &params, &held, &peer.base)
     {
+        peer.record().scope_refusals += 1;
+        return refusal;
+    }
+    let result = match rpc_method {
         "initialize" => {
             let version = params
                 .get("protocolVersion")
@@ -780,17 +786,10 @@ fn mcp(peer: &Peer, method: &Method, authorization: Option<&str>, rpc: Option<Va
             json!({ "tools": tools })
         }
         "tools/call"
-            if scoped_tool.as_ref().is_some_and(|tool| {
-                params.get("name").and_then(Value::as_str) == Some(tool.name.as_str())
-            }) =>
-        {
-            if let Some(refusal) = scoped_tool
+            if scoped_tool
                 .as_ref()
-                .and_then(|tool| tool.refusal(&held, &peer.base))
-            {
-                peer.record().scope_refusals += 1;
-                return refusal;
-            }
+                .is_some_and(|tool| tool.is_called(&params)) =>
+        {
             peer.record().tool_calls += 1;
             json!({ "content": [{ "type": "text", "text": "done with more permissions" }] })
         }

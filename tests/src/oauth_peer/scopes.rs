@@ -3,7 +3,8 @@
 //! the tool's scope is not grantable), token responses may name the scopes granted, and calling
 //! the tool with a token that lacks its scope is refused with `403` and
 //! `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"` (RFC 6750 §3.1), the way the
-//! MCP authorization spec's scope challenge handling describes. Without one the peer has no
+//! MCP authorization spec's scope challenge handling describes (listing tools too, when
+//! [`ScopedTool::guards_listing`]). Without one the peer has no
 //! scopes at all, as before.
 
 use axum::http::{StatusCode, header};
@@ -24,6 +25,8 @@ pub struct ScopedTool {
     /// Whether token responses name the scopes granted (RFC 6749 §5.1); when they do not, a
     /// client takes what it asked for as granted.
     pub scope_in_token_response: bool,
+    /// Whether `tools/list` needs the scope too (a connection check then meets the refusal).
+    pub guards_listing: bool,
 }
 
 impl ScopedTool {
@@ -36,6 +39,7 @@ impl ScopedTool {
             base_scope: base_scope.into(),
             grantable: true,
             scope_in_token_response: true,
+            guards_listing: false,
         }
     }
 
@@ -57,9 +61,26 @@ impl ScopedTool {
         })
     }
 
-    /// The answer to a call with a token whose scopes are `held`: `None` lets the call through.
-    pub(super) fn refusal(&self, held: &[String], base: &str) -> Option<Response> {
-        if held.contains(&self.scope) {
+    /// Whether a `tools/call` with `params` calls this tool.
+    pub(super) fn is_called(&self, params: &Value) -> bool {
+        params.get("name").and_then(Value::as_str) == Some(self.name.as_str())
+    }
+
+    /// The refusal of a JSON-RPC request (`method`, `params`) sent with a token whose scopes are
+    /// `held`; `None` lets it through.
+    pub(super) fn refusal(
+        &self,
+        method: &str,
+        params: &Value,
+        held: &[String],
+        base: &str,
+    ) -> Option<Response> {
+        let guarded = match method {
+            "tools/call" => self.is_called(params),
+            "tools/list" => self.guards_listing,
+            _ => false,
+        };
+        if !guarded || held.contains(&self.scope) {
             return None;
         }
         let challenge = format!(
