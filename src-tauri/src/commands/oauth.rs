@@ -9,8 +9,8 @@
 //! "copy link") and the redirect URI.
 
 use patchbay_core::oauth::redirect::{self, RedirectChoice};
-use patchbay_core::oauth::registration::Registration;
-use patchbay_core::oauth::sign_in::{SignInRequest, Visit, sign_in_reusing};
+use patchbay_core::oauth::sign_in::{self, SignInRequest, Visit};
+use patchbay_core::oauth::step_up::Reauthentication;
 use patchbay_core::oauth::{self, ClientChoice, Grant};
 use patchbay_core::{ConnectorView, Saved, Secret};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -36,15 +36,16 @@ fn client_choice(client: Option<OAuthClientInput>) -> ClientChoice {
 }
 
 /// Runs one sign-in until it returns credentials, fails, or is cancelled by its flow id.
-/// `previous` is the connector's stored client registration (re-authentication reuses a
-/// pre-registered client when the authorization server is still the same).
+/// `again` is what re-authenticating an existing connector needs: its stored client
+/// registration (a pre-registered client is reused with the same authorization server) and the
+/// scopes a step-up must ask for (the grant's plus those a 403 insufficient_scope named).
 async fn run_sign_in<R: Runtime>(
     app: &AppHandle<R>,
     state: &PatchbayState,
     url: &str,
     client: Option<OAuthClientInput>,
     flow: SignInInput,
-    previous: Option<&Registration>,
+    again: Option<&Reauthentication>,
 ) -> Result<Grant, IpcError> {
     let running = state.begin_sign_in(&flow.flow_id)?;
     let server = patchbay_core::validate::url(url)
@@ -77,8 +78,15 @@ async fn run_sign_in<R: Runtime>(
         }
         Ok(())
     };
+    let flows = state.flows();
+    let signing_in = async move {
+        match again {
+            Some(again) => sign_in::reauthenticate(flows, request, again, browser).await,
+            None => sign_in::sign_in(flows, request, browser).await,
+        }
+    };
     tokio::select! {
-        result = sign_in_reusing(state.flows(), request, previous, browser) => result.map_err(IpcError::from),
+        result = signing_in => result.map_err(IpcError::from),
         () = running.cancelled() => Err(IpcError::new(ErrorCode::InvalidInput, "sign-in cancelled")),
     }
 }
@@ -116,9 +124,17 @@ pub async fn reauthorize_connector<R: Runtime>(
     flow: SignInInput,
 ) -> Result<Saved, IpcError> {
     let core = state.patchbay()?;
-    let url = core.connector(&workspace, &name)?.url;
-    let previous = core.stored_registration(&workspace, &name)?;
-    let grant = run_sign_in(&app, &state, &url, client, flow, previous.as_ref()).await?;
+    let again = core.reauthentication(&workspace, &name)?;
+    let url = again.server_url.to_string();
+    let grant = run_sign_in(&app, &state, &url, client, flow, Some(&again)).await?;
+    let not_granted = again.not_granted(&grant);
+    if !not_granted.is_empty() {
+        // The saved connector's status and message say so once the next check meets the refusal.
+        tracing::warn!(
+            ?not_granted,
+            "the server did not grant every scope asked for"
+        );
+    }
     let saved = core.sign_in(&workspace, &name, grant).await?;
     state.refresh_tray();
     Ok(saved)
