@@ -22,6 +22,7 @@ fn main() {
         "add_machine_connector",
         "renew_machine_connector",
         "oauth_client",
+        "connector_step_up",
     ]);
     let attributes = tauri_build::Attributes::new().app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -6,8 +6,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput,
-    MachineClientInput, MachineCredentialInput, OAuthClientInput, RedirectUris, SignInInput,
-    SigningAlgorithm, StatusEvent,
+    MachineClientInput, MachineCredentialInput, OAuthClientInput, Reauthorized, RedirectUris,
+    SignInInput, SigningAlgorithm, StatusEvent, StepUpView,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -41,6 +41,8 @@ pub fn typescript() -> String {
         patchbay_core::oauth::RegistrationMethod::decl(&config),
         patchbay_core::oauth::ClientAuthentication::decl(&config),
         patchbay_core::oauth::OAuthClientView::decl(&config),
+        StepUpView::decl(&config),
+        Reauthorized::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -3,9 +3,11 @@
 //! so `ui/src/lib/bindings.ts` is generated, never hand-copied.
 
 use patchbay_core::oauth::redirect::RedirectChoice;
+use patchbay_core::oauth::step_up::scopes;
 use patchbay_core::oauth::{ClientAuth, JwtAlgorithm, MachineClient};
+use patchbay_core::store::StepUp;
 use patchbay_core::validate::InvalidInput;
-use patchbay_core::{AuthKind, ConnectorStatus, Secret};
+use patchbay_core::{AuthKind, ConnectorStatus, Saved, Secret};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -141,6 +143,35 @@ pub struct RedirectUris {
     pub deep_link: String,
     /// The loopback redirect; any port (RFC 8252 §7.3).
     pub loopback: String,
+}
+
+/// A connector's step-up state (core's [`StepUp`]) as lists of scopes, for Re-authenticate to say
+/// what it will ask for beyond the grant.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StepUpView {
+    /// Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks;
+    /// Re-authenticate asks for them too.
+    pub needed: Vec<String>,
+    /// Scopes the last re-authentication asked for that the server did not grant. Patchbay
+    /// does not ask for them by itself again; Re-authenticate, chosen on purpose, does.
+    pub refused: Vec<String>,
+}
+
+impl From<StepUp> for StepUpView {
+    fn from(step_up: StepUp) -> Self {
+        Self {
+            needed: scopes(step_up.needed.as_deref().unwrap_or_default()),
+            refused: scopes(step_up.refused.as_deref().unwrap_or_default()),
+        }
+    }
+}
+
+/// What Re-authenticate returns: the saved connector, and the scopes it asked for that the
+/// server did not grant (empty when it granted them all, or did not say what it granted).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Reauthorized {
+    pub saved: Saved,
+    pub not_granted: Vec<String>,
 }
 
 /// A machine connector's client as entered in the dialog: nobody signs in; Patchbay obtains

@@ -86,6 +86,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::oauth::cancel_authorization,
             commands::oauth::oauth_redirect_uris,
             commands::oauth::forget_credentials,
+            commands::oauth::connector_step_up,
             commands::machine::add_machine_connector,
             commands::machine::renew_machine_connector,
             commands::machine::oauth_client,

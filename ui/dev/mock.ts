@@ -5,6 +5,8 @@
 // `failSignIn()`, or Cancel); a URL with "quick" in it signs in by itself after 3 s, one with
 // "denied" fails as if the user refused access. A machine connector (client credentials) connects
 // after a short wait unless its secret or key contains "wrong", which the provider rejects.
+// Linear needs a step-up (a tool was refused for lack of the scope `issues:write`); signing in
+// again grants it, except that `admin` (refused last time) is left out again.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
@@ -17,10 +19,12 @@ import type {
   IpcError,
   MachineClientInput,
   OAuthClientView,
+  Reauthorized,
   RedirectUris,
   Saved,
   SignInInput,
   StatusEvent,
+  StepUpView,
   Workspace,
 } from '../src/lib/types';
 
@@ -78,7 +82,8 @@ const connectors: ConnectorView[] =
           auth: 'oauth',
           status: 'needs_auth',
           last_checked_at: minutesAgo(14),
-          last_error: 'HTTP 401 Unauthorized: the server wants you to sign in.',
+          last_error:
+            'needs more permissions: scope issues:write — re-authenticate to grant them',
         }),
         connector({
           name: 'Internal search',
@@ -114,6 +119,9 @@ const oauthClients = new Map<string, OAuthClientView | null>([
   ['c-linear', { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: 'https://auth.linear.app' }],
   ['c-billing', { client_id: 'billing-reporter', method: 'client_credentials', machine: true, authentication: 'client_secret', issuer: 'https://auth.billing.example.com' }],
 ]);
+
+/** Each connector's step-up state, by id (what `connector_step_up` reads from the store). */
+const stepUps = new Map<string, StepUpView>([['c-linear', { needed: ['issues:write'], refused: ['admin'] }]]);
 
 /** Stands in for the client-credentials grant at the server's authorization server. */
 async function machineGrant(url: string, client: MachineClientInput): Promise<OAuthClientView> {
@@ -357,7 +365,16 @@ mockIPC(
         target.status = 'connected';
         target.last_error = null;
         target.last_checked_at = new Date().toISOString();
-        return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) } satisfies Saved;
+        const refused = stepUps.get(target.id)?.refused ?? [];
+        stepUps.set(target.id, { needed: [], refused });
+        return {
+          saved: { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) },
+          not_granted: refused,
+        } satisfies Reauthorized;
+      }
+      case 'connector_step_up': {
+        const target = find(String(args.workspace), String(args.name));
+        return stepUps.get(target.id) ?? { needed: [], refused: [] };
       }
       case 'add_machine_connector': {
         const input = args.input as ConnectorInput;

@@ -59,7 +59,10 @@ function pendingSignIn(command: 'authorize_connector' | 'reauthorize_connector')
       [command]: () => {
         handle.calls += 1;
         handle.result = deferred<Saved>();
-        return handle.result.promise;
+        // Re-authenticate also says which scopes the server left out: none here.
+        return command === 'reauthorize_connector'
+          ? handle.result.promise.then((saved) => ({ saved, not_granted: [] }))
+          : handle.result.promise;
       },
       cancel_authorization: () => {
         if (handle.calls > 0) {
@@ -414,7 +417,10 @@ describe('OAuth connectors in the list', () => {
             message: 'The server offers no dynamic client registration; enter a client ID.',
           });
         }
-        return { connector: linear({ status: 'connected' }), diagnosis: diagnosis() };
+        return {
+          saved: { connector: linear({ status: 'connected' }), diagnosis: diagnosis() },
+          not_granted: [],
+        };
       },
     });
     await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));

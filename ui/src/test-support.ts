@@ -127,6 +127,7 @@ export function standardBackend(connectors: ConnectorView[] = [], extra: Backend
     check_now: () => null,
     oauth_client: (args) =>
       connectors.some((c) => c.name === args.name && c.auth === 'oauth') ? browserClient() : null,
+    connector_step_up: () => ({ needed: [], refused: [] }),
     oauth_redirect_uris: () => ({
       deep_link: 'dev.patchbay.desktop:/oauth/callback',
       loopback: 'http://127.0.0.1/callback',

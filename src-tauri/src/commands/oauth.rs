@@ -1,6 +1,7 @@
 //! OAuth commands: sign in to a new connector (Authorize), sign in again to an existing one
-//! (Re-authenticate), cancel a waiting sign-in by its flow id, forget credentials, and the
-//! redirect URIs a person registers for a pre-registered client.
+//! (Re-authenticate, which says which scopes the server did not grant), what a step-up will ask
+//! for, cancel a waiting sign-in by its flow id, forget credentials, and the redirect URIs a
+//! person registers for a pre-registered client.
 //!
 //! The browser is opened by tauri-plugin-opener (never through a shell). It comes back through
 //! Patchbay's deep link, which the shell delivers to core's flow registry in Rust (see
@@ -16,8 +17,10 @@ use patchbay_core::{ConnectorView, Saved, Secret};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
+use super::blocking;
 use crate::dto::{
-    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, RedirectUris, SignInInput,
+    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, Reauthorized,
+    RedirectUris, SignInInput, StepUpView,
 };
 use crate::state::PatchbayState;
 use crate::{ErrorCode, IpcError};
@@ -112,8 +115,10 @@ pub async fn authorize_connector<R: Runtime>(
     Ok(saved)
 }
 
-/// Sign in again to an existing OAuth connector (expired or revoked tokens). Its stored
-/// credentials are replaced only once the new ones work.
+/// Sign in again to an existing OAuth connector (expired or revoked tokens, or a step-up). Its
+/// stored credentials are replaced only once the new ones work. The result names the scopes it
+/// asked for that the server left out, so the person learns it now rather than at the next
+/// refused call.
 #[tauri::command]
 pub async fn reauthorize_connector<R: Runtime>(
     app: AppHandle<R>,
@@ -122,14 +127,13 @@ pub async fn reauthorize_connector<R: Runtime>(
     name: String,
     client: Option<OAuthClientInput>,
     flow: SignInInput,
-) -> Result<Saved, IpcError> {
+) -> Result<Reauthorized, IpcError> {
     let core = state.patchbay()?;
     let again = core.reauthentication(&workspace, &name)?;
     let url = again.server_url.to_string();
     let grant = run_sign_in(&app, &state, &url, client, flow, Some(&again)).await?;
     let not_granted = again.not_granted(&grant);
     if !not_granted.is_empty() {
-        // The saved connector's status and message say so once the next check meets the refusal.
         tracing::warn!(
             ?not_granted,
             "the server did not grant every scope asked for"
@@ -137,7 +141,22 @@ pub async fn reauthorize_connector<R: Runtime>(
     }
     let saved = core.sign_in(&workspace, &name, grant).await?;
     state.refresh_tray();
-    Ok(saved)
+    Ok(Reauthorized { saved, not_granted })
+}
+
+/// What Re-authenticate will ask for beyond the connector's grant: the scopes a server refused
+/// a request for (`403 insufficient_scope`), and those it did not grant last time. Reads only
+/// the store, not the sealed grant.
+#[tauri::command]
+pub async fn connector_step_up(
+    state: State<'_, PatchbayState>,
+    workspace: String,
+    name: String,
+) -> Result<StepUpView, IpcError> {
+    let core = state.patchbay()?;
+    blocking(move || core.step_up(&workspace, &name))
+        .await
+        .map(StepUpView::from)
 }
 
 /// Stops the sign-in `flow_id` if it is still waiting; a late Cancel does nothing.

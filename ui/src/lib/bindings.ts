@@ -89,3 +89,17 @@ export type OAuthClientView = { client_id: string, method: RegistrationMethod,
  * client-credentials grant.
  */
 machine: boolean, authentication: ClientAuthentication, issuer: string | null, };
+
+export type StepUpView = { 
+/**
+ * Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks;
+ * Re-authenticate asks for them too.
+ */
+needed: Array<string>, 
+/**
+ * Scopes the last re-authentication asked for that the server did not grant. Patchbay
+ * does not ask for them by itself again; Re-authenticate, chosen on purpose, does.
+ */
+refused: Array<string>, };
+
+export type Reauthorized = { saved: Saved, not_granted: Array<string>, };

@@ -14,10 +14,12 @@ import type {
   MachineClientInput,
   OAuthClientInput,
   OAuthClientView,
+  Reauthorized,
   RedirectUris,
   Saved,
   SignInInput,
   StatusEvent,
+  StepUpView,
   Workspace,
 } from './types';
 
@@ -105,14 +107,26 @@ export function authorizeConnector(
   return call('authorize_connector', { workspace, input, client, flow });
 }
 
-/** Signs in again to an existing OAuth connector (expired or revoked tokens). */
+/**
+ * Signs in again to an existing OAuth connector (expired or revoked tokens, or a step-up: it
+ * asks for the grant's scopes plus those a server refused a request for). `not_granted` names
+ * the scopes it asked for that the server left out.
+ */
 export function reauthorizeConnector(
   workspace: string,
   name: string,
   client: OAuthClientInput | null,
   flow: SignInInput,
-): Promise<Saved> {
+): Promise<Reauthorized> {
   return call('reauthorize_connector', { workspace, name, client, flow });
+}
+
+/**
+ * What Re-authenticate will ask for beyond the grant: scopes a server refused a request for
+ * (403 insufficient_scope), and those it did not grant last time. Both empty without a step-up.
+ */
+export function connectorStepUp(workspace: string, name: string): Promise<StepUpView> {
+  return call('connector_step_up', { workspace, name });
 }
 
 /** Stops sign-in `flowId` if it still waits; its call then rejects with "sign-in cancelled". */

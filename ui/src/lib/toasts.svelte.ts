@@ -1,8 +1,9 @@
-// Transient news for the whole page. Successes fade after a few seconds; errors stay until the
-// user dismisses them, so a failure never vanishes before it is read.
+// Transient news for the whole page. Successes and notes fade after a few seconds; errors and
+// warnings stay until the user dismisses them, so a failure or a caveat never vanishes before it
+// is read.
 import { getContext, setContext } from 'svelte';
 
-export type ToastTone = 'success' | 'error' | 'info';
+export type ToastTone = 'success' | 'error' | 'warning' | 'info';
 
 export interface Toast {
   id: number;
@@ -31,6 +32,11 @@ export class Toasts {
     return this.#push('error', message, detail);
   }
 
+  /** Something worked, with a caveat the person should know (stays until dismissed). */
+  warning(message: string, detail: string | null = null): number {
+    return this.#push('warning', message, detail);
+  }
+
   dismiss(id: number): void {
     this.items = this.items.filter((toast) => toast.id !== id);
     clearTimeout(this.#timers.get(id));
@@ -45,13 +51,13 @@ export class Toasts {
 
   release(id: number): void {
     const toast = this.items.find((item) => item.id === id);
-    if (toast && toast.tone !== 'error') this.#schedule(id);
+    if (toast && fades(toast.tone)) this.#schedule(id);
   }
 
   #push(tone: ToastTone, message: string, detail: string | null): number {
     const id = this.#nextId++;
     this.items = [...this.items, { id, tone, message, detail }];
-    if (tone !== 'error') this.#schedule(id);
+    if (fades(tone)) this.#schedule(id);
     return id;
   }
 
@@ -61,6 +67,10 @@ export class Toasts {
       setTimeout(() => this.dismiss(id), SUCCESS_MS),
     );
   }
+}
+
+function fades(tone: ToastTone): boolean {
+  return tone === 'success' || tone === 'info';
 }
 
 const KEY = Symbol('toasts');

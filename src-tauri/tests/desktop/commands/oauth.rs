@@ -1,7 +1,8 @@
 //! The OAuth commands on the mock runtime: sign-ins run side by side and are cancelled by their
 //! flow id, a server that needs a client ID comes back as `NeedsClientId` with the redirect URI to
-//! register, and a deep link nobody asked for changes nothing. The browser never opens in these
-//! tests: each sign-in stops before it (a server that never answers, or one without registration).
+//! register, a deep link nobody asked for changes nothing, and a connector's step-up state reads
+//! as lists of scopes. The browser never opens in these tests: each sign-in stops before it (a
+//! server that never answers, or one without registration).
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -254,5 +255,74 @@ fn a_deep_link_nobody_asked_for_changes_nothing() -> TestResult {
         invoke(&app, "list_connectors", json!({ "workspace": "Default" }))?,
         Ok(json!([]))
     );
+    Ok(())
+}
+
+#[test]
+fn the_step_up_state_is_read_as_lists_of_scopes() -> TestResult {
+    let data_dir = tempfile::tempdir()?;
+    let patchbay = Patchbay::open(
+        data_dir.path(),
+        MemoryKeychain::new(),
+        "patchbay-desktop-test",
+    )?;
+    for name in ["Drive", "Plain"] {
+        let spec = patchbay_core::ConnectorSpec {
+            name: name.into(),
+            url: "http://127.0.0.1:9/mcp".into(),
+            auth: patchbay_core::AuthKind::None,
+            token: None,
+            headers: Vec::new(),
+            oauth: None,
+        };
+        tauri::async_runtime::block_on(patchbay.add_connector("Default", spec, false))?;
+    }
+    // What core records when a server answers 403 insufficient_scope, and after a
+    // re-authentication the server did not grant in full; written the way core writes it.
+    let store = patchbay_core::store::Store::open(
+        &data_dir.path().join(patchbay_core::paths::DATABASE_FILE),
+        "2026-01-01T00:00:00Z",
+    )?;
+    let workspace = store
+        .workspace_by_name("Default")?
+        .ok_or("no Default workspace")?;
+    let drive = store
+        .connector_by_name(&workspace.id, "Drive")?
+        .ok_or("Drive was not saved")?;
+    store.set_step_up(
+        &drive.id,
+        &patchbay_core::store::StepUp {
+            needed: Some("files:write  files:read".into()),
+            refused: Some("admin".into()),
+        },
+    )?;
+    let app = app(PatchbayState::new(Ok(patchbay)))?;
+
+    assert_eq!(
+        invoke(
+            &app,
+            "connector_step_up",
+            json!({ "workspace": "Default", "name": "Drive" })
+        )?,
+        Ok(json!({ "needed": ["files:write", "files:read"], "refused": ["admin"] })),
+        "the recorded need and refusal, one scope per item"
+    );
+    assert_eq!(
+        invoke(
+            &app,
+            "connector_step_up",
+            json!({ "workspace": "Default", "name": "Plain" })
+        )?,
+        Ok(json!({ "needed": [], "refused": [] })),
+        "no step-up: nothing more to ask for"
+    );
+    let error = invoke(
+        &app,
+        "connector_step_up",
+        json!({ "workspace": "Default", "name": "Nope" }),
+    )?
+    .err()
+    .ok_or("an unknown connector must fail")?;
+    assert_eq!(error["code"], "NotFound", "{error}");
     Ok(())
 }
