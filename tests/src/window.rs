@@ -139,6 +139,17 @@ impl Desktop {
         label: &str,
         extra_env: &[(OsString, OsString)],
     ) -> Result<Self> {
+        Self::launch_with(sandbox, label, extra_env, &[]).await
+    }
+
+    /// [`Desktop::launch_with_env`] with command-line arguments for the app, the way the OS
+    /// starts it for a deep link when it is not running (a cold start).
+    pub async fn launch_with(
+        sandbox: &Sandbox,
+        label: &str,
+        extra_env: &[(OsString, OsString)],
+        args: &[&str],
+    ) -> Result<Self> {
         let binary = std::fs::canonicalize(desktop_bin()?)?;
         let turn = TURN.lock().await;
         wait_for_single_instance_name_free().await?;
@@ -204,7 +215,8 @@ impl Desktop {
         };
         wait_for_port(port, UI_LIMIT)
             .with_context(|| format!("tauri-driver did not start:\n{}", desktop.driver_log()))?;
-        let session = tokio::time::timeout(SESSION_LIMIT, desktop.connect(port)).await;
+        let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
+        let session = tokio::time::timeout(SESSION_LIMIT, desktop.connect(port, &args)).await;
         desktop.client = Some(match session {
             Ok(client) => client?,
             Err(_) => bail!(
@@ -215,11 +227,11 @@ impl Desktop {
         Ok(desktop)
     }
 
-    async fn connect(&self, port: u16) -> Result<Client> {
+    async fn connect(&self, port: u16, args: &[String]) -> Result<Client> {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            json!({ "application": self.binary.to_string_lossy() }),
+            json!({ "application": self.binary.to_string_lossy(), "args": args }),
         );
         let started = Instant::now();
         // tauri-driver accepts connections before WebKitWebDriver listens: retry briefly.

@@ -386,3 +386,66 @@ async fn a_server_without_registration_asks_for_a_client_id() -> Result<()> {
 
     desktop.quit().await
 }
+
+/// A cold start with a sign-in link (the OS starts Patchbay for a callback after the app was
+/// quit mid-sign-in, or a link nobody asked for): the app opens normally, no sign-in can be
+/// waiting in a new process so the link is dropped, nothing is saved, and the code never
+/// reaches the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_start_with_a_sign_in_link_opens_the_app_and_changes_nothing() -> Result<()> {
+    let label = "oauth-cold-start";
+    fresh_screenshots(label)?;
+    let sandbox = Sandbox::new()?;
+    let code = "cold-start-code-5b1e";
+    let link = format!("{APP_LINK}?code={code}&state=never-issued");
+    let desktop = Desktop::launch_with(&sandbox, label, &[], &[&link]).await?;
+    desktop.wait_for(&testid("add-connector")).await?;
+    desktop.screenshot("01-opened").await?;
+    // The link did reach the app (its log, in the sandbox's XDG data dir, records the drop by
+    // reason only, never the link), so the rest of this test is not vacuous.
+    let logs = sandbox
+        .dir
+        .path()
+        .join("xdg/data/dev.patchbay.desktop/logs");
+    let started = Instant::now();
+    let log = loop {
+        let text = read_logs(&logs);
+        if text.contains("OAuth callback") || started.elapsed() > UI_LIMIT {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    ensure!(
+        log.contains("UnknownState"),
+        "the launch link must be delivered and dropped as unknown; the app logged:\n{log}"
+    );
+    ensure!(!log.contains(code), "the app must not log the code");
+    ensure!(
+        !page_html(&desktop).await?.contains(code),
+        "the code of a launch link must never reach the page"
+    );
+    ensure!(
+        desktop.app_pids().len() == 1,
+        "the app keeps running as the one instance: {:?}",
+        desktop.app_pids()
+    );
+    // Still a working app: its dialog opens.
+    desktop.click(&testid("add-connector")).await?;
+    desktop.wait_for(&testid("field-name")).await?;
+    ensure!(
+        stored(&sandbox)?.is_empty(),
+        "a link nobody is waiting for saves nothing"
+    );
+    desktop.quit().await?;
+    Ok(())
+}
+
+/// Everything the app logged into `directory` so far.
+fn read_logs(directory: &std::path::Path) -> String {
+    std::fs::read_dir(directory)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .collect()
+}
