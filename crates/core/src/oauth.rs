@@ -210,14 +210,7 @@ where
     B: FnOnce(Url) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    let request = sign_in::SignInRequest {
-        server_url: server_url.clone(),
-        client,
-        challenge,
-        redirect: redirect::RedirectChoice::Loopback,
-        limit,
-        done_page: done_page.to_owned(),
-    };
+    let request = loopback_request(server_url, client, challenge, limit, done_page);
     sign_in::sign_in_reusing(&flows::Flows::new(), request, previous, |visit| {
         browser(visit.authorization_url)
     })
@@ -238,18 +231,29 @@ where
     B: FnOnce(Url) -> F,
     F: Future<Output = Result<(), String>>,
 {
-    let request = sign_in::SignInRequest {
-        server_url: again.server_url.clone(),
-        client,
-        challenge: None,
-        redirect: redirect::RedirectChoice::Loopback,
-        limit,
-        done_page: done_page.to_owned(),
-    };
+    let request = loopback_request(&again.server_url, client, None, limit, done_page);
     sign_in::reauthenticate(&flows::Flows::new(), request, again, |visit| {
         browser(visit.authorization_url)
     })
     .await
+}
+
+/// A sign-in that comes back on a loopback redirect (callers without deep links).
+fn loopback_request(
+    server_url: &Url,
+    client: ClientChoice,
+    challenge: Option<String>,
+    limit: Duration,
+    done_page: &str,
+) -> sign_in::SignInRequest {
+    sign_in::SignInRequest {
+        server_url: server_url.clone(),
+        client,
+        challenge,
+        redirect: redirect::RedirectChoice::Loopback,
+        limit,
+        done_page: done_page.to_owned(),
+    }
 }
 
 /// The `WWW-Authenticate` header of an unauthenticated request, if the server sends one.

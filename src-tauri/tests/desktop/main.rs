@@ -16,6 +16,21 @@ fn app(state: patchbay_desktop::PatchbayState) -> Result<App<MockRuntime>, tauri
     patchbay_desktop::run_app(mock_builder().manage(state)).build(tauri::generate_context!())
 }
 
+/// The app over a real core on a fresh temp dir with an in-memory keychain (keep the dir alive
+/// as long as the app).
+fn fresh() -> Result<(tempfile::TempDir, App<MockRuntime>), Box<dyn std::error::Error>> {
+    let data_dir = tempfile::tempdir()?;
+    let patchbay = patchbay_core::Patchbay::open(
+        data_dir.path(),
+        patchbay_core::keychain::MemoryKeychain::new(),
+        "patchbay-desktop-test",
+    )?;
+    Ok((
+        data_dir,
+        app(patchbay_desktop::PatchbayState::new(Ok(patchbay)))?,
+    ))
+}
+
 /// Calls `command` from the main window, as the UI's `invoke(command, args)` does.
 fn invoke(
     app: &App<MockRuntime>,

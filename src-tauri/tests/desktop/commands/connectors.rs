@@ -3,7 +3,7 @@ use patchbay_core::keychain::MemoryKeychain;
 use patchbay_desktop::{ErrorCode, IpcError, PatchbayState};
 use serde_json::json;
 
-use crate::{TestResult, app, invoke};
+use crate::{TestResult, app, fresh, invoke};
 
 #[test]
 fn lists_the_connectors_of_the_default_workspace() -> TestResult {
@@ -69,17 +69,6 @@ fn a_failed_open_is_returned_as_code_and_message() -> TestResult {
         "the window opens even when the core cannot, and the UI learns why"
     );
     Ok(())
-}
-
-fn fresh()
--> Result<(tempfile::TempDir, tauri::App<tauri::test::MockRuntime>), Box<dyn std::error::Error>> {
-    let data_dir = tempfile::tempdir()?;
-    let patchbay = Patchbay::open(
-        data_dir.path(),
-        MemoryKeychain::new(),
-        "patchbay-desktop-test",
-    )?;
-    Ok((data_dir, app(PatchbayState::new(Ok(patchbay)))?))
 }
 
 #[test]

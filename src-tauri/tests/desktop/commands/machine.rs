@@ -14,12 +14,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use patchbay_core::Patchbay;
-use patchbay_core::keychain::MemoryKeychain;
-use patchbay_desktop::PatchbayState;
 use serde_json::{Value, json};
 
-use crate::{TestResult, app, invoke};
+use crate::{TestResult, fresh, invoke};
 
 const CLIENT_ID: &str = "billing-service";
 /// Sentinels: they must never appear in a reply to the webview.
@@ -310,17 +307,6 @@ fn decode(text: &str) -> String {
         index += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn fresh()
--> Result<(tempfile::TempDir, tauri::App<tauri::test::MockRuntime>), Box<dyn std::error::Error>> {
-    let data_dir = tempfile::tempdir()?;
-    let patchbay = Patchbay::open(
-        data_dir.path(),
-        MemoryKeychain::new(),
-        "patchbay-desktop-test",
-    )?;
-    Ok((data_dir, app(PatchbayState::new(Ok(patchbay)))?))
 }
 
 fn connector_input(name: &str, url: &str) -> Value {

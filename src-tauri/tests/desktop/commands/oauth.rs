@@ -15,18 +15,7 @@ use patchbay_desktop::PatchbayState;
 use serde_json::{Value, json};
 use tauri::Manager;
 
-use crate::{TestResult, app, invoke, invoke_in, main_window};
-
-fn fresh()
--> Result<(tempfile::TempDir, tauri::App<tauri::test::MockRuntime>), Box<dyn std::error::Error>> {
-    let data_dir = tempfile::tempdir()?;
-    let patchbay = Patchbay::open(
-        data_dir.path(),
-        MemoryKeychain::new(),
-        "patchbay-desktop-test",
-    )?;
-    Ok((data_dir, app(PatchbayState::new(Ok(patchbay)))?))
-}
+use crate::{TestResult, app, fresh, invoke, invoke_in, main_window};
 
 fn authorize_args(url: &str, flow_id: &str) -> Value {
     json!({
