@@ -14,8 +14,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
-use patchbay_core::mcp::{Session, Stage};
+use anyhow::{Result, ensure};
+use patchbay_core::mcp::Stage;
 use patchbay_core::oauth::{self, ClientAuth, MachineClient};
 use patchbay_core::{ConnectorStatus, Patchbay, Secret};
 use patchbay_tests::oauth_peer::{
@@ -24,7 +24,7 @@ use patchbay_tests::oauth_peer::{
 use patchbay_tests::{Run, Sandbox, contains_bytes};
 use serde_json::Value;
 
-use crate::refresh::{Fixture, TestClock, WORKSPACE, add_signed_in, echo};
+use crate::refresh::{Fixture, TestClock, WORKSPACE, add_signed_in, concurrent_calls, echo};
 
 const CLIENT_ID: &str = "patchbay-machine";
 /// Sentinels: they must never show up outside the sealed grant and the token request.
@@ -114,21 +114,6 @@ fn issued(peer: &OAuthPeer) -> usize {
         .iter()
         .filter(|grant| grant.issued)
         .count()
-}
-
-async fn concurrent_calls(sessions: &[Session], count: usize) -> Result<()> {
-    let calls = (0..count).map(|index| {
-        let session = &sessions[index % sessions.len()];
-        async move { (index, echo(session, &format!("call {index}")).await) }
-    });
-    for (index, outcome) in futures::future::join_all(calls).await {
-        let text = outcome.with_context(|| format!("call {index} failed"))?;
-        ensure!(
-            text == format!("echo: call {index}"),
-            "call {index}: {text}"
-        );
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,9 +174,12 @@ pub(crate) async fn echo(session: &patchbay_core::mcp::Session, message: &str) -
         .to_owned())
 }
 
-/// Twenty echo calls at once, alternating between `sessions`; every answer must be right.
-async fn twenty_calls(sessions: &[patchbay_core::mcp::Session]) -> Result<()> {
-    let calls = (0..20).map(|index| {
+/// `count` echo calls at once, alternating between `sessions`; every answer must be right.
+pub(crate) async fn concurrent_calls(
+    sessions: &[patchbay_core::mcp::Session],
+    count: usize,
+) -> Result<()> {
+    let calls = (0..count).map(|index| {
         let session = &sessions[index % sessions.len()];
         async move { (index, echo(session, &format!("call {index}")).await) }
     });
@@ -217,7 +220,7 @@ async fn twenty_calls_at_expiry_refresh_once_and_the_rotated_token_survives_a_re
     // Expiry, as both sides see it: past the client's clock and rejected by the server.
     clock.advance(130);
     peer.expire_access_tokens();
-    twenty_calls(&sessions).await?;
+    concurrent_calls(&sessions, 20).await?;
 
     ensure!(
         peer.refresh_requests() == 1,
@@ -275,7 +278,7 @@ async fn twenty_calls_that_all_get_401_mid_session_cause_one_refresh() -> Result
 
     // The client thinks its token has an hour left; the server revoked it. Every call gets a 401.
     peer.expire_access_tokens();
-    twenty_calls(&sessions).await?;
+    concurrent_calls(&sessions, 20).await?;
     ensure!(
         peer.refresh_requests() == 1,
         "twenty 401s for the same token must cause one refresh, saw {}",
@@ -365,15 +368,7 @@ async fn invalid_grant_needs_auth_for_that_connector_only() -> Result<()> {
 
     // Signing in again recovers without restarting.
     peer_a.set(|behaviour| behaviour.refresh = RefreshAnswer::Normal);
-    let saved = app.sign_in(WORKSPACE, "A", sign_in(&peer_a).await?).await?;
-    ensure!(
-        saved.connector.status == ConnectorStatus::Connected,
-        "{saved:?}"
-    );
-    let session = app.session(WORKSPACE, "A").await?;
-    ensure!(echo(&session, "back").await? == "echo: back");
-    session.close().await;
-    Ok(())
+    signing_in_again_repairs(&app, &peer_a).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -501,14 +496,17 @@ async fn a_refresh_lost_before_its_commit_asks_for_sign_in_and_corrupts_nothing(
         listed.len() == 1 && listed[0].status == ConnectorStatus::NeedsAuth,
         "the store opens and keeps the status: {listed:?}"
     );
-    let saved = restarted
-        .sign_in(WORKSPACE, "A", sign_in(&peer).await?)
-        .await?;
+    signing_in_again_repairs(&restarted, &peer).await
+}
+
+/// A new sign-in for connector "A" is saved as Connected and a tool call works with it.
+async fn signing_in_again_repairs(app: &Patchbay, peer: &OAuthPeer) -> Result<()> {
+    let saved = app.sign_in(WORKSPACE, "A", sign_in(peer).await?).await?;
     ensure!(
         saved.connector.status == ConnectorStatus::Connected,
         "signing in again repairs it: {saved:?}"
     );
-    let session = restarted.session(WORKSPACE, "A").await?;
+    let session = app.session(WORKSPACE, "A").await?;
     ensure!(echo(&session, "repaired").await? == "echo: repaired");
     session.close().await;
     Ok(())
