@@ -1,13 +1,15 @@
-//! The TypeScript declarations of every type that crosses IPC, generated from the Rust types with
-//! ts-rs into `ui/src/lib/bindings.ts`. A test fails when the checked-in file is stale;
-//! `UPDATE_BINDINGS=1 cargo test -p patchbay-desktop bindings` rewrites it.
+//! The IPC contract, generated from Rust into `ui/src/lib/bindings.ts`: the TypeScript
+//! declarations of every type that crosses IPC (ts-rs), and the names and constants both sides
+//! must agree on — every command name (from the one list that registers them), every event
+//! name, every error code, and the sign-in time limit. A test fails when the checked-in file is
+//! stale; `UPDATE_BINDINGS=1 cargo test -p patchbay-desktop bindings` rewrites it.
 
 use ts_rs::{Config, TS};
 
 use crate::dto::{
-    AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FocusConnector, HeaderInput,
-    MachineClientInput, MachineCredentialInput, OAuthClientInput, Reauthorized, RedirectUris,
-    SignInInput, SigningAlgorithm, StatusEvent, StepUpView,
+    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FOCUS_EVENT,
+    FocusConnector, HeaderInput, MachineClientInput, MachineCredentialInput, OAuthClientInput,
+    STATUS_EVENT, SignInInput, SigningAlgorithm, StatusEvent,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -19,9 +21,9 @@ pub fn typescript() -> String {
         patchbay_core::ConnectorStatus::decl(&config),
         patchbay_core::Workspace::decl(&config),
         patchbay_core::ConnectorView::decl(&config),
-        patchbay_core::mcp::Stage::decl(&config),
-        patchbay_core::mcp::TransportKind::decl(&config),
-        patchbay_core::mcp::Diagnosis::decl(&config),
+        patchbay_core::Stage::decl(&config),
+        patchbay_core::TransportKind::decl(&config),
+        patchbay_core::Diagnosis::decl(&config),
         patchbay_core::Saved::decl(&config),
         HeaderInput::decl(&config),
         ConnectorInput::decl(&config),
@@ -31,18 +33,19 @@ pub fn typescript() -> String {
         StatusEvent::decl(&config),
         FocusConnector::decl(&config),
         OAuthClientInput::decl(&config),
-        patchbay_core::oauth::redirect::RedirectChoice::decl(&config),
+        patchbay_core::RedirectChoice::decl(&config),
         SignInInput::decl(&config),
         AuthorizeWaiting::decl(&config),
-        RedirectUris::decl(&config),
+        patchbay_core::RedirectUris::decl(&config),
         SigningAlgorithm::decl(&config),
         MachineCredentialInput::decl(&config),
         MachineClientInput::decl(&config),
-        patchbay_core::oauth::RegistrationMethod::decl(&config),
-        patchbay_core::oauth::ClientAuthentication::decl(&config),
-        patchbay_core::oauth::OAuthClientView::decl(&config),
-        StepUpView::decl(&config),
-        Reauthorized::decl(&config),
+        patchbay_core::RegistrationMethod::decl(&config),
+        patchbay_core::ClientAuthentication::decl(&config),
+        patchbay_core::OAuthClientView::decl(&config),
+        patchbay_core::Remedy::decl(&config),
+        patchbay_core::StepUpView::decl(&config),
+        patchbay_core::Reauthorized::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
@@ -53,7 +56,33 @@ pub fn typescript() -> String {
         out.push_str(&declaration);
         out.push_str("\n\n");
     }
+    out.push_str(&constants());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// The names and constants the UI must not copy by hand.
+fn constants() -> String {
+    let quoted = |names: &mut dyn Iterator<Item = String>| {
+        names
+            .map(|name| format!("  '{name}',"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let commands = quoted(&mut crate::COMMAND_NAMES.iter().map(|name| (*name).to_owned()));
+    let codes = quoted(&mut ErrorCode::ALL.iter().map(|code| format!("{code:?}")));
+    format!(
+        "/** Every command the webview may invoke. */\n\
+         export const COMMANDS = [\n{commands}\n] as const;\n\n\
+         export type CommandName = (typeof COMMANDS)[number];\n\n\
+         /** Every error code a command can fail with. */\n\
+         export const ERROR_CODES: readonly ErrorCode[] = [\n{codes}\n];\n\n\
+         /** The events the shell emits. */\n\
+         export const EVENTS = {{\n  authorizeWaiting: '{AUTHORIZE_EVENT}',\n  \
+         connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n}} as const;\n\n\
+         /** How long a browser sign-in waits for the person, in seconds. */\n\
+         export const AUTHORIZE_TIMEOUT_SECONDS = {};\n",
+        patchbay_core::AUTHORIZE_TIMEOUT.as_secs()
+    )
 }

@@ -2,12 +2,10 @@
 //! which flow into Rust and never back) and the events the shell pushes. All derive `ts_rs::TS`
 //! so `ui/src/lib/bindings.ts` is generated, never hand-copied.
 
-use patchbay_core::oauth::redirect::RedirectChoice;
-use patchbay_core::oauth::step_up::scopes;
-use patchbay_core::oauth::{ClientAuth, JwtAlgorithm, MachineClient};
-use patchbay_core::store::StepUp;
-use patchbay_core::validate::InvalidInput;
-use patchbay_core::{AuthKind, ConnectorStatus, Saved, Secret};
+use patchbay_core::{
+    AuthKind, ClientChoice, ConnectorStatus, Diagnosis, JwtAlgorithm, MachineCredential,
+    RedirectChoice, Secret, SignInOptions,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -92,7 +90,7 @@ pub struct StatusEvent {
     pub name: String,
     pub previous: ConnectorStatus,
     pub current: ConnectorStatus,
-    pub diagnosis: Option<patchbay_core::mcp::Diagnosis>,
+    pub diagnosis: Option<Diagnosis>,
     pub error: Option<String>,
 }
 
@@ -126,6 +124,27 @@ pub struct SignInInput {
     pub redirect: RedirectChoice,
 }
 
+impl SignInInput {
+    /// Core's options for this sign-in, with the pre-registered client entered under Advanced.
+    pub fn options(self, client: Option<OAuthClientInput>) -> SignInOptions {
+        let client = client
+            .map(|client| ClientChoice {
+                client_id: Some(client.client_id).filter(|id| !id.trim().is_empty()),
+                client_secret: client
+                    .client_secret
+                    .filter(|secret| !secret.is_empty())
+                    .map(Secret::new),
+                metadata_url: None,
+            })
+            .unwrap_or_default();
+        SignInOptions {
+            client,
+            redirect: self.redirect,
+            flow_id: Some(self.flow_id),
+        }
+    }
+}
+
 /// Event `authorize-waiting`: sign-in `flow_id` sent the browser to `authorize_url`; the dialog
 /// offers "copy link". `redirect_uri` is where the browser comes back (loopback when the server
 /// refused the app's link).
@@ -134,44 +153,6 @@ pub struct AuthorizeWaiting {
     pub flow_id: String,
     pub authorize_url: String,
     pub redirect_uri: String,
-}
-
-/// The redirect URIs a person registers for a pre-registered client, per choice.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct RedirectUris {
-    /// The app's own link (RFC 8252 §7.1).
-    pub deep_link: String,
-    /// The loopback redirect; any port (RFC 8252 §7.3).
-    pub loopback: String,
-}
-
-/// A connector's step-up state (core's [`StepUp`]) as lists of scopes, for Re-authenticate to say
-/// what it will ask for beyond the grant.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct StepUpView {
-    /// Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks;
-    /// Re-authenticate asks for them too.
-    pub needed: Vec<String>,
-    /// Scopes the last re-authentication asked for that the server did not grant. Patchbay
-    /// does not ask for them by itself again; Re-authenticate, chosen on purpose, does.
-    pub refused: Vec<String>,
-}
-
-impl From<StepUp> for StepUpView {
-    fn from(step_up: StepUp) -> Self {
-        Self {
-            needed: scopes(step_up.needed.as_deref().unwrap_or_default()),
-            refused: scopes(step_up.refused.as_deref().unwrap_or_default()),
-        }
-    }
-}
-
-/// What Re-authenticate returns: the saved connector, and the scopes it asked for that the
-/// server did not grant (empty when it granted them all, or did not say what it granted).
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct Reauthorized {
-    pub saved: Saved,
-    pub not_granted: Vec<String>,
 }
 
 /// A machine connector's client as entered in the dialog: nobody signs in; Patchbay obtains
@@ -228,76 +209,25 @@ impl std::fmt::Debug for MachineClientInput {
     }
 }
 
-/// Client ids are opaque strings; one longer than this is a wrong paste.
-const MAX_CLIENT_ID_BYTES: usize = 1024;
-/// Far above any real client secret or PEM key (an RSA-4096 key is ~3.3 KiB), far below
-/// trouble; the CLI's stdin limit.
-const MAX_MACHINE_SECRET_BYTES: usize = 64 * 1024;
-
-impl MachineClientInput {
-    /// The client to run the grant with. Checked here, before any request: an empty or
-    /// oversized field, or a key that is not PEM, is the person's to fix in the form.
-    pub fn into_client(self) -> Result<MachineClient, InvalidInput> {
-        let client_id = self.client_id.trim();
-        if client_id.is_empty() {
-            return Err(InvalidInput::Empty {
-                what: "the client ID",
-            });
-        }
-        if client_id.len() > MAX_CLIENT_ID_BYTES {
-            return Err(InvalidInput::TooLong {
-                what: "the client ID",
-                length: client_id.len(),
-                max: MAX_CLIENT_ID_BYTES,
-            });
-        }
-        if client_id.chars().any(char::is_control) {
-            return Err(InvalidInput::ControlCharacters {
-                what: "the client ID",
-            });
-        }
-        let auth = match self.credential {
+impl From<MachineClientInput> for patchbay_core::MachineClientInput {
+    /// As entered; core checks it before any request.
+    fn from(input: MachineClientInput) -> Self {
+        let credential = match input.credential {
             MachineCredentialInput::ClientSecret { secret } => {
-                ClientAuth::Secret(Secret::new(bounded(secret.trim(), "the client secret")?))
+                MachineCredential::ClientSecret(Secret::new(secret))
             }
             MachineCredentialInput::PrivateKey { pem, algorithm } => {
-                let pem = bounded(pem.trim(), "the private key")?;
-                // rmcp would refuse it only when signing, with a less helpful message.
-                if !(pem.starts_with("-----BEGIN ") && pem.contains("PRIVATE KEY-----")) {
-                    return Err(InvalidInput::Other(
-                        "the private key must be PEM text, starting with \"-----BEGIN PRIVATE \
-                         KEY-----\" (PKCS#8), \"-----BEGIN RSA PRIVATE KEY-----\" or \"-----BEGIN \
-                         EC PRIVATE KEY-----\""
-                            .into(),
-                    ));
-                }
-                ClientAuth::PrivateKeyJwt {
-                    private_key_pem: Secret::new(pem),
+                MachineCredential::PrivateKey {
+                    pem: Secret::new(pem),
                     algorithm: algorithm.into(),
                 }
             }
         };
-        Ok(MachineClient {
-            client_id: client_id.to_owned(),
-            auth,
-            scopes: Vec::new(),
-        })
+        Self {
+            client_id: input.client_id,
+            credential,
+        }
     }
-}
-
-/// `value` if it is neither empty nor too long for `what`.
-fn bounded<'a>(value: &'a str, what: &'static str) -> Result<&'a str, InvalidInput> {
-    if value.is_empty() {
-        return Err(InvalidInput::Empty { what });
-    }
-    if value.len() > MAX_MACHINE_SECRET_BYTES {
-        return Err(InvalidInput::TooLong {
-            what,
-            length: value.len(),
-            max: MAX_MACHINE_SECRET_BYTES,
-        });
-    }
-    Ok(value)
 }
 
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";

@@ -1,13 +1,11 @@
 //! The one error shape that crosses IPC: `{ code, message, hint, diagnosis, redirect_uri }`. The
-//! UI branches on `code` (a small closed enum mirroring [`patchbay_core::ErrorKind`], plus the
-//! OAuth outcomes it treats differently) and shows `message` and `hint`; a failed connection test
-//! carries its [`Diagnosis`] so the dialog can show the stage, and a server that needs a client ID
-//! carries the redirect URI to register. Messages come from core's `Display`, which never
-//! contains a secret.
+//! UI branches on `code` (a closed enum mirroring [`patchbay_core::ErrorKind`] one to one) and
+//! shows `message` and `hint`; a failed connection test carries its [`Diagnosis`] so the dialog
+//! can show the stage, and a server that needs a client ID carries the redirect URI to register.
+//! Messages come from core's `Display`, which never contains a secret; hints are core's
+//! [`Hint`]s in the app's words (a button or a sentence, never a command line).
 
-use patchbay_core::ErrorKind;
-use patchbay_core::mcp::Diagnosis;
-use patchbay_core::oauth::OAuthError;
+use patchbay_core::{Diagnosis, ErrorKind, Hint};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -23,7 +21,24 @@ pub enum ErrorCode {
     /// client ID (the UI opens "Advanced" and shows `redirect_uri`).
     NeedsClientId,
     ServerError,
+    /// The person stopped it (Cancel); the UI says nothing more.
+    Cancelled,
     Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (generated into the UI's bindings).
+    pub const ALL: [Self; 9] = [
+        Self::InvalidInput,
+        Self::NotFound,
+        Self::KeychainUnavailable,
+        Self::Unreachable,
+        Self::NeedsAuth,
+        Self::NeedsClientId,
+        Self::ServerError,
+        Self::Cancelled,
+        Self::Internal,
+    ];
 }
 
 impl From<ErrorKind> for ErrorCode {
@@ -35,7 +50,9 @@ impl From<ErrorKind> for ErrorCode {
             ErrorKind::KeychainUnavailable => Self::KeychainUnavailable,
             ErrorKind::Unreachable => Self::Unreachable,
             ErrorKind::NeedsAuth => Self::NeedsAuth,
+            ErrorKind::NeedsClientId => Self::NeedsClientId,
             ErrorKind::ServerError => Self::ServerError,
+            ErrorKind::Cancelled => Self::Cancelled,
             ErrorKind::Internal => Self::Internal,
         }
     }
@@ -74,38 +91,39 @@ impl From<patchbay_core::Error> for IpcError {
         Self {
             code: error.kind().into(),
             message: error.to_string(),
-            hint: error
-                .hint()
-                .filter(|hint| !hint.is_empty())
-                .map(str::to_owned),
+            hint: error.hint().and_then(|hint| in_app_words(&hint)),
             diagnosis: error.diagnosis().cloned().map(Box::new),
-            redirect_uri: None,
+            redirect_uri: error.redirect_uri_to_register().map(str::to_owned),
         }
     }
 }
 
-impl From<patchbay_core::validate::InvalidInput> for IpcError {
-    fn from(error: patchbay_core::validate::InvalidInput) -> Self {
+impl From<patchbay_core::InvalidInput> for IpcError {
+    fn from(error: patchbay_core::InvalidInput) -> Self {
         patchbay_core::Error::from(error).into()
     }
 }
 
-impl From<OAuthError> for IpcError {
-    /// Every failed sign-in leaves the connector needing authentication, except one the person
-    /// can fix in the dialog (a server that needs a client ID) and a server that never answered.
-    fn from(error: OAuthError) -> Self {
-        let redirect_uri = match &error {
-            OAuthError::NeedsClientId { redirect_uri, .. } => Some(redirect_uri.clone()),
-            _ => None,
-        };
-        let code = match &error {
-            OAuthError::NeedsClientId { .. } => ErrorCode::NeedsClientId,
-            OAuthError::ServerSilent(_) => ErrorCode::Unreachable,
-            _ => ErrorCode::NeedsAuth,
-        };
-        Self {
-            redirect_uri,
-            ..Self::new(code, error.to_string())
-        }
-    }
+/// Core's hint as the app says it: the buttons and places a person sees in the window. `None`
+/// where the UI shows the remedy itself (the client ID fields for `NeedsClientId`).
+fn in_app_words(hint: &Hint) -> Option<String> {
+    Some(match hint {
+        Hint::ListConnectors { workspace } => format!(
+            "it may have been renamed or removed; the connectors of {workspace:?} are listed on \
+             the Connectors page"
+        ),
+        Hint::ListWorkspaces => "choose a workspace from the workspace menu".into(),
+        Hint::ReenterCredentials { connector, .. } => format!(
+            "the stored secret of {connector:?} is damaged; open Edit and enter it again (other \
+             connectors are unaffected)"
+        ),
+        Hint::SignInAgain {
+            connector, scope, ..
+        } => match scope {
+            Some(scope) => format!("use Re-authenticate on {connector:?} to grant scope {scope}"),
+            None => format!("use Re-authenticate on {connector:?}"),
+        },
+        Hint::EnterClientId { .. } => return None,
+        Hint::Advice { text } => text.clone(),
+    })
 }

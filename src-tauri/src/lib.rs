@@ -65,32 +65,46 @@ pub fn run() {
     });
 }
 
+/// The commands, listed once: registered with Tauri and named in the generated bindings.
+macro_rules! commands {
+    ($($module:ident::$name:ident),* $(,)?) => {
+        /// Every command the webview may invoke, by name.
+        pub const COMMAND_NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$(commands::$module::$name),*]
+        }
+    };
+}
+
+commands![
+    workspaces::list_workspaces,
+    workspaces::add_workspace,
+    workspaces::rename_workspace,
+    workspaces::remove_workspace,
+    connectors::list_connectors,
+    connectors::add_connector,
+    connectors::edit_connector,
+    connectors::remove_connector,
+    connectors::test_connector,
+    connectors::check_now,
+    oauth::authorize_connector,
+    oauth::reauthorize_connector,
+    oauth::cancel_authorization,
+    oauth::oauth_redirect_uris,
+    oauth::forget_credentials,
+    oauth::connector_step_up,
+    machine::add_machine_connector,
+    machine::renew_machine_connector,
+    machine::oauth_client,
+];
+
 /// Registers the commands and window behaviour on `builder`. The caller manages a
 /// [`PatchbayState`] first.
 pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(navigation::guard())
-        .invoke_handler(tauri::generate_handler![
-            commands::workspaces::list_workspaces,
-            commands::workspaces::add_workspace,
-            commands::workspaces::rename_workspace,
-            commands::workspaces::remove_workspace,
-            commands::connectors::list_connectors,
-            commands::connectors::add_connector,
-            commands::connectors::edit_connector,
-            commands::connectors::remove_connector,
-            commands::connectors::test_connector,
-            commands::connectors::check_now,
-            commands::oauth::authorize_connector,
-            commands::oauth::reauthorize_connector,
-            commands::oauth::cancel_authorization,
-            commands::oauth::oauth_redirect_uris,
-            commands::oauth::forget_credentials,
-            commands::oauth::connector_step_up,
-            commands::machine::add_machine_connector,
-            commands::machine::renew_machine_connector,
-            commands::machine::oauth_client,
-        ])
+        .invoke_handler(handler())
         .on_window_event(|window, event| match event {
             WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
                 api.prevent_close();
@@ -135,7 +149,7 @@ fn deep_link_argument(argv: &[String]) -> Option<&str> {
     let [_program, argument] = argv else {
         return None;
     };
-    let prefix = format!("{}:", patchbay_core::oauth::redirect::SCHEME);
+    let prefix = format!("{}:", patchbay_core::DEEP_LINK_SCHEME);
     argument
         .get(..prefix.len())
         .is_some_and(|start| start.eq_ignore_ascii_case(&prefix))

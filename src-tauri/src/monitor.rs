@@ -4,8 +4,9 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use patchbay_core::status::{self, CheckOutcome, MonitorConfig, TransitionAlerts};
-use patchbay_core::{ConnectorStatus, Patchbay};
+use patchbay_core::{
+    CheckOutcome, ConnectorStatus, MonitorConfig, MonitorHandle, Patchbay, TransitionAlerts,
+};
 use tauri::{AppHandle, Emitter, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -13,12 +14,12 @@ use crate::dto::{STATUS_EVENT, StatusEvent};
 use crate::tray;
 
 /// Starts the monitor on Tauri's async runtime.
-pub fn start<R: Runtime>(app: &AppHandle<R>, core: Arc<Patchbay>) -> status::MonitorHandle {
+pub fn start<R: Runtime>(app: &AppHandle<R>, core: Arc<Patchbay>) -> MonitorHandle {
     let app = app.clone();
     let alerts = Mutex::new(TransitionAlerts::default());
     let config = MonitorConfig::from_env();
     tauri::async_runtime::block_on(async move {
-        status::spawn(core, config, move |outcome| {
+        patchbay_core::spawn_monitor(core, config, move |outcome| {
             on_check(&app, &alerts, outcome)
         })
     })

@@ -1,17 +1,12 @@
 //! What the commands run against: the [`Patchbay`] opened once at startup (or the reason it could
-//! not be opened), the status monitor, a hook that refreshes the tray after a change, and the
-//! OAuth sign-ins in flight: the registry their callbacks are delivered to ([`Flows`]) and a
-//! cancel switch per flow id. A failed open (no data directory, newer schema) must not keep the
+//! not be opened), the status monitor, and a hook that refreshes the tray after a change. (The
+//! OAuth sign-ins in flight live in core.) A failed open (no data directory, newer schema) must not keep the
 //! window from appearing: every command then returns that error, and the UI shows it.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use patchbay_core::oauth::flows::{Delivery, Flows};
-use patchbay_core::status::MonitorHandle;
-use patchbay_core::{Patchbay, keychain, paths};
-use tokio_util::sync::CancellationToken;
+use patchbay_core::{Delivery, MonitorHandle, Patchbay};
 
 use crate::{ErrorCode, IpcError};
 
@@ -26,12 +21,7 @@ pub struct PatchbayState {
     monitor: Mutex<Option<MonitorHandle>>,
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
-    flows: Flows,
-    sign_ins: Arc<Mutex<HashMap<String, CancellationToken>>>,
 }
-
-/// The longest flow id the UI may choose (it sends a UUID).
-const MAX_FLOW_ID_LEN: usize = 64;
 
 impl PatchbayState {
     /// Opens the store in `PATCHBAY_DATA_DIR` (else the OS app-data dir) with the OS keychain.
@@ -54,8 +44,6 @@ impl PatchbayState {
             monitor: Mutex::new(None),
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
-            flows: Flows::new(),
-            sign_ins: Arc::default(),
         }
     }
 
@@ -75,59 +63,15 @@ impl PatchbayState {
             .unwrap_or_else(PoisonError::into_inner) = Some(hook);
     }
 
-    /// Where OAuth callbacks are delivered; sign-ins register their flows here.
-    pub fn flows(&self) -> &Flows {
-        &self.flows
-    }
-
-    /// Hands an OAuth callback (a deep link) to the sign-in waiting for it. Anything else — no
-    /// pending flow, a forged or replayed `state`, Patchbay's own "done" link — is dropped; only
-    /// the reason is logged, never the URL (it may carry a code, or an attacker's text).
-    pub fn deliver_callback(&self, url: &str) -> Delivery {
-        let delivery = self.flows.deliver(url);
-        tracing::info!(?delivery, "OAuth callback");
-        delivery
-    }
-
-    /// Records a sign-in under the UI's `flow_id` until the returned guard is dropped. Several
-    /// may run at once; an id already in use is refused.
-    pub(crate) fn begin_sign_in(&self, flow_id: &str) -> Result<SignInGuard, IpcError> {
-        if flow_id.is_empty()
-            || flow_id.len() > MAX_FLOW_ID_LEN
-            || !flow_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(IpcError::new(
-                ErrorCode::InvalidInput,
-                "a sign-in needs a flow id of letters, digits and dashes",
-            ));
-        }
-        let mut sign_ins = self.sign_ins.lock().unwrap_or_else(PoisonError::into_inner);
-        if sign_ins.contains_key(flow_id) {
-            return Err(IpcError::new(
-                ErrorCode::InvalidInput,
-                "a sign-in with this flow id is already running",
-            ));
-        }
-        let cancel = CancellationToken::new();
-        sign_ins.insert(flow_id.to_owned(), cancel.clone());
-        Ok(SignInGuard {
-            flow_id: flow_id.to_owned(),
-            cancel,
-            sign_ins: self.sign_ins.clone(),
-        })
-    }
-
-    /// Cancels the sign-in with this flow id, if it is still running (a late Cancel is no error).
-    pub(crate) fn cancel_sign_in(&self, flow_id: &str) {
-        let cancel = self
-            .sign_ins
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(flow_id);
-        if let Some(cancel) = cancel {
-            cancel.cancel();
+    /// Hands an OAuth callback (a deep link) to the sign-in waiting for it in core; with no
+    /// core opened, no sign-in can be waiting and it is dropped.
+    pub fn deliver_callback(&self, url: &str) -> Option<Delivery> {
+        match &self.opened {
+            Ok(core) => Some(core.deliver_callback(url)),
+            Err(_) => {
+                tracing::info!("OAuth callback dropped: Patchbay is not open");
+                None
+            }
         }
     }
 
@@ -175,35 +119,12 @@ impl PatchbayState {
 }
 
 fn open_from_env() -> Result<Patchbay, IpcError> {
-    let data_dir = paths::data_dir_from_env().map_err(IpcError::internal)?;
+    let data_dir = patchbay_core::data_dir_from_env().map_err(IpcError::internal)?;
     // `PATCHBAY_KEYCHAIN_SERVICE` lets tests keep away from the real Patchbay keychain entry.
-    let service = paths::keychain_service_from_env();
+    let service = patchbay_core::keychain_service_from_env();
     Ok(Patchbay::open(
         &data_dir,
-        keychain::os_keychain(&service),
+        patchbay_core::os_keychain(&service),
         &service,
     )?)
-}
-
-/// A running sign-in's entry: cancelled through [`PatchbayState::cancel_sign_in`], removed when
-/// the sign-in ends however it ends.
-pub(crate) struct SignInGuard {
-    flow_id: String,
-    cancel: CancellationToken,
-    sign_ins: Arc<Mutex<HashMap<String, CancellationToken>>>,
-}
-
-impl SignInGuard {
-    pub(crate) fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
-        self.cancel.cancelled()
-    }
-}
-
-impl Drop for SignInGuard {
-    fn drop(&mut self) {
-        self.sign_ins
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.flow_id);
-    }
 }

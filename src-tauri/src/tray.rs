@@ -3,8 +3,7 @@
 //! "Check all now", "Open Patchbay" and "Quit". A tray failure (no tray host, no appindicator
 //! library) is logged and never fatal.
 
-use patchbay_core::status::{Aggregate, Summary};
-use patchbay_core::{ConnectorStatus, ConnectorView};
+use patchbay_core::{Aggregate, ConnectorStatus, ConnectorView, Summary};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;

@@ -281,7 +281,7 @@ async fn a_revoked_secret_needs_auth_for_that_connector_only_until_a_new_one_is_
             && a.status() == ConnectorStatus::NeedsAuth
             && a.detail.contains("invalid_client")
             && a.detail.contains("rotated or revoked")
-            && a.hint.contains("--client-secret-stdin"),
+            && a.remedy == Some(patchbay_core::mcp::Remedy::NewClientCredentials),
         "a refused client secret means entering a new one: {a:?}"
     );
     let b = app.test_connector(WORKSPACE, "B").await?;

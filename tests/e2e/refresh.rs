@@ -23,7 +23,9 @@ pub(crate) const WORKSPACE: &str = "Default";
 
 /// What a browser does when the person clicks "Allow": fetch the authorization URL, then follow
 /// its redirect to the loopback listener `authorize` is waiting on.
-pub(crate) async fn headless_browser(url: url::Url) -> Result<(), String> {
+pub(crate) async fn headless_browser(
+    url: url::Url,
+) -> Result<(), patchbay_core::oauth::sign_in::BrowserError> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

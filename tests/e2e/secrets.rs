@@ -77,7 +77,7 @@ fn no_plaintext_in_data_dir_or_logs() -> Result<()> {
 
 fn ciphertext(store: &Store, connector: &str) -> Result<(String, Vec<u8>)> {
     let (id, blob): (String, Vec<u8>) = store.connection().query_row(
-        "SELECT c.id, s.ciphertext FROM connectors c JOIN secrets s ON s.connector_id = c.id
+        "SELECT c.id, s.ciphertext FROM connectors c JOIN secrets s ON s.owner_id = c.id
          WHERE c.name = ?1 AND s.field = 'token'",
         [connector],
         |row| Ok((row.get(0)?, row.get(1)?)),
@@ -116,11 +116,11 @@ fn tampered_or_moved_ciphertexts_fail_alone() -> Result<()> {
     let last = flipped.len() - 1;
     flipped[last] ^= 0x40;
     store.connection().execute(
-        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        "UPDATE secrets SET ciphertext = ?2 WHERE owner_id = ?1",
         (&alpha_id, &flipped),
     )?;
     store.connection().execute(
-        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        "UPDATE secrets SET ciphertext = ?2 WHERE owner_id = ?1",
         (&beta_id, &alpha),
     )?;
     drop(store);
@@ -147,7 +147,7 @@ fn tampered_or_moved_ciphertexts_fail_alone() -> Result<()> {
         "2026-01-01T00:00:00Z",
     )?;
     store.connection().execute(
-        "UPDATE secrets SET ciphertext = ?2 WHERE connector_id = ?1",
+        "UPDATE secrets SET ciphertext = ?2 WHERE owner_id = ?1",
         (&alpha_id, &alpha[..10]),
     )?;
     drop(store);

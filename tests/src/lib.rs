@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod model_peer;
 pub mod oauth_peer;
 pub mod window;
 

@@ -7,6 +7,7 @@
 //!   real-peer end-to-end suite and the real window driven through WebDriver, under Xvfb inside a
 //!   private D-Bus session with an unlocked gnome-keyring.
 
+mod boundaries;
 mod conformance;
 mod system;
 
@@ -24,6 +25,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("conformance") => conformance::run(&root),
         Some("deps") => system::ensure_packages(&system::all_packages()),
+        Some("boundaries") => boundaries::check(&root),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
@@ -141,6 +143,9 @@ fn test(root: &Path) -> Result<()> {
     if let Some(line) = tree.lines().find(|line| line.starts_with("tauri")) {
         bail!("patchbay-core depends on {line}; the core must stay Tauri-free");
     }
+
+    step("one door: front ends use only the facade's API", started);
+    boundaries::check(root)?;
 
     step("npm packages (ui, test peers)", started);
     npm_install(&root.join("ui"))?;

@@ -4,6 +4,7 @@
 //! line on stderr plus a hint, exit 0 on success, 2 on bad input (including unknown names), 1 on
 //! any other failure. Secrets are read from stdin only, never from argv.
 
+mod front;
 mod output;
 
 use std::io::{IsTerminal, Read};
@@ -12,9 +13,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use patchbay_core::mcp::{CallError, Timeouts};
-use patchbay_core::oauth::step_up::{Reauthentication, Verdict};
-use patchbay_core::{AuthKind, ConnectorEdit, ConnectorSpec, Error, ErrorKind, Patchbay, Secret};
+use patchbay_core::{
+    AuthKind, ClientChoice, ConnectorEdit, ConnectorSpec, Error, ErrorKind, Hint, JwtAlgorithm,
+    MachineClientInput, MachineCredential, Patchbay, RedirectChoice, Remedy, Secret, SignInOptions,
+    Timeouts,
+};
+
+use front::TerminalFront;
 
 #[derive(Parser)]
 #[command(
@@ -205,35 +210,50 @@ fn main() -> ExitCode {
 
 /// A failure and how to report it.
 enum Failure {
-    Core(Error),
+    /// A core error, with the connector the command acted on (the subject of hints that need
+    /// one), if any.
+    Core(Box<Error>, Option<Subject>),
     Input(String),
     Other(String),
-    /// A failure with what to do about it.
-    Hinted {
-        message: String,
-        hint: String,
-    },
+}
+
+/// The workspace and connector a command acts on.
+#[derive(Clone)]
+struct Subject {
+    workspace: String,
+    connector: String,
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Self::Core(error)
+        Self::Core(Box::new(error), None)
     }
 }
 
 impl Failure {
     fn report(self) -> ExitCode {
         match self {
-            Self::Core(error) => {
-                eprintln!("error: {error}");
+            Self::Core(error, subject) => {
+                match &*error {
+                    // A failed sign-in says what failed, then the server's or the flow's words.
+                    Error::SignIn(_) => eprintln!("error: OAuth sign-in failed: {error}"),
+                    _ => eprintln!("error: {error}"),
+                }
                 if let Some(diagnosis) = error.diagnosis() {
                     output::diagnosis_details(diagnosis);
                 }
-                if let Some(hint) = error.hint().filter(|hint| !hint.is_empty()) {
-                    eprintln!("hint: {hint}");
+                let hint = match &subject {
+                    Some(subject) => error.hint_for(&subject.workspace, &subject.connector),
+                    None => error.hint(),
+                };
+                let remedy = error.diagnosis().and_then(|diagnosis| diagnosis.remedy);
+                if let Some(hint) = hint {
+                    eprintln!("hint: {}", hint_line(&hint, remedy, subject.as_ref()));
                 }
                 match error.kind() {
-                    ErrorKind::InvalidInput | ErrorKind::NotFound => ExitCode::from(2),
+                    ErrorKind::InvalidInput | ErrorKind::NotFound | ErrorKind::NeedsClientId => {
+                        ExitCode::from(2)
+                    }
                     _ => ExitCode::from(1),
                 }
             }
@@ -245,24 +265,65 @@ impl Failure {
                 eprintln!("error: {message}");
                 ExitCode::from(1)
             }
-            Self::Hinted { message, hint } => {
-                eprintln!("error: {message}");
-                eprintln!("hint: {hint}");
-                ExitCode::from(1)
+        }
+    }
+}
+
+/// Core's hint in the CLI's words: a command line where there is one to run.
+fn hint_line(hint: &Hint, remedy: Option<Remedy>, subject: Option<&Subject>) -> String {
+    match hint {
+        Hint::ListConnectors { workspace } => format!(
+            "run `{}` to see the connectors of this workspace",
+            with_workspace("patchbay connector list".into(), workspace)
+        ),
+        Hint::ListWorkspaces => "run `patchbay workspace list` to see the workspaces".into(),
+        Hint::ReenterCredentials {
+            workspace,
+            connector,
+        } => format!(
+            "this connector's stored secret is damaged; set it again with `{} --token-stdin` \
+             (other connectors are unaffected)",
+            with_workspace(
+                format!("patchbay connector edit {}", shell_word(connector)),
+                workspace
+            )
+        ),
+        Hint::SignInAgain {
+            workspace,
+            connector,
+            scope,
+        } => {
+            let login = login_command(workspace, connector);
+            match scope {
+                Some(scope) => format!("sign in again for scope {scope} with: {login}"),
+                None => format!("sign in again with: {login}"),
             }
         }
+        Hint::EnterClientId { redirect_uri } => format!(
+            "register Patchbay with the server's provider (redirect URI {redirect_uri}) and pass \
+             its --client-id (and --client-secret-stdin if it has a secret)"
+        ),
+        Hint::Advice { text } => match (remedy, subject) {
+            (Some(Remedy::SignInAgain), Some(subject)) => format!(
+                "{text}: {}",
+                login_command(&subject.workspace, &subject.connector)
+            ),
+            (Some(Remedy::NewClientCredentials), Some(subject)) => format!(
+                "{text}: {} --client-secret-stdin (the new secret on stdin)",
+                login_command(&subject.workspace, &subject.connector)
+            ),
+            _ => text.clone(),
+        },
     }
 }
 
 fn open(cli: &Cli) -> Result<Patchbay, Failure> {
     let data_dir = match &cli.data_dir {
         Some(dir) => dir.clone(),
-        None => {
-            patchbay_core::paths::default_data_dir().map_err(|e| Failure::Other(e.to_string()))?
-        }
+        None => patchbay_core::default_data_dir().map_err(|e| Failure::Other(e.to_string()))?,
     };
-    let service = patchbay_core::paths::keychain_service_from_env();
-    let keychain = patchbay_core::keychain::os_keychain(&service);
+    let service = patchbay_core::keychain_service_from_env();
+    let keychain = patchbay_core::os_keychain(&service);
     let seconds = Duration::from_secs(cli.timeout);
     let timeouts = Timeouts {
         connect: seconds.min(Duration::from_secs(10)),
@@ -296,28 +357,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         },
         Command::Connector(command) => connector(&app, workspace, command, json).await,
         Command::Tools { name } => {
-            let session = app.session(workspace, &name).await?;
-            let tools = session.list_tools().await;
-            session.close().await;
-            let tools =
-                tools.map_err(|e| request_failure(&app, workspace, &name, "listing tools", e))?;
-            output::tools(&tools, json)
+            let tools = app.list_tools(workspace, &name).await;
+            output::tools(&tools.map_err(|e| on(e, workspace, &name))?, json)
         }
         Command::Resources { name } => {
-            let session = app.session(workspace, &name).await?;
-            let resources = session.list_resources().await;
-            session.close().await;
-            let resources = resources
-                .map_err(|e| request_failure(&app, workspace, &name, "listing resources", e))?;
-            output::resources(&resources, json)
+            let resources = app.list_resources(workspace, &name).await;
+            output::resources(&resources.map_err(|e| on(e, workspace, &name))?, json)
         }
         Command::Prompts { name } => {
-            let session = app.session(workspace, &name).await?;
-            let prompts = session.list_prompts().await;
-            session.close().await;
-            let prompts = prompts
-                .map_err(|e| request_failure(&app, workspace, &name, "listing prompts", e))?;
-            output::prompts(&prompts, json)
+            let prompts = app.list_prompts(workspace, &name).await;
+            output::prompts(&prompts.map_err(|e| on(e, workspace, &name))?, json)
         }
         Command::Call { name, tool, args } => {
             let arguments = match args {
@@ -330,54 +379,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 },
             };
-            let session = app.session(workspace, &name).await?;
-            let result = session.call_tool(&tool, arguments).await;
-            session.close().await;
-            let result = result.map_err(|e| {
-                request_failure(&app, workspace, &name, &format!("calling {tool:?}"), e)
-            })?;
-            output::call_result(&result, json)
+            let result = app.call_tool(workspace, &name, &tool, arguments).await;
+            output::call_result(&result.map_err(|e| on(e, workspace, &name))?, json)
         }
     }
 }
 
-/// How a failed request is reported. A refusal for lack of scope (which the session has
-/// recorded on the connector) names the scope and, when signing in again can grant it, the
-/// exact command that does.
-fn request_failure(
-    app: &Patchbay,
-    workspace: &str,
-    name: &str,
-    what: &str,
-    error: CallError,
-) -> Failure {
-    let CallError::InsufficientScope { required_scope, .. } = &error else {
-        return Failure::Other(format!("{what}: {error}"));
-    };
-    let verdict = match app.scope_verdict(workspace, name, required_scope.as_deref()) {
-        Ok(verdict) => verdict,
-        Err(judging) => {
-            tracing::warn!(error = %judging, "judging a refusal for lack of scope");
-            return Failure::Other(format!("{what}: {error}"));
-        }
-    };
-    match &verdict {
-        Verdict::SignInAgain { required } => Failure::Hinted {
-            message: format!("{what}: {}", verdict.message()),
-            hint: format!(
-                "sign in again for scope {required} with: {}",
-                login_command(workspace, name)
-            ),
-        },
-        _ => Failure::Other(format!("{what}: {}", verdict.message())),
-    }
+/// A core error met while acting on connector `name`.
+fn on(error: Error, workspace: &str, name: &str) -> Failure {
+    Failure::Core(
+        Box::new(error),
+        Some(Subject {
+            workspace: workspace.to_owned(),
+            connector: name.to_owned(),
+        }),
+    )
 }
 
 /// `patchbay connector login NAME` (with the workspace when it is not the default), quoted for
 /// a POSIX shell.
 fn login_command(workspace: &str, name: &str) -> String {
-    let mut command = format!("patchbay connector login {}", shell_word(name));
-    if workspace != patchbay_core::store::DEFAULT_WORKSPACE {
+    let command = format!("patchbay connector login {}", shell_word(name));
+    with_workspace(command, workspace)
+}
+
+/// `command` with `--workspace W` when `workspace` is not the default one.
+fn with_workspace(mut command: String, workspace: &str) -> String {
+    if !workspace.eq_ignore_ascii_case(patchbay_core::DEFAULT_WORKSPACE) {
         command.push_str(&format!(" --workspace {}", shell_word(workspace)));
     }
     command
@@ -428,61 +456,69 @@ async fn connector(
                 ));
             }
             let headers = parse_headers(&credentials.headers)?;
-            let grant = match auth {
-                AuthKind::OAuth if oauth.client_credentials => {
-                    Some(machine_sign_in(&url, &oauth, None).await?)
-                }
-                AuthKind::OAuth => Some(sign_in(&url, &oauth, None).await?),
-                _ => None,
-            };
-            if !skip_test {
-                eprintln!("Testing {url} …");
-            }
             let spec = ConnectorSpec {
                 name,
                 url,
                 auth,
                 token,
                 headers,
-                oauth: grant,
+                oauth: None,
             };
-            let saved = app.add_connector(workspace, spec, !skip_test).await?;
+            let front = TerminalFront {
+                no_browser: oauth.no_browser,
+                testing: format!("Testing {} …", spec.url),
+            };
+            let saved = match auth {
+                AuthKind::OAuth if oauth.client_credentials => {
+                    let client = machine_client(&oauth)?;
+                    app.add_machine_connector(workspace, spec, client, !skip_test, &front)
+                        .await?
+                }
+                AuthKind::OAuth => {
+                    let options = sign_in_options(&oauth)?;
+                    app.authorize_connector(workspace, spec, options, !skip_test, &front)
+                        .await?
+                }
+                _ => {
+                    if !skip_test {
+                        eprintln!("{}", front.testing);
+                    }
+                    app.add_connector(workspace, spec, !skip_test).await?
+                }
+            };
             output::saved(&saved, "Added", json)
         }
         ConnectorCommand::Login { name, oauth } => {
-            let url = app.connector(workspace, &name)?.url;
-            // The client entered at the first sign-in is used again with the same server, and
-            // scopes a server refused a request for are asked for too (step-up).
-            let again = app.reauthentication(workspace, &name)?;
-            let machine = oauth.client_credentials
-                || again
-                    .previous
-                    .as_ref()
-                    .is_some_and(patchbay_core::oauth::Registration::is_machine);
-            let (grant, not_granted) = if machine {
-                let previous = again.previous.as_ref();
-                (machine_sign_in(&url, &oauth, previous).await?, Vec::new())
-            } else {
-                if let Some(required) = &again.required {
-                    eprintln!(
-                        "Asking for more permissions: scope {required} (requesting {}: what was \
-                         granted before, and what the server asked for).",
-                        again.scopes.join(" ")
-                    );
-                }
-                let grant = sign_in(&url, &oauth, Some(&again)).await?;
-                let not_granted = again.not_granted(&grant);
-                (grant, not_granted)
+            let front = TerminalFront {
+                no_browser: oauth.no_browser,
+                testing: "Testing the new sign-in …".into(),
             };
-            eprintln!("Testing the new sign-in …");
-            let saved = app.sign_in(workspace, &name, grant).await?;
-            output::saved(&saved, "Signed in to", json)?;
-            if !not_granted.is_empty() {
+            let subject = |error| on(error, workspace, &name);
+            if oauth.client_credentials || oauth.private_key_stdin {
+                // A machine client's grant again: the stored client, or what the flags give.
+                let (client_id, credential) = machine_change(&oauth)?;
+                let saved = app
+                    .renew_machine_connector(workspace, &name, client_id, credential, &front)
+                    .await
+                    .map_err(subject)?;
+                return output::saved(&saved, "Signed in to", json);
+            }
+            // The client entered at the first sign-in is used again with the same server,
+            // scopes a server refused a request for are asked for too (step-up), and a machine
+            // connector runs its grant again (a secret from --client-secret-stdin replaces the
+            // stored one).
+            let options = sign_in_options(&oauth)?;
+            let reauthorized = app
+                .reauthenticate(workspace, &name, options, &front)
+                .await
+                .map_err(subject)?;
+            output::saved(&reauthorized.saved, "Signed in to", json)?;
+            if !reauthorized.not_granted.is_empty() {
                 eprintln!(
                     "warning: the server did not grant scope {}: what needs it will keep failing, \
                      and Patchbay will not ask for it again by itself; check the account's \
                      permissions with the server's administrator",
-                    not_granted.join(" ")
+                    reauthorized.not_granted.join(" ")
                 );
             }
             Ok(())
@@ -508,12 +544,19 @@ async fn connector(
         }
         ConnectorCommand::Test { name } => {
             eprintln!("Testing {name} …");
-            let diagnosis = app.test_connector(workspace, &name).await?;
+            let diagnosis = app
+                .test_connector(workspace, &name)
+                .await
+                .map_err(|error| on(error, workspace, &name))?;
             output::diagnosis(&diagnosis, json)?;
             if diagnosis.ok {
                 Ok(())
             } else {
-                Err(Failure::Core(Error::ConnectionFailed(Box::new(diagnosis))))
+                Err(on(
+                    Error::ConnectionFailed(Box::new(diagnosis)),
+                    workspace,
+                    &name,
+                ))
             }
         }
         ConnectorCommand::Remove { name } => {
@@ -548,31 +591,19 @@ async fn connector(
             }
             let saved = app
                 .edit_connector(workspace, &name, edit, !skip_test)
-                .await?;
+                .await
+                .map_err(|error| on(error, workspace, &name))?;
             output::saved(&saved, "Updated", json)
         }
     }
 }
 
-/// Runs the OAuth sign-in in the browser with a loopback redirect; `again` is what signing in
-/// again to a stored connector needs (its client registration, the step-up's scopes).
-async fn sign_in(
-    url: &str,
-    args: &OAuthArgs,
-    again: Option<&Reauthentication>,
-) -> Result<patchbay_core::oauth::Grant, Failure> {
-    let previous = again.and_then(|again| again.previous.as_ref());
-    use patchbay_core::oauth;
-    let server =
-        patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
+/// A browser sign-in as the flags ask for it: a pre-registered client (`--client-id`, its
+/// secret from stdin) and the loopback redirect (a terminal has no deep link).
+fn sign_in_options(args: &OAuthArgs) -> Result<SignInOptions, Failure> {
     if args.private_key_stdin {
         return Err(Failure::Input(
             "--private-key-stdin is for machine connectors (--client-credentials)".into(),
-        ));
-    }
-    if args.client_secret_stdin && args.client_id.is_none() {
-        return Err(Failure::Input(
-            "--client-secret-stdin needs the client's --client-id".into(),
         ));
     }
     let client_secret = if args.client_secret_stdin {
@@ -580,112 +611,51 @@ async fn sign_in(
     } else {
         None
     };
-    let choice = oauth::ClientChoice {
-        client_id: args.client_id.clone(),
-        client_secret,
-        metadata_url: None,
-    };
-    let no_browser = args.no_browser;
-    eprintln!("Discovering how {server} signs in …");
-    if choice.client_id.is_none()
-        && let Some(client) = previous.and_then(|previous| previous.reusable())
-        && let Some(id) = client.client_id
-    {
-        eprintln!(
-            "Signing in with the pre-registered client {id:?} saved with this connector (another \
-             authorization server would get a new registration)."
-        );
-    }
-    let browser = |authorize_url| async move {
-        if no_browser {
-            eprintln!("Open this URL in a browser to sign in:\n\n  {authorize_url}\n");
-        } else if let Err(error) = oauth::open_in_browser(&authorize_url) {
-            eprintln!(
-                "Could not open a browser ({error}). Open this URL to sign in:\n\n  {authorize_url}\n"
-            );
-        } else {
-            eprintln!("Your browser opened the sign-in page; if not, open:\n  {authorize_url}");
-        }
-        eprintln!("Waiting for the sign-in to finish (up to 5 minutes) …");
-        Ok(())
-    };
-    let (limit, done_page) = (oauth::AUTHORIZE_TIMEOUT, oauth::done_page(None));
-    let grant = match again {
-        Some(again) => oauth::reauthenticate(again, choice, limit, &done_page, browser).await,
-        None => {
-            oauth::authorize_again(&server, choice, None, None, limit, &done_page, browser).await
-        }
-    };
-    grant.map_err(|error| Failure::Other(format!("OAuth sign-in failed: {error}")))
+    Ok(SignInOptions {
+        client: ClientChoice {
+            client_id: args.client_id.clone(),
+            client_secret,
+            metadata_url: None,
+        },
+        redirect: RedirectChoice::Loopback,
+        flow_id: None,
+    })
 }
 
-/// Gets a machine connector's token with the client-credentials grant: the client entered on
-/// the command line (its secret or key from stdin), or for `connector login` the client stored
-/// with the connector (optionally with a new secret or key), which is then only sent to the
-/// authorization server it was registered with.
-async fn machine_sign_in(
-    url: &str,
+/// A new machine client from the flags: `--client-id` with its secret or private key (stdin).
+fn machine_client(args: &OAuthArgs) -> Result<MachineClientInput, Failure> {
+    match machine_change(args)? {
+        (Some(client_id), Some(credential)) => Ok(MachineClientInput {
+            client_id,
+            credential,
+        }),
+        _ => Err(Failure::Input(
+            "a machine connector needs --client-id and its secret (--client-secret-stdin) or \
+             private key (--private-key-stdin --signing-algorithm ALG)"
+                .into(),
+        )),
+    }
+}
+
+/// What the flags change of a machine client: its id, and a secret or key read from stdin.
+fn machine_change(
     args: &OAuthArgs,
-    previous: Option<&patchbay_core::oauth::Registration>,
-) -> Result<patchbay_core::oauth::Grant, Failure> {
-    use patchbay_core::oauth::{self, ClientAuth};
-    let server =
-        patchbay_core::validate::url(url).map_err(|e| Failure::Core(Error::InvalidInput(e)))?;
-    let auth = if args.private_key_stdin {
-        let algorithm = args
+) -> Result<(Option<String>, Option<MachineCredential>), Failure> {
+    let credential = if args.private_key_stdin {
+        let algorithm: JwtAlgorithm = args
             .signing_algorithm
             .as_deref()
             .unwrap_or_default()
             .parse()
-            .map_err(|error: oauth::OAuthError| Failure::Input(error.to_string()))?;
-        read_secret(true, "the private key (PEM)")?.map(|pem| ClientAuth::PrivateKeyJwt {
-            private_key_pem: pem,
-            algorithm,
-        })
+            .map_err(|error| Failure::Input(format!("{error}")))?;
+        read_secret(true, "the private key (PEM)")?
+            .map(|pem| MachineCredential::PrivateKey { pem, algorithm })
     } else if args.client_secret_stdin {
-        read_secret(true, "the client secret")?.map(ClientAuth::Secret)
+        read_secret(true, "the client secret")?.map(MachineCredential::ClientSecret)
     } else {
         None
     };
-    if let Some(
-        ClientAuth::Secret(secret)
-        | ClientAuth::PrivateKeyJwt {
-            private_key_pem: secret,
-            ..
-        },
-    ) = &auth
-        && secret.is_empty()
-    {
-        return Err(Failure::Input("the secret or key on stdin is empty".into()));
-    }
-    let stored_id = previous
-        .filter(|previous| previous.is_machine())
-        .map(|previous| previous.client_id.as_str());
-    // A client other than the stored one needs its own secret or key.
-    let new_client = args
-        .client_id
-        .as_deref()
-        .is_some_and(|id| Some(id) != stored_id);
-    if (stored_id.is_none() || new_client) && (args.client_id.is_none() || auth.is_none()) {
-        return Err(Failure::Input(
-            "a machine connector needs --client-id and its secret (--client-secret-stdin) or \
-             private key (--private-key-stdin --signing-algorithm ALG)"
-                .into(),
-        ));
-    }
-    let shown_id = args
-        .client_id
-        .clone()
-        .or_else(|| previous.map(|previous| previous.client_id.clone()))
-        .unwrap_or_default();
-    eprintln!(
-        "Requesting a token for the machine client {shown_id:?} from {server}'s authorization \
-         server (client-credentials grant) …"
-    );
-    let machine = previous.filter(|previous| previous.is_machine());
-    oauth::machine_grant_again(&server, machine, args.client_id.clone(), auth)
-        .await
-        .map_err(|error| Failure::Other(format!("OAuth client-credentials grant failed: {error}")))
+    Ok((args.client_id.clone(), credential))
 }
 
 /// Largest stdin we accept for a secret: far above any real token or key, far below trouble.
@@ -723,8 +693,8 @@ fn parse_headers(lines: &[String]) -> Result<Vec<(String, Secret)>, Failure> {
     lines
         .iter()
         .map(|line| {
-            patchbay_core::validate::header(line)
-                .map_err(|error| Failure::Core(Error::InvalidInput(error)))
+            patchbay_core::parse_header(line)
+                .map_err(|error| Failure::from(Error::InvalidInput(error)))
         })
         .collect()
 }

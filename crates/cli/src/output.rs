@@ -1,9 +1,10 @@
 //! How the CLI prints: aligned text for people, JSON (`--json`) for scripts. Data goes to
 //! stdout; progress, confirmations and errors go to stderr.
 
-use patchbay_core::mcp::Diagnosis;
-use patchbay_core::oauth::{ClientAuthentication, OAuthClientView, RegistrationMethod};
-use patchbay_core::{ConnectorView, Saved, Workspace};
+use patchbay_core::{
+    ClientAuthentication, ConnectorView, Diagnosis, OAuthClientView, RegistrationMethod, Saved,
+    Workspace,
+};
 use rmcp::model::{CallToolResult, Prompt, Resource, Tool};
 use serde::Serialize;
 

@@ -109,9 +109,22 @@ impl std::fmt::Debug for Key {
     }
 }
 
-/// Associated data for a connector secret: binds it to its workspace, connector and field.
-pub fn secret_aad(workspace_id: &str, connector_id: &str, field: &str) -> Vec<u8> {
+/// Associated data for a secret sealed before owners were general (schema < 3): binds it to its
+/// workspace, connector and field. Only opened, never written any more.
+pub fn connector_secret_aad(workspace_id: &str, connector_id: &str, field: &str) -> Vec<u8> {
     format!("patchbay/secret/v{FORMAT_V1}\0{workspace_id}\0{connector_id}\0{field}").into_bytes()
+}
+
+/// Associated data for a secret: binds it to its workspace, its owner's kind and id, and its
+/// field, so a ciphertext moved to any other place (another owner, even of another kind with
+/// the same id) fails to open.
+pub fn owned_secret_aad(
+    workspace_id: &str,
+    owner_kind: &str,
+    owner_id: &str,
+    field: &str,
+) -> Vec<u8> {
+    format!("patchbay/secret/v2\0{workspace_id}\0{owner_kind}\0{owner_id}\0{field}").into_bytes()
 }
 
 /// Associated data for a workspace data key wrapped by the master key.
@@ -149,18 +162,30 @@ mod tests {
     #[test]
     fn swapped_aad_fails() {
         let key = Key::generate();
-        let blob = key.seal(&secret_aad("w1", "c1", "token"), b"secret");
+        let blob = key.seal(
+            &owned_secret_aad("w1", "connector", "c1", "token"),
+            b"secret",
+        );
         for aad in [
-            secret_aad("w1", "c2", "token"),
-            secret_aad("w2", "c1", "token"),
-            secret_aad("w1", "c1", "header:X-Api-Key"),
+            owned_secret_aad("w1", "connector", "c2", "token"),
+            owned_secret_aad("w2", "connector", "c1", "token"),
+            owned_secret_aad("w1", "connector", "c1", "header:X-Api-Key"),
+            owned_secret_aad("w1", "provider", "c1", "token"),
+            connector_secret_aad("w1", "c1", "token"),
         ] {
             assert_eq!(
                 key.open(&aad, &blob).err(),
                 Some(CryptoError::Authentication),
-                "a ciphertext moved to another record must not decrypt"
+                "a ciphertext moved to another record (or owner kind) must not decrypt"
             );
         }
+        let legacy = key.seal(&connector_secret_aad("w1", "c1", "token"), b"secret");
+        assert_eq!(
+            key.open(&owned_secret_aad("w1", "connector", "c1", "token"), &legacy)
+                .err(),
+            Some(CryptoError::Authentication),
+            "the two layouts are distinct: a legacy blob opens only with the legacy AAD"
+        );
     }
 
     #[test]

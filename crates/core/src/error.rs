@@ -1,9 +1,18 @@
-//! The facade's error type and the small kind enum front ends branch on (CLI exit codes, the
-//! desktop's IPC error codes). Module errors stay typed underneath; `kind()` is the only
-//! classification anyone needs. A kind exists only if some front end branches on it.
+//! The facade's one error type, the small kind enum front ends branch on (CLI exit codes, the
+//! desktop's IPC error codes), and [`Hint`]: what a person can do about a failure, as data.
+//!
+//! Module errors stay typed underneath ([`OAuthError`], [`CallError`], the store's and vault's);
+//! every one a facade method can return arrives here, so the CLI and the app classify the same
+//! failure the same way. `kind()` is the only classification anyone needs, and a kind exists only
+//! if some front end branches on it. Core never words a remedy as a command line or a button:
+//! [`Error::hint`] names the action and its subject, and each front end says it its own way.
+
+use serde::Serialize;
 
 use crate::keychain::KeychainError;
-use crate::mcp::Diagnosis;
+use crate::mcp::{CallError, Diagnosis};
+use crate::oauth::OAuthError;
+use crate::oauth::step_up::Verdict;
 use crate::store::StoreError;
 use crate::validate::InvalidInput;
 use crate::vault::VaultError;
@@ -26,8 +35,24 @@ pub enum Error {
     },
     #[error("{}", .0.summary())]
     ConnectionFailed(Box<Diagnosis>),
+    /// A request to a connected server failed (`what`: "listing tools", "calling \"echo\"").
+    #[error("{what}: {source}")]
+    Request { what: String, source: CallError },
+    /// A request refused for lack of scope, judged for its connector (see
+    /// [`crate::oauth::step_up`]); the refusal is recorded on the connector already.
+    #[error("{what}: {}", verdict.message())]
+    ScopeRefused {
+        what: String,
+        verdict: Verdict,
+        workspace: String,
+        connector: String,
+    },
+    /// A sign-in (browser or machine client) that did not produce credentials.
     #[error("{0}")]
-    Call(String),
+    SignIn(#[from] OAuthError),
+    /// The person (or the program on their behalf) stopped it.
+    #[error("{0} cancelled")]
+    Cancelled(&'static str),
     #[error(transparent)]
     Vault(#[from] VaultError),
     #[error(transparent)]
@@ -37,10 +62,13 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    /// A local fault outside the store (a background task that died).
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// What kind of failure this is, for exit codes and UI branches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ErrorKind {
     /// The request itself is wrong: fix the input.
@@ -53,10 +81,42 @@ pub enum ErrorKind {
     Unreachable,
     /// The server wants (new) credentials.
     NeedsAuth,
+    /// OAuth: the server offers no way for Patchbay to register itself; the person must enter a
+    /// client ID (registered with [`Error::redirect_uri_to_register`]).
+    NeedsClientId,
     /// The server was reached but failed (not MCP, protocol error, 5xx).
     ServerError,
+    /// The person stopped it; nothing to report beyond that.
+    Cancelled,
     /// A bug or local fault: database, file system.
     Internal,
+}
+
+/// What a person can do about a failure: an action and its subject. The CLI renders it as a
+/// command line, the app as a sentence or a button; core never words it for either.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Hint {
+    /// See which connectors the workspace has.
+    ListConnectors { workspace: String },
+    /// See which workspaces exist.
+    ListWorkspaces,
+    /// A stored credential of this connector is damaged: enter it again (others are unaffected).
+    ReenterCredentials {
+        workspace: String,
+        connector: String,
+    },
+    /// Sign in to this connector again, asking for `scope` too when one is named.
+    SignInAgain {
+        workspace: String,
+        connector: String,
+        scope: Option<String>,
+    },
+    /// Register a client with the server and enter its ID; the redirect URI to register it with.
+    EnterClientId { redirect_uri: String },
+    /// Advice in plain words with no action attached (a diagnosis's: "check the URL's path").
+    Advice { text: String },
 }
 
 impl Error {
@@ -69,31 +129,81 @@ impl Error {
                 crate::ConnectorStatus::Disconnected => ErrorKind::Unreachable,
                 _ => ErrorKind::ServerError,
             },
-            Self::Call(_) => ErrorKind::ServerError,
+            Self::Request { source, .. } => match source {
+                CallError::Timeout(_) => ErrorKind::Unreachable,
+                CallError::InsufficientScope { .. } => ErrorKind::NeedsAuth,
+                CallError::Service(_) => ErrorKind::ServerError,
+            },
+            Self::ScopeRefused { verdict, .. } if verdict.needs_auth() => ErrorKind::NeedsAuth,
+            Self::ScopeRefused { .. } => ErrorKind::ServerError,
+            // Every failed sign-in leaves the connector needing authentication, except one the
+            // person fixes by entering a client ID, a server that never answered, and their own
+            // mistakes in what they entered.
+            Self::SignIn(error) => match error {
+                OAuthError::NeedsClientId { .. } => ErrorKind::NeedsClientId,
+                OAuthError::ServerSilent(_) => ErrorKind::Unreachable,
+                OAuthError::NoMachineClient => ErrorKind::InvalidInput,
+                _ => ErrorKind::NeedsAuth,
+            },
+            Self::Cancelled(_) => ErrorKind::Cancelled,
             Self::Vault(
                 VaultError::Keychain(KeychainError::Unavailable { .. })
                 | VaultError::MasterKeyMissing { .. }
                 | VaultError::MasterKeyMismatch,
             ) => ErrorKind::KeychainUnavailable,
-            Self::Vault(_) | Self::Store(_) | Self::DataDir { .. } => ErrorKind::Internal,
+            Self::Vault(_) | Self::Store(_) | Self::DataDir { .. } | Self::Internal(_) => {
+                ErrorKind::Internal
+            }
         }
     }
 
-    /// One line of advice to print under the error, when there is one.
-    pub fn hint(&self) -> Option<&str> {
+    /// What to do about it, when there is something to say. `workspace` and `connector` name
+    /// the subject for errors that do not carry it (a damaged secret met while using one).
+    pub fn hint(&self) -> Option<Hint> {
         match self {
-            Self::ConnectionFailed(diagnosis) => Some(&diagnosis.hint),
+            Self::ConnectionFailed(diagnosis) => {
+                (!diagnosis.hint.is_empty()).then(|| Hint::Advice {
+                    text: diagnosis.hint.clone(),
+                })
+            }
             Self::NotFound {
-                what: "connector", ..
-            } => Some("run `patchbay connector list` to see the connectors of this workspace"),
+                what: "connector",
+                place,
+                ..
+            } => Some(Hint::ListConnectors {
+                workspace: workspace_of(place),
+            }),
             Self::NotFound {
                 what: "workspace", ..
-            } => Some("run `patchbay workspace list` to see the workspaces"),
-            Self::Vault(VaultError::Decrypt { .. }) => Some(
-                "this connector's stored secret is damaged; set it again with `patchbay connector \
-                 edit NAME --token-stdin` (other connectors are unaffected)",
-            ),
+            } => Some(Hint::ListWorkspaces),
+            Self::ScopeRefused {
+                verdict: Verdict::SignInAgain { required },
+                workspace,
+                connector,
+                ..
+            } => Some(Hint::SignInAgain {
+                workspace: workspace.clone(),
+                connector: connector.clone(),
+                scope: Some(required.clone()),
+            }),
+            Self::SignIn(OAuthError::NeedsClientId { redirect_uri, .. }) => {
+                Some(Hint::EnterClientId {
+                    redirect_uri: redirect_uri.clone(),
+                })
+            }
             _ => None,
+        }
+    }
+
+    /// [`Error::hint`], with the connector a front end was acting on as the subject where the
+    /// error itself does not name one (a damaged stored secret).
+    pub fn hint_for(&self, workspace: &str, connector: &str) -> Option<Hint> {
+        match self {
+            Self::Vault(VaultError::Decrypt { .. }) => Some(Hint::ReenterCredentials {
+                workspace: workspace.to_owned(),
+                connector: connector.to_owned(),
+            }),
+            _ => self.hint(),
         }
     }
 
@@ -104,15 +214,20 @@ impl Error {
             _ => None,
         }
     }
+
+    /// With [`ErrorKind::NeedsClientId`]: the redirect URI to register the client with.
+    pub fn redirect_uri_to_register(&self) -> Option<&str> {
+        match self {
+            Self::SignIn(OAuthError::NeedsClientId { redirect_uri, .. }) => Some(redirect_uri),
+            _ => None,
+        }
+    }
 }
 
-/// The first line of a server's or library's error text, at most 300 characters: enough to
-/// recognise the failure, too little for a server to fill a dialog or a log with its own prose.
-pub(crate) fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect()
+/// The workspace name in a [`Error::NotFound`]'s place (` in workspace "Work"`).
+fn workspace_of(place: &str) -> String {
+    place
+        .strip_prefix(" in workspace ")
+        .and_then(|quoted| serde_json::from_str::<String>(quoted).ok())
+        .unwrap_or_else(|| crate::store::DEFAULT_WORKSPACE.to_owned())
 }

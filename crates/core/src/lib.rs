@@ -1,15 +1,29 @@
 //! patchbay-core: everything Patchbay knows, with no window attached.
 //!
 //! The desktop shell (`src-tauri`) and the `patchbay` CLI are thin front ends over [`Patchbay`],
-//! the facade defined in [`patchbay`]. Layers, bottom up: [`secret`] (values that cannot be
-//! printed), [`crypto`] (AES-256-GCM with associated data), [`keychain`] (where the master key
-//! lives), [`store`] (SQLite), [`vault`] (the key hierarchy over the two), [`mcp`] (the MCP client
-//! and connection diagnosis). This crate never imports tauri; a check in `cargo xtask test`
-//! enforces it.
+//! the facade defined in [`patchbay`], with one room per feature under `patchbay/`. They use
+//! only what this file re-exports at the crate root (the `pub use` block below is the facade's
+//! public API, and `cargo xtask test` fails when a front end reaches into a module path).
+//! Modules stay public for the end-to-end tests, which exercise the layers directly.
+//!
+//! Layers, bottom up; a module imports only from layers below it:
+//! 1. [`secret`] (values that cannot be printed), [`vocabulary`] (connector status, auth kind,
+//!    the MCP revision, one-line error text), [`paths`] (where data lives).
+//! 2. [`crypto`] (AES-256-GCM with associated data), [`keychain`] (where the master key lives),
+//!    [`validate`] (input a person typed).
+//! 3. [`store`] (SQLite: rows, migrations, owner-keyed ciphertexts).
+//! 4. [`vault`] (the key hierarchy over the keychain and the store).
+//! 5. [`oauth`] (sign-in flows, registrations, refresh, step-up), then [`mcp`] (the MCP client
+//!    and connection diagnosis, which authenticates through `oauth`).
+//! 6. [`error`] (the one error vocabulary front ends map), [`patchbay`] (the facade and its
+//!    rooms), [`status`] (the monitor that checks connectors through the facade).
+//!
+//! This crate never imports tauri; a check in `cargo xtask test` enforces it.
 
 pub mod crypto;
 pub mod error;
 pub mod keychain;
+pub mod llm;
 pub mod mcp;
 pub mod oauth;
 pub mod patchbay;
@@ -19,11 +33,31 @@ pub mod status;
 pub mod store;
 pub mod validate;
 pub mod vault;
+pub mod vocabulary;
 
-pub use error::{Error, ErrorKind};
-pub use patchbay::{ConnectorEdit, ConnectorSpec, ConnectorView, Patchbay, Saved};
+// --- The facade's public API: everything a front end may name. ------------------------------
+pub use error::{Error, ErrorKind, Hint};
+pub use keychain::{Keychain, MemoryKeychain, os_keychain};
+pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
+pub use oauth::flows::Delivery;
+pub use oauth::redirect::{RedirectChoice, SCHEME as DEEP_LINK_SCHEME};
+pub use oauth::{
+    AUTHORIZE_TIMEOUT, ClientAuthentication, ClientChoice, JwtAlgorithm, OAuthClientView,
+    RegistrationMethod, open_in_browser,
+};
+pub use patchbay::{
+    BrowserError, ConnectorEdit, ConnectorSpec, ConnectorView, MachineClientInput,
+    MachineCredential, Patchbay, Reauthorized, RedirectUris, Saved, SignInFront, SignInOptions,
+    SignInStep, StepUpView, Visit,
+};
+pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
 pub use secret::Secret;
-pub use store::{AuthKind, ConnectorStatus, Workspace};
+pub use status::{
+    Aggregate, CheckOutcome, MonitorConfig, MonitorHandle, Summary, TransitionAlerts,
+    spawn as spawn_monitor,
+};
+pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
+pub use validate::{InvalidInput, header as parse_header};
 
 /// The application identifier: names the OS app-data directory and the keychain service.
 pub const APP_IDENTIFIER: &str = "dev.patchbay.desktop";

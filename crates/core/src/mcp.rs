@@ -27,12 +27,13 @@ use rmcp::{RoleClient, ServiceExt};
 use url::Url;
 
 pub(crate) use diagnosis::diagnose_detailed;
-pub use diagnosis::{Diagnosis, Stage, diagnose};
+pub use diagnosis::{Diagnosis, Remedy, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
 
 use crate::oauth::Grant;
 use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
 use crate::oauth::refresh::{RefreshError, TokenCell};
+use crate::vocabulary::PROTOCOL_VERSION;
 use rmcp::transport::auth::AuthorizationManager;
 
 use crate::secret::Secret;
@@ -114,19 +115,19 @@ impl Endpoint {
 
     /// Custom headers plus the bearer token, ready for reqwest. Values are marked sensitive so
     /// reqwest and http never print them.
-    fn header_map(&self, with_bearer: bool) -> Result<HeaderMap, String> {
+    fn header_map(&self, with_bearer: bool) -> Result<HeaderMap, HeaderError> {
         let mut map = HeaderMap::new();
         for (name, value) in &self.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("invalid header name {name:?}"))?;
+                .map_err(|_| HeaderError::Name(name.clone()))?;
             let mut value = HeaderValue::from_str(value.expose())
-                .map_err(|_| format!("invalid value for header {name}"))?;
+                .map_err(|_| HeaderError::Value(name.to_string()))?;
             value.set_sensitive(true);
             map.insert(name, value);
         }
         if with_bearer && let Some(token) = &self.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| "the access token contains characters not allowed in a header")?;
+                .map_err(|_| HeaderError::Token)?;
             value.set_sensitive(true);
             map.insert(reqwest::header::AUTHORIZATION, value);
         }
@@ -182,6 +183,32 @@ pub(crate) enum ConnectError {
     Other(String),
 }
 
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refresh(failure) => failure.fmt(f),
+            Self::Other(error) => f.write_str(error),
+        }
+    }
+}
+
+/// A custom header or token that cannot be sent as an HTTP header.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HeaderError {
+    #[error("invalid header name {0:?}")]
+    Name(String),
+    #[error("invalid value for header {0}")]
+    Value(String),
+    #[error("the access token contains characters not allowed in a header")]
+    Token,
+}
+
+impl From<HeaderError> for ConnectError {
+    fn from(error: HeaderError) -> Self {
+        Self::Other(error.to_string())
+    }
+}
+
 impl From<String> for ConnectError {
     fn from(error: String) -> Self {
         Self::Other(error)
@@ -231,22 +258,6 @@ impl From<rmcp::ServiceError> for CallError {
         }
         Self::Service(error)
     }
-}
-
-/// The protocol revision Patchbay asks for: the newest one servers widely implement. rmcp
-/// negotiates down when a server answers with an older supported revision.
-const PROTOCOL_VERSION: rmcp::model::ProtocolVersion = rmcp::model::ProtocolVersion::V_2025_11_25;
-
-/// A raw `initialize` request, for the probes that need to see the HTTP answer itself (the
-/// connection diagnosis, and the OAuth challenge lookup).
-pub(crate) fn initialize_request() -> serde_json::Value {
-    serde_json::json!({
-        "jsonrpc": "2.0", "id": 0, "method": "initialize",
-        "params": {
-            "protocolVersion": PROTOCOL_VERSION.to_string(), "capabilities": {},
-            "clientInfo": { "name": "patchbay", "version": env!("CARGO_PKG_VERSION") }
-        }
-    })
 }
 
 fn client_info() -> ClientConfig {
@@ -334,7 +345,7 @@ impl Session {
         })
     }
 
-    async fn legacy(endpoint: &Endpoint) -> Result<Self, String> {
+    async fn legacy(endpoint: &Endpoint) -> Result<Self, ConnectError> {
         let started = Instant::now();
         let client = endpoint.http_client().map_err(|error| error.to_string())?;
         let transport =

@@ -186,7 +186,7 @@ pub async fn authorize<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Url) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), sign_in::BrowserError>>,
 {
     authorize_again(
         server_url, client, None, challenge, limit, done_page, browser,
@@ -208,7 +208,7 @@ pub async fn authorize_again<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Url) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), sign_in::BrowserError>>,
 {
     let request = loopback_request(server_url, client, challenge, limit, done_page);
     sign_in::sign_in_reusing(&flows::Flows::new(), request, previous, |visit| {
@@ -229,7 +229,7 @@ pub async fn reauthenticate<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Url) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), sign_in::BrowserError>>,
 {
     let request = loopback_request(&again.server_url, client, None, limit, done_page);
     sign_in::reauthenticate(&flows::Flows::new(), request, again, |visit| {
@@ -262,7 +262,7 @@ pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
         .timeout(Duration::from_secs(10))
         .build()
         .ok()?;
-    let body = crate::mcp::initialize_request();
+    let body = crate::vocabulary::initialize_request();
     let response = client
         .post(server_url.clone())
         .header(
@@ -297,7 +297,7 @@ pub fn done_page(deep_link: Option<&str>) -> String {
 }
 
 /// Opens `url` in the default browser without a shell: the URL is one argv element.
-pub fn open_in_browser(url: &Url) -> Result<(), String> {
+pub fn open_in_browser(url: &Url) -> Result<(), sign_in::BrowserError> {
     ensure_openable(url).map_err(|error| error.to_string())?;
     let program = if cfg!(target_os = "macos") {
         "open"
@@ -318,7 +318,7 @@ pub fn open_in_browser(url: &Url) -> Result<(), String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
-        .map_err(|error| format!("{program}: {error}"))
+        .map_err(|error| sign_in::BrowserError(format!("{program}: {error}")))
 }
 
 #[cfg(test)]

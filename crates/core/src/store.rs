@@ -9,14 +9,17 @@
 //! overwritten, not left in free pages).
 
 mod migrations;
+mod secrets;
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use crate::vocabulary::{AuthKind, ConnectorStatus};
 pub use migrations::MIGRATIONS;
+pub use secrets::{Binding, Sealed, SecretChange, SecretField, SecretOwner};
 
 /// How long a writer waits for another process (the CLI beside the app) to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,74 +35,6 @@ pub enum StoreError {
     TooNew { found: usize, supported: usize },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum AuthKind {
-    None,
-    Token,
-    #[serde(rename = "oauth")]
-    OAuth,
-}
-
-impl AuthKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Token => "token",
-            Self::OAuth => "oauth",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "none" => Some(Self::None),
-            "token" => Some(Self::Token),
-            "oauth" => Some(Self::OAuth),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum ConnectorStatus {
-    /// Never checked.
-    Unknown,
-    Connected,
-    /// Unreachable: DNS, refused, timed out.
-    Disconnected,
-    /// The server wants (new) credentials: 401, expired or revoked token.
-    NeedsAuth,
-    /// Reachable but broken: not MCP, protocol errors, 5xx.
-    Error,
-}
-
-impl ConnectorStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown => "unknown",
-            Self::Connected => "connected",
-            Self::Disconnected => "disconnected",
-            Self::NeedsAuth => "needs_auth",
-            Self::Error => "error",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Self> {
-        [
-            Self::Unknown,
-            Self::Connected,
-            Self::Disconnected,
-            Self::NeedsAuth,
-            Self::Error,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == value)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,12 +72,6 @@ pub struct StepUp {
     /// Scopes the last re-authentication asked for that the server did not grant: they are not
     /// asked for again by themselves.
     pub refused: Option<String>,
-}
-
-/// A change to one secret field, applied in the same transaction as its row.
-pub enum SecretChange {
-    Put { field: String, ciphertext: Vec<u8> },
-    Delete { field: String },
 }
 
 pub struct Store {
@@ -325,7 +254,7 @@ impl Store {
             "SELECT {CONNECTOR_COLUMNS} FROM connectors WHERE workspace_id = ?1 ORDER BY name"
         ))?;
         let rows = statement.query_map([workspace_id], read_connector)?;
-        rows.map(|row| row?.map_err(StoreError::Corrupt)).collect()
+        rows.map(|row| row?).collect()
     }
 
     pub fn connector_by_name(
@@ -344,7 +273,6 @@ impl Store {
             )
             .optional()?
             .transpose()
-            .map_err(StoreError::Corrupt)
     }
 
     pub fn connector_by_id(&self, id: &str) -> Result<Option<ConnectorRow>, StoreError> {
@@ -356,7 +284,6 @@ impl Store {
             )
             .optional()?
             .transpose()
-            .map_err(StoreError::Corrupt)
     }
 
     /// Inserts or replaces a connector row and applies its secret changes atomically.
@@ -391,19 +318,12 @@ impl Store {
                 row.updated_at,
             ],
         )?;
-        for change in secrets {
-            match change {
-                SecretChange::Put { field, ciphertext } => transaction.execute(
-                    "INSERT INTO secrets (connector_id, field, ciphertext) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (connector_id, field) DO UPDATE SET ciphertext = excluded.ciphertext",
-                    params![row.id, field, ciphertext],
-                )?,
-                SecretChange::Delete { field } => transaction.execute(
-                    "DELETE FROM secrets WHERE connector_id = ?1 AND field = ?2",
-                    params![row.id, field],
-                )?,
-            };
-        }
+        secrets::apply(
+            &transaction,
+            &row.workspace_id,
+            SecretOwner::Connector(&row.id),
+            secrets,
+        )?;
         transaction.commit()?;
         Ok(())
     }
@@ -454,27 +374,6 @@ impl Store {
         Ok(())
     }
 
-    // --- secrets --------------------------------------------------------------------------
-
-    pub fn secret(&self, connector_id: &str, field: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .connection
-            .query_row(
-                "SELECT ciphertext FROM secrets WHERE connector_id = ?1 AND field = ?2",
-                params![connector_id, field],
-                |row| row.get(0),
-            )
-            .optional()?)
-    }
-
-    pub fn secret_fields(&self, connector_id: &str) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT field FROM secrets WHERE connector_id = ?1 ORDER BY field")?;
-        let rows = statement.query_map([connector_id], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Raw access for tests that tamper with ciphertexts.
     pub fn connection(&self) -> &Connection {
         &self.connection
@@ -484,21 +383,26 @@ impl Store {
 /// The workspace every store starts with.
 pub const DEFAULT_WORKSPACE: &str = "Default";
 
-type RowResult = Result<ConnectorRow, String>;
+/// A row SQLite could read, or why its contents are not a connector.
+type RowResult = Result<ConnectorRow, StoreError>;
 
 fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
     let auth: String = row.get(4)?;
     let header_names: String = row.get(5)?;
     let status: String = row.get(6)?;
     let Some(auth) = AuthKind::parse(&auth) else {
-        return Ok(Err(format!("unknown auth kind {auth:?}")));
+        return Ok(Err(StoreError::Corrupt(format!(
+            "unknown auth kind {auth:?}"
+        ))));
     };
     let Some(status) = ConnectorStatus::parse(&status) else {
-        return Ok(Err(format!("unknown status {status:?}")));
+        return Ok(Err(StoreError::Corrupt(format!(
+            "unknown status {status:?}"
+        ))));
     };
     let header_names = match serde_json::from_str(&header_names) {
         Ok(names) => names,
-        Err(error) => return Ok(Err(format!("header names: {error}"))),
+        Err(error) => return Ok(Err(StoreError::Corrupt(format!("header names: {error}")))),
     };
     Ok(Ok(ConnectorRow {
         id: row.get(0)?,

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::crypto::{self, CryptoError, Key};
 use crate::keychain::{Keychain, KeychainError};
 use crate::secret::Secret;
-use crate::store::{Store, StoreError};
+use crate::store::{Binding, Sealed, SecretField, SecretOwner, Store, StoreError};
 
 /// The keychain account holding the master key, under the app identifier's service.
 const MASTER_ACCOUNT: &str = "master-key";
@@ -153,39 +153,68 @@ impl Vault {
         }
     }
 
+    /// Seals `secret` as `owner`'s `field` in `workspace_id` (always with the owner-kind AAD).
     pub fn seal(
         &self,
         store: &Store,
         workspace_id: &str,
-        connector_id: &str,
-        field: &str,
+        owner: SecretOwner<'_>,
+        field: &SecretField,
         secret: &Secret,
     ) -> Result<Vec<u8>, VaultError> {
         let key = self.workspace_key(store, workspace_id)?;
         Ok(key.seal(
-            &crypto::secret_aad(workspace_id, connector_id, field),
+            &aad(workspace_id, owner, field, Binding::Owner),
             secret.expose().as_bytes(),
         ))
     }
 
+    /// Opens a stored secret with the AAD layout it was sealed with.
     pub fn open(
         &self,
         store: &Store,
         workspace_id: &str,
-        connector_id: &str,
-        field: &str,
-        blob: &[u8],
+        owner: SecretOwner<'_>,
+        field: &SecretField,
+        sealed: &Sealed,
     ) -> Result<Secret, VaultError> {
         let key = self.workspace_key(store, workspace_id)?;
         let decrypt_error = |source| VaultError::Decrypt {
-            what: format!("the stored {field}"),
+            what: format!("the stored {}", field.as_stored()),
             source,
         };
         let plain = key
-            .open(&crypto::secret_aad(workspace_id, connector_id, field), blob)
+            .open(
+                &aad(workspace_id, owner, field, sealed.binding),
+                &sealed.ciphertext,
+            )
             .map_err(decrypt_error)?;
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| decrypt_error(CryptoError::Authentication))?;
         Ok(Secret::new(text))
+    }
+}
+
+fn aad(
+    workspace_id: &str,
+    owner: SecretOwner<'_>,
+    field: &SecretField,
+    binding: Binding,
+) -> Vec<u8> {
+    match (binding, owner) {
+        (Binding::ConnectorOnly, SecretOwner::Connector(id)) => {
+            crypto::connector_secret_aad(workspace_id, id, &field.as_stored())
+        }
+        // Only connectors had secrets before owners were general; a legacy binding on any
+        // other owner is damage, and this AAD (which nothing was sealed with) makes it fail.
+        (Binding::ConnectorOnly, other) => crypto::owned_secret_aad(
+            workspace_id,
+            "legacy-mismatch",
+            other.id(),
+            &field.as_stored(),
+        ),
+        (Binding::Owner, owner) => {
+            crypto::owned_secret_aad(workspace_id, owner.kind(), owner.id(), &field.as_stored())
+        }
     }
 }

@@ -2,8 +2,7 @@
 //! failure carries the diagnosis. Secrets arrive in inputs and never leave: views only say
 //! `token_set`.
 
-use patchbay_core::mcp::Diagnosis;
-use patchbay_core::{ConnectorView, Saved};
+use patchbay_core::{ConnectorView, Diagnosis, Saved};
 use tauri::State;
 
 use super::blocking;

@@ -1,96 +1,60 @@
 //! OAuth commands: sign in to a new connector (Authorize), sign in again to an existing one
 //! (Re-authenticate, which says which scopes the server did not grant), what a step-up will ask
 //! for, cancel a waiting sign-in by its flow id, forget credentials, and the redirect URIs a
-//! person registers for a pre-registered client.
+//! person registers for a pre-registered client. Each is one core use case; the shell supplies
+//! only its [`WindowFront`]: the browser (tauri-plugin-opener, never a shell) and the event that
+//! lets the dialog offer "copy link".
 //!
-//! The browser is opened by tauri-plugin-opener (never through a shell). It comes back through
-//! Patchbay's deep link, which the shell delivers to core's flow registry in Rust (see
-//! `register_deep_links`), or through a loopback listener whose success page forwards to the deep
-//! link. The webview never sees the code or the tokens; it learns only the authorization URL (for
-//! "copy link") and the redirect URI.
+//! The browser comes back through Patchbay's deep link, which the shell hands to core in Rust
+//! (see `register_deep_links`), or through a loopback listener whose success page forwards to
+//! the deep link. The webview never sees the code or the tokens; it learns only the
+//! authorization URL and the redirect URI.
 
-use patchbay_core::oauth::redirect::{self, RedirectChoice};
-use patchbay_core::oauth::sign_in::{self, SignInRequest, Visit};
-use patchbay_core::oauth::step_up::Reauthentication;
-use patchbay_core::oauth::{self, ClientChoice, Grant};
-use patchbay_core::{ConnectorView, Saved, Secret};
+use patchbay_core::{
+    BrowserError, ConnectorView, Reauthorized, RedirectUris, Saved, SignInFront, SignInStep,
+    StepUpView, Visit,
+};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use super::blocking;
+use crate::IpcError;
 use crate::dto::{
-    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, Reauthorized,
-    RedirectUris, SignInInput, StepUpView,
+    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, SignInInput,
 };
 use crate::state::PatchbayState;
-use crate::{ErrorCode, IpcError};
 
-fn client_choice(client: Option<OAuthClientInput>) -> ClientChoice {
-    client
-        .map(|client| ClientChoice {
-            client_id: Some(client.client_id).filter(|id| !id.trim().is_empty()),
-            client_secret: client
-                .client_secret
-                .filter(|s| !s.is_empty())
-                .map(Secret::new),
-            metadata_url: None,
-        })
-        .unwrap_or_default()
+/// The window's side of a sign-in: announce the URL to the dialog, open the browser.
+struct WindowFront<R: Runtime> {
+    app: AppHandle<R>,
+    flow_id: String,
 }
 
-/// Runs one sign-in until it returns credentials, fails, or is cancelled by its flow id.
-/// `again` is what re-authenticating an existing connector needs: its stored client
-/// registration (a pre-registered client is reused with the same authorization server) and the
-/// scopes a step-up must ask for (the grant's plus those a 403 insufficient_scope named).
-async fn run_sign_in<R: Runtime>(
-    app: &AppHandle<R>,
-    state: &PatchbayState,
-    url: &str,
-    client: Option<OAuthClientInput>,
-    flow: SignInInput,
-    again: Option<&Reauthentication>,
-) -> Result<Grant, IpcError> {
-    let running = state.begin_sign_in(&flow.flow_id)?;
-    let server = patchbay_core::validate::url(url)
-        .map_err(|e| IpcError::from(patchbay_core::Error::from(e)))?;
-    let request = SignInRequest {
-        server_url: server,
-        client: client_choice(client),
-        challenge: None,
-        redirect: flow.redirect,
-        limit: oauth::AUTHORIZE_TIMEOUT,
-        done_page: oauth::done_page(Some(redirect::DEEP_LINK_DONE)),
-    };
-    let handle = app.clone();
-    let flow_id = flow.flow_id;
-    let browser = |visit: Visit| async move {
+#[async_trait::async_trait]
+impl<R: Runtime> SignInFront for WindowFront<R> {
+    async fn visit(&self, visit: Visit) -> Result<(), BrowserError> {
         let waiting = AuthorizeWaiting {
-            flow_id,
+            flow_id: self.flow_id.clone(),
             authorize_url: visit.authorization_url.to_string(),
             redirect_uri: visit.redirect_uri,
         };
-        if let Err(error) = handle.emit(AUTHORIZE_EVENT, waiting) {
+        if let Err(error) = self.app.emit(AUTHORIZE_EVENT, waiting) {
             tracing::warn!(%error, "announcing the sign-in URL");
         }
         // No browser is no dead end: the dialog offers the link to copy, and the flow waits.
-        if let Err(error) = handle
+        if let Err(error) = self
+            .app
             .opener()
             .open_url(visit.authorization_url.as_str(), None::<&str>)
         {
             tracing::warn!(%error, "opening the browser");
         }
         Ok(())
-    };
-    let flows = state.flows();
-    let signing_in = async move {
-        match again {
-            Some(again) => sign_in::reauthenticate(flows, request, again, browser).await,
-            None => sign_in::sign_in(flows, request, browser).await,
-        }
-    };
-    tokio::select! {
-        result = signing_in => result.map_err(IpcError::from),
-        () = running.cancelled() => Err(IpcError::new(ErrorCode::InvalidInput, "sign-in cancelled")),
+    }
+
+    /// The dialog shows its own working line; the steps go to the log.
+    fn progress(&self, step: SignInStep<'_>) {
+        tracing::debug!(?step, "sign-in");
     }
 }
 
@@ -104,21 +68,20 @@ pub async fn authorize_connector<R: Runtime>(
     client: Option<OAuthClientInput>,
     flow: SignInInput,
 ) -> Result<Saved, IpcError> {
-    let grant = run_sign_in(&app, &state, &input.url, client, flow, None).await?;
-    let mut spec: patchbay_core::ConnectorSpec = input.into();
-    spec.oauth = Some(grant);
+    let front = WindowFront {
+        app,
+        flow_id: flow.flow_id.clone(),
+    };
+    let options = flow.options(client);
     let saved = state
         .patchbay()?
-        .add_connector(&workspace, spec, true)
+        .authorize_connector(&workspace, input.into(), options, true, &front)
         .await?;
     state.refresh_tray();
     Ok(saved)
 }
 
-/// Sign in again to an existing OAuth connector (expired or revoked tokens, or a step-up). Its
-/// stored credentials are replaced only once the new ones work. The result names the scopes it
-/// asked for that the server left out, so the person learns it now rather than at the next
-/// refused call.
+/// Sign in again to an existing OAuth connector (expired or revoked tokens, or a step-up).
 #[tauri::command]
 pub async fn reauthorize_connector<R: Runtime>(
     app: AppHandle<R>,
@@ -128,25 +91,20 @@ pub async fn reauthorize_connector<R: Runtime>(
     client: Option<OAuthClientInput>,
     flow: SignInInput,
 ) -> Result<Reauthorized, IpcError> {
-    let core = state.patchbay()?;
-    let again = core.reauthentication(&workspace, &name)?;
-    let url = again.server_url.to_string();
-    let grant = run_sign_in(&app, &state, &url, client, flow, Some(&again)).await?;
-    let not_granted = again.not_granted(&grant);
-    if !not_granted.is_empty() {
-        tracing::warn!(
-            ?not_granted,
-            "the server did not grant every scope asked for"
-        );
-    }
-    let saved = core.sign_in(&workspace, &name, grant).await?;
+    let front = WindowFront {
+        app,
+        flow_id: flow.flow_id.clone(),
+    };
+    let options = flow.options(client);
+    let reauthorized = state
+        .patchbay()?
+        .reauthenticate(&workspace, &name, options, &front)
+        .await?;
     state.refresh_tray();
-    Ok(Reauthorized { saved, not_granted })
+    Ok(reauthorized)
 }
 
-/// What Re-authenticate will ask for beyond the connector's grant: the scopes a server refused
-/// a request for (`403 insufficient_scope`), and those it did not grant last time. Reads only
-/// the store, not the sealed grant.
+/// What Re-authenticate will ask for beyond the connector's grant.
 #[tauri::command]
 pub async fn connector_step_up(
     state: State<'_, PatchbayState>,
@@ -154,24 +112,21 @@ pub async fn connector_step_up(
     name: String,
 ) -> Result<StepUpView, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.step_up(&workspace, &name))
-        .await
-        .map(StepUpView::from)
+    blocking(move || core.step_up_view(&workspace, &name)).await
 }
 
 /// Stops the sign-in `flow_id` if it is still waiting; a late Cancel does nothing.
 #[tauri::command]
 pub fn cancel_authorization(state: State<'_, PatchbayState>, flow_id: String) {
-    state.cancel_sign_in(&flow_id);
+    if let Ok(core) = state.patchbay() {
+        core.cancel_sign_in(&flow_id);
+    }
 }
 
 /// The redirect URIs to register for a pre-registered client.
 #[tauri::command]
 pub fn oauth_redirect_uris() -> RedirectUris {
-    RedirectUris {
-        deep_link: RedirectChoice::DeepLink.uri_to_register().to_owned(),
-        loopback: RedirectChoice::Loopback.uri_to_register().to_owned(),
-    }
+    RedirectUris::get()
 }
 
 /// Forgets tokens and client registration; the connector then needs authentication.
@@ -182,10 +137,7 @@ pub async fn forget_credentials(
     name: String,
 ) -> Result<ConnectorView, IpcError> {
     let core = state.patchbay()?;
-    let view =
-        tauri::async_runtime::spawn_blocking(move || core.forget_credentials(&workspace, &name))
-            .await
-            .map_err(IpcError::internal)??;
+    let view = blocking(move || core.forget_credentials(&workspace, &name)).await?;
     state.refresh_tray();
     Ok(view)
 }

@@ -54,7 +54,7 @@ struct ToolCall {
 
 /// Fetches the authorization URL like a browser whose user clicks "Allow", without following
 /// the redirect; then follows it to the redirect URI (Patchbay's loopback listener).
-async fn headless_browser(url: Url) -> Result<(), String> {
+async fn headless_browser(url: Url) -> Result<(), patchbay_core::oauth::sign_in::BrowserError> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -31,9 +31,13 @@ timed_out: boolean,
  */
 detail: string, 
 /**
- * What to do about it, in one line (empty when ok).
+ * What to do about it, in one line (empty when ok). Plain words, never a front end's.
  */
-hint: string, };
+hint: string, 
+/**
+ * The action behind the hint, when a front end offers one.
+ */
+remedy: Remedy | null, };
 
 export type Saved = { connector: ConnectorView, diagnosis: Diagnosis | null, };
 
@@ -43,7 +47,7 @@ export type ConnectorInput = { name: string, url: string, auth: AuthKind, token:
 
 export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, };
 
-export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Internal";
+export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Cancelled" | "Internal";
 
 export type IpcError = { code: ErrorCode, message: string, hint: string | null, diagnosis: Diagnosis | null, 
 /**
@@ -90,6 +94,8 @@ export type OAuthClientView = { client_id: string, method: RegistrationMethod,
  */
 machine: boolean, authentication: ClientAuthentication, issuer: string | null, };
 
+export type Remedy = "sign_in_again" | "new_client_credentials";
+
 export type StepUpView = { 
 /**
  * Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks;
@@ -103,3 +109,51 @@ needed: Array<string>,
 refused: Array<string>, };
 
 export type Reauthorized = { saved: Saved, not_granted: Array<string>, };
+
+/** Every command the webview may invoke. */
+export const COMMANDS = [
+  'list_workspaces',
+  'add_workspace',
+  'rename_workspace',
+  'remove_workspace',
+  'list_connectors',
+  'add_connector',
+  'edit_connector',
+  'remove_connector',
+  'test_connector',
+  'check_now',
+  'authorize_connector',
+  'reauthorize_connector',
+  'cancel_authorization',
+  'oauth_redirect_uris',
+  'forget_credentials',
+  'connector_step_up',
+  'add_machine_connector',
+  'renew_machine_connector',
+  'oauth_client',
+] as const;
+
+export type CommandName = (typeof COMMANDS)[number];
+
+/** Every error code a command can fail with. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'InvalidInput',
+  'NotFound',
+  'KeychainUnavailable',
+  'Unreachable',
+  'NeedsAuth',
+  'NeedsClientId',
+  'ServerError',
+  'Cancelled',
+  'Internal',
+];
+
+/** The events the shell emits. */
+export const EVENTS = {
+  authorizeWaiting: 'authorize-waiting',
+  connectorStatus: 'connector-status',
+  focusConnector: 'focus-connector',
+} as const;
+
+/** How long a browser sign-in waits for the person, in seconds. */
+export const AUTHORIZE_TIMEOUT_SECONDS = 300;

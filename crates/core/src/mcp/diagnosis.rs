@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{CallError, ConnectError, Endpoint, Session, TransportKind};
 use crate::oauth::refresh::RefreshError;
-use crate::store::ConnectorStatus;
+use crate::vocabulary::ConnectorStatus;
 
 /// Where a connection attempt stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,6 +47,18 @@ impl Stage {
     }
 }
 
+/// What the person can do about a failed check beyond the hint's words, when it is an action a
+/// front end offers (the app as a button, the CLI as a command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Remedy {
+    /// Sign in again (the app's Re-authenticate).
+    SignInAgain,
+    /// Enter the machine client's new secret or key (the app's Renew now).
+    NewClientCredentials,
+}
+
 /// The outcome of testing a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -65,8 +77,10 @@ pub struct Diagnosis {
     pub timed_out: bool,
     /// What went wrong, in one line (empty when ok).
     pub detail: String,
-    /// What to do about it, in one line (empty when ok).
+    /// What to do about it, in one line (empty when ok). Plain words, never a front end's.
     pub hint: String,
+    /// The action behind the hint, when a front end offers one.
+    pub remedy: Option<Remedy>,
 }
 
 impl Diagnosis {
@@ -84,7 +98,13 @@ impl Diagnosis {
             timed_out: false,
             detail: detail.into(),
             hint: hint.to_owned(),
+            remedy: None,
         }
+    }
+
+    fn with_remedy(mut self, remedy: Remedy) -> Self {
+        self.remedy = Some(remedy);
+        self
     }
 
     fn timed_out(mut self) -> Self {
@@ -109,6 +129,8 @@ impl Diagnosis {
         };
         self.detail = verdict.detail();
         self.hint = verdict.hint().to_owned();
+        self.remedy = matches!(verdict, crate::oauth::step_up::Verdict::SignInAgain { .. })
+            .then_some(Remedy::SignInAgain);
     }
 
     /// The connector status this outcome implies.
@@ -156,9 +178,9 @@ const HINT_HANG: &str = "the server accepted the connection but did not answer i
 const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed: it may not be an MCP server or may use \
      an unsupported protocol version";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
-const HINT_SIGN_IN: &str = "sign in again (Re-authenticate)";
-const HINT_NEW_CLIENT_CREDENTIALS: &str = "enter the machine client's new secret or key \
-     (Re-authenticate, or `patchbay connector login NAME --client-secret-stdin`)";
+const HINT_SIGN_IN: &str = "sign in again";
+const HINT_NEW_CLIENT_CREDENTIALS: &str =
+    "enter the machine client's new secret or key (it was rotated or revoked)";
 const HINT_REFRESH: &str = "the authorization server could not renew the access token; the sign-in is kept \
      and Patchbay retries";
 
@@ -167,13 +189,15 @@ fn refresh_failure(failure: RefreshError, started: Instant) -> Diagnosis {
     match failure {
         RefreshError::Rejected | RefreshError::NeedsSignIn => {
             Diagnosis::failure(Stage::Auth, started, failure.to_string(), HINT_SIGN_IN)
+                .with_remedy(Remedy::SignInAgain)
         }
         RefreshError::ClientRejected(_) => Diagnosis::failure(
             Stage::Auth,
             started,
             failure.to_string(),
             HINT_NEW_CLIENT_CREDENTIALS,
-        ),
+        )
+        .with_remedy(Remedy::NewClientCredentials),
         // Not Stage::Auth: the tokens are fine, the authorization server is not (retry later).
         RefreshError::Unavailable(_) => {
             Diagnosis::failure(Stage::Http, started, failure.to_string(), HINT_REFRESH)
@@ -234,7 +258,7 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
         Probe::LooksLikeMcp(status) => Diagnosis::failure(
             Stage::Initialize,
             started,
-            crate::error::first_line(&rmcp_error),
+            crate::vocabulary::first_line(&rmcp_error),
             HINT_PROTOCOL,
         )
         .with_status(status),
@@ -336,10 +360,15 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
     let headers = match endpoint.header_map(true) {
         Ok(headers) => headers,
         Err(error) => {
-            return Probe::Diagnosed(Diagnosis::failure(Stage::Http, started, error, HINT_URL));
+            return Probe::Diagnosed(Diagnosis::failure(
+                Stage::Http,
+                started,
+                error.to_string(),
+                HINT_URL,
+            ));
         }
     };
-    let body = crate::mcp::initialize_request();
+    let body = crate::vocabulary::initialize_request();
     let request = client
         .post(endpoint.url.clone())
         .headers(headers.clone())
@@ -488,7 +517,7 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         }
         source = cause.source();
     }
-    crate::error::first_line(&parts.join(": "))
+    crate::vocabulary::first_line(&parts.join(": "))
 }
 
 /// Connects, lists tools and reports everything a person checking a connector wants to see.
@@ -517,6 +546,7 @@ pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option
         timed_out: false,
         detail: String::new(),
         hint: String::new(),
+        remedy: None,
     };
     if let Some((name, version)) = session.server() {
         diagnosis.server_name = Some(name);
@@ -541,7 +571,7 @@ pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option
         Err(error) => {
             diagnosis.ok = false;
             diagnosis.stage = Stage::ListTools;
-            diagnosis.detail = crate::error::first_line(&error.to_string());
+            diagnosis.detail = crate::vocabulary::first_line(&error.to_string());
             diagnosis.hint = HINT_PROTOCOL.to_owned();
         }
     }

@@ -280,7 +280,7 @@ pub(crate) async fn regrant(
             Some(code) => RefreshError::ClientRejected(code.to_owned()),
             None => {
                 tracing::debug!(%error, "client-credentials grant failed; keeping the tokens");
-                RefreshError::Unavailable(crate::error::first_line(&error.to_string()))
+                RefreshError::Unavailable(crate::vocabulary::first_line(&error.to_string()))
             }
         })?;
     Grant::new(&credentials, Some(registration))

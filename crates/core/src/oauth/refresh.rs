@@ -68,12 +68,18 @@ pub fn system_clock() -> Clock {
     })
 }
 
+/// A grant that could not be read from or committed to where it is kept, in that place's words
+/// (the store's or the vault's error, which never contains a secret).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct GrantVaultError(pub String);
+
 /// Where a credential's grant is kept between uses (for connectors: the sealed row in the store).
 pub trait GrantVault: Send + Sync {
     /// The newest committed grant; `None` once the sign-in was forgotten.
-    fn load(&self) -> Result<Option<Grant>, String>;
+    fn load(&self) -> Result<Option<Grant>, GrantVaultError>;
     /// Seals and commits `grant`; returns only once it is durable.
-    fn commit(&self, grant: &Grant) -> Result<(), String>;
+    fn commit(&self, grant: &Grant) -> Result<(), GrantVaultError>;
     /// Held around every refresh when other processes share this vault; `None` when none do.
     fn refresh_lock(&self) -> Option<&lease::RefreshLock> {
         None
@@ -328,7 +334,7 @@ impl TokenCell {
             }
             Err(error) => {
                 tracing::debug!(%error, "token refresh failed; keeping the tokens");
-                Err(RefreshError::Unavailable(crate::error::first_line(
+                Err(RefreshError::Unavailable(crate::vocabulary::first_line(
                     &error.to_string(),
                 )))
             }
@@ -389,7 +395,7 @@ impl TokenCell {
     }
 
     /// Commits a refreshed grant, then makes it current.
-    fn commit(&self, grant: Grant) -> Result<(), String> {
+    fn commit(&self, grant: Grant) -> Result<(), GrantVaultError> {
         if let Some(vault) = &self.vault {
             vault.commit(&grant)?;
         }
@@ -463,7 +469,7 @@ impl CredentialStore for CellStore {
             .map_err(store_error)?;
         self.0
             .commit(grant)
-            .map_err(AuthError::CredentialStoreError)
+            .map_err(|error| AuthError::CredentialStoreError(error.0))
     }
 
     /// rmcp clears credentials minted by a previous authorization server (issuer changed). The

@@ -56,6 +56,17 @@ pub struct SignInRequest {
     pub done_page: String,
 }
 
+/// A browser that could not be opened (or a stand-in that failed), in the front end's words.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct BrowserError(pub String);
+
+impl From<String> for BrowserError {
+    fn from(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
 /// Where the browser is being sent, and where it will come back to.
 #[derive(Debug, Clone)]
 pub struct Visit {
@@ -89,7 +100,7 @@ pub async fn sign_in<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Visit) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), BrowserError>>,
 {
     run(flows, request, None, &[], browser).await
 }
@@ -105,7 +116,7 @@ pub async fn sign_in_reusing<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Visit) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), BrowserError>>,
 {
     run(flows, request, previous, &[], browser).await
 }
@@ -121,7 +132,7 @@ pub async fn reauthenticate<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Visit) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), BrowserError>>,
 {
     if again.required.is_some() {
         tracing::info!(scopes = ?again.scopes, "signing in again for more scopes (step-up)");
@@ -146,7 +157,7 @@ async fn run<B, F>(
 ) -> Result<Grant, OAuthError>
 where
     B: FnOnce(Visit) -> F,
-    F: Future<Output = Result<(), String>>,
+    F: Future<Output = Result<(), BrowserError>>,
 {
     let prepared = tokio::time::timeout(PREPARE_LIMIT, prepare(&request, previous, scopes)).await;
     let (started, client) = prepared.map_err(|_| OAuthError::ServerSilent(PREPARE_LIMIT))??;
@@ -181,7 +192,7 @@ where
         redirect_uri: redirect_uri.clone(),
     })
     .await
-    .map_err(OAuthError::Browser)?;
+    .map_err(|BrowserError(reason)| OAuthError::Browser(reason))?;
     let callback = waiter.wait(request.limit).await?;
     if let Some(error) = callback.error {
         return Err(OAuthError::Denied(error.to_owned()));

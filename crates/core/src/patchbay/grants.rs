@@ -6,11 +6,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::OAUTH_FIELD;
 use crate::oauth::Grant;
-use crate::oauth::refresh::GrantVault;
 use crate::oauth::refresh::lease::RefreshLock;
-use crate::store::{SecretChange, Store};
+use crate::oauth::refresh::{GrantVault, GrantVaultError};
+use crate::store::{SecretChange, SecretField, SecretOwner, Store};
 use crate::vault::Vault;
 
 pub(super) struct StoredGrant {
@@ -22,11 +21,14 @@ pub(super) struct StoredGrant {
 }
 
 impl GrantVault for StoredGrant {
-    fn load(&self) -> Result<Option<Grant>, String> {
+    fn load(&self) -> Result<Option<Grant>, GrantVaultError> {
         let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(blob) = store
-            .secret(&self.connector_id, OAUTH_FIELD)
-            .map_err(|error| error.to_string())?
+            .secret(
+                SecretOwner::Connector(&self.connector_id),
+                &SecretField::OAuth,
+            )
+            .map_err(|error| GrantVaultError(error.to_string()))?
         else {
             return Ok(None);
         };
@@ -34,44 +36,44 @@ impl GrantVault for StoredGrant {
             .open(
                 &store,
                 &self.workspace_id,
-                &self.connector_id,
-                OAUTH_FIELD,
+                SecretOwner::Connector(&self.connector_id),
+                &SecretField::OAuth,
                 &blob,
             )
             .map(|secret| Some(Grant(secret)))
-            .map_err(|error| error.to_string())
+            .map_err(|error| GrantVaultError(error.to_string()))
     }
 
     fn refresh_lock(&self) -> Option<&RefreshLock> {
         Some(&self.lock)
     }
 
-    fn commit(&self, grant: &Grant) -> Result<(), String> {
+    fn commit(&self, grant: &Grant) -> Result<(), GrantVaultError> {
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         let ciphertext = self
             .vault
             .seal(
                 &store,
                 &self.workspace_id,
-                &self.connector_id,
-                OAUTH_FIELD,
+                SecretOwner::Connector(&self.connector_id),
+                &SecretField::OAuth,
                 &grant.0,
             )
-            .map_err(|error| error.to_string())?;
+            .map_err(|error| GrantVaultError(error.to_string()))?;
         let Some(row) = store
             .connector_by_id(&self.connector_id)
-            .map_err(|error| error.to_string())?
+            .map_err(|error| GrantVaultError(error.to_string()))?
         else {
-            return Err("the connector was deleted".into());
+            return Err(GrantVaultError("the connector was deleted".into()));
         };
         store
             .save_connector(
                 &row,
                 vec![SecretChange::Put {
-                    field: OAUTH_FIELD.into(),
+                    field: SecretField::OAuth,
                     ciphertext,
                 }],
             )
-            .map_err(|error| error.to_string())
+            .map_err(|error| GrantVaultError(error.to_string()))
     }
 }

@@ -10,15 +10,37 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{OAUTH_FIELD, Patchbay, now};
+use super::{Patchbay, now};
 use crate::error::Error;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, ScopeRefusalHook};
 use crate::oauth::Grant;
 use crate::oauth::step_up::{self as scopes, Reauthentication, Verdict};
-use crate::store::{ConnectorRow, ConnectorStatus, StepUp, Store, StoreError};
+use crate::store::{ConnectorRow, ConnectorStatus, SecretField, StepUp, Store, StoreError};
 use crate::validate;
 
+/// A connector's step-up state as lists of scopes, for Re-authenticate to say what it will ask
+/// for beyond the grant.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StepUpView {
+    /// Scopes a server refused a request for (`403 insufficient_scope`) that the grant lacks;
+    /// Re-authenticate asks for them too.
+    pub needed: Vec<String>,
+    /// Scopes the last re-authentication asked for that the server did not grant. Patchbay
+    /// does not ask for them by itself again; Re-authenticate, chosen on purpose, does.
+    pub refused: Vec<String>,
+}
+
 impl Patchbay {
+    /// [`Patchbay::step_up`] as lists of scopes. Reads only the store, not the sealed grant.
+    pub fn step_up_view(&self, workspace: &str, name: &str) -> Result<StepUpView, Error> {
+        let step_up = self.step_up(workspace, name)?;
+        Ok(StepUpView {
+            needed: scopes::scopes(step_up.needed.as_deref().unwrap_or_default()),
+            refused: scopes::scopes(step_up.refused.as_deref().unwrap_or_default()),
+        })
+    }
+
     /// A connector's step-up state: the scopes a server refused a request for that its grant
     /// lacks (re-authentication asks for them), and those the server did not grant when last
     /// asked.
@@ -89,19 +111,13 @@ impl Patchbay {
         store: &Store,
         row: &ConnectorRow,
     ) -> Result<Option<Grant>, Error> {
-        let Some(blob) = store.secret(&row.id, OAUTH_FIELD)? else {
-            return Ok(None);
-        };
-        match self
-            .vault
-            .open(store, &row.workspace_id, &row.id, OAUTH_FIELD, &blob)
-        {
-            Ok(secret) => Ok(Some(Grant(secret))),
-            Err(error @ crate::vault::VaultError::Decrypt { .. }) => {
+        match self.unsealed(store, row, &SecretField::OAuth) {
+            Ok(secret) => Ok(secret.map(Grant)),
+            Err(error @ Error::Vault(crate::vault::VaultError::Decrypt { .. })) => {
                 tracing::warn!(%error, "the stored sign-in is unreadable; signing in afresh");
                 Ok(None)
             }
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error),
         }
     }
 

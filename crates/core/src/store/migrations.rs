@@ -49,6 +49,32 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE connectors ADD COLUMN step_up_scope TEXT;
     ALTER TABLE connectors ADD COLUMN step_up_refused TEXT;
     "#,
+    // v3: secrets belong to an owner of any kind (a connector, a model provider, …), not only to
+    // a connector (see `super::secrets`). Rows keep their ciphertexts; `binding = 1` marks those
+    // sealed with the old associated data (which names only the connector), opened that way until
+    // they are next written. Deleting an owner deletes its secrets by trigger (a column cannot
+    // reference two tables); deleting a workspace deletes them by foreign key.
+    r#"
+    CREATE TABLE secrets_v3 (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        owner_kind   TEXT NOT NULL CHECK (owner_kind IN ('connector', 'provider')),
+        owner_id     TEXT NOT NULL,
+        field        TEXT NOT NULL,
+        binding      INTEGER NOT NULL CHECK (binding IN (1, 2)),
+        ciphertext   BLOB NOT NULL,
+        PRIMARY KEY (owner_kind, owner_id, field)
+    ) STRICT;
+    INSERT INTO secrets_v3 (workspace_id, owner_kind, owner_id, field, binding, ciphertext)
+        SELECT connectors.workspace_id, 'connector', secrets.connector_id, secrets.field, 1,
+               secrets.ciphertext
+        FROM secrets JOIN connectors ON connectors.id = secrets.connector_id;
+    DROP TABLE secrets;
+    ALTER TABLE secrets_v3 RENAME TO secrets;
+    CREATE INDEX secrets_by_workspace ON secrets(workspace_id);
+    CREATE TRIGGER connector_secrets_go_with_it AFTER DELETE ON connectors BEGIN
+        DELETE FROM secrets WHERE owner_kind = 'connector' AND owner_id = OLD.id;
+    END;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -4,3 +4,4 @@
 
 mod patchbay;
 mod sign_in;
+mod store_fixture;

@@ -11,7 +11,7 @@ use patchbay_core::oauth::flows::{Delivery, Dropped, Flows};
 use patchbay_core::oauth::redirect::{
     DEEP_LINK_REDIRECT_URI, LOOPBACK_REDIRECT_URI_TO_REGISTER, NoRegistration, RedirectChoice,
 };
-use patchbay_core::oauth::sign_in::{SignInRequest, Visit, sign_in};
+use patchbay_core::oauth::sign_in::{BrowserError, SignInRequest, Visit, sign_in};
 use patchbay_core::oauth::{ClientChoice, Grant, OAuthError};
 use tokio::sync::mpsc;
 
@@ -54,13 +54,14 @@ async fn visit(url: &url::Url) -> Result<String, String> {
 /// A browser that reports each visit and the callback it was redirected to, without delivering.
 fn recording_browser(
     visits: mpsc::UnboundedSender<(Visit, String)>,
-) -> impl FnOnce(Visit) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+) -> impl FnOnce(Visit) -> std::pin::Pin<Box<dyn Future<Output = Result<(), BrowserError>> + Send>>
+{
     move |visit_to: Visit| {
         Box::pin(async move {
             let location = visit(&visit_to.authorization_url).await?;
             visits
                 .send((visit_to, location))
-                .map_err(|error| error.to_string())
+                .map_err(|error| BrowserError(error.to_string()))
         })
     }
 }
@@ -202,7 +203,7 @@ async fn no_way_to_register_asks_for_a_client_id() -> TestResult {
     for (registration, choice, why, uri, tries) in cases {
         let server = AuthorizationServer::start("closed", registration).await?;
         let outcome = sign_in(&Flows::new(), request(&server, choice), |_| async {
-            Err::<(), String>("the browser must not open".into())
+            Err::<(), BrowserError>(BrowserError("the browser must not open".into()))
         })
         .await;
         match outcome {

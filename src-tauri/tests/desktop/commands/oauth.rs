@@ -233,11 +233,11 @@ fn a_deep_link_nobody_asked_for_changes_nothing() -> TestResult {
     let state = app.state::<PatchbayState>();
     assert_eq!(
         state.deliver_callback("dev.patchbay.desktop:/oauth/callback?code=forged&state=forged"),
-        Delivery::Dropped(Dropped::UnknownState)
+        Some(Delivery::Dropped(Dropped::UnknownState))
     );
     assert_eq!(
         state.deliver_callback("dev.patchbay.desktop:/oauth/done"),
-        Delivery::Dropped(Dropped::Malformed),
+        Some(Delivery::Dropped(Dropped::Malformed)),
         "the loopback page's way back to the app is no callback"
     );
     assert_eq!(

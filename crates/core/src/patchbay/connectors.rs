@@ -1,0 +1,385 @@
+//! Connectors: what a person adds, lists, edits and removes. Input is validated first, the
+//! connection is tested next (unless skipped), and secrets are sealed and the row written last,
+//! in one transaction, so a failure at any step leaves nothing behind. Views never hold a secret.
+
+use serde::Serialize;
+
+use super::{Patchbay, now};
+use crate::error::Error;
+use crate::mcp::{Diagnosis, Endpoint, OAuthCredentials};
+use crate::oauth::Grant;
+use crate::oauth::refresh::lease::RefreshLock;
+use crate::secret::Secret;
+use crate::store::{
+    AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, Store,
+    Workspace,
+};
+use crate::validate::{self, InvalidInput};
+
+/// What the UI and `connector list --json` see of a connector. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConnectorView {
+    pub id: String,
+    pub workspace: String,
+    pub name: String,
+    pub url: String,
+    pub auth: AuthKind,
+    /// Whether an access token is stored (the token itself never leaves the core).
+    pub token_set: bool,
+    /// Names of the custom headers; their values are secrets.
+    pub header_names: Vec<String>,
+    pub status: ConnectorStatus,
+    pub last_checked_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A new connector, as entered by a person.
+#[derive(Debug, Clone)]
+pub struct ConnectorSpec {
+    pub name: String,
+    pub url: String,
+    pub auth: AuthKind,
+    pub token: Option<Secret>,
+    /// `(name, value)` pairs.
+    pub headers: Vec<(String, Secret)>,
+    /// For OAuth connectors: the credentials from [`crate::oauth::authorize`].
+    pub oauth: Option<Grant>,
+}
+
+/// Changes to an existing connector; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorEdit {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub token: Option<Secret>,
+    pub headers: Option<Vec<(String, Secret)>>,
+}
+
+/// A connector that was saved, and the test that allowed it (absent with `--skip-test`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Saved {
+    pub connector: ConnectorView,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+impl Patchbay {
+    pub fn list_connectors(&self, workspace: &str) -> Result<Vec<ConnectorView>, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        store
+            .connectors(&workspace.id)?
+            .into_iter()
+            .map(|row| view(&store, &workspace, row))
+            .collect()
+    }
+
+    pub fn connector(&self, workspace: &str, name: &str) -> Result<ConnectorView, Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        view(&store, &workspace, row)
+    }
+
+    /// Validates, tests (unless `test` is false) and saves a new connector. On any failure
+    /// nothing is written.
+    pub async fn add_connector(
+        &self,
+        workspace: &str,
+        spec: ConnectorSpec,
+        test: bool,
+    ) -> Result<Saved, Error> {
+        let name = validate::name(&spec.name, "the connector name")?;
+        let url = validate::url(&spec.url)?;
+        let headers = validate_headers(spec.headers)?;
+        let token = match (spec.auth, spec.token) {
+            (AuthKind::Token, Some(token)) => {
+                validate::token(&token)?;
+                Some(Secret::new(token.expose().trim()))
+            }
+            (AuthKind::Token, None) => {
+                return Err(InvalidInput::Empty {
+                    what: "the access token",
+                }
+                .into());
+            }
+            (AuthKind::None, None) => None,
+            (AuthKind::None, Some(_)) => {
+                return Err(InvalidInput::Other(
+                    "a token was given but the auth type is \"none\"; use --auth token".into(),
+                )
+                .into());
+            }
+            (AuthKind::OAuth, Some(_)) => {
+                return Err(InvalidInput::Other(
+                    "OAuth connectors do not take an access token".into(),
+                )
+                .into());
+            }
+            (AuthKind::OAuth, None) => None,
+        };
+        if spec.auth == AuthKind::OAuth && spec.oauth.is_none() {
+            return Err(InvalidInput::Other(
+                "an OAuth connector needs a completed sign-in (Authorize) before it can be saved"
+                    .into(),
+            )
+            .into());
+        }
+        let pending = spec.oauth.clone().map(OAuthCredentials::detached);
+        let workspace = {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            ensure_unique(&store, &workspace, &name, None)?;
+            // Touch the keychain before the network: a locked keychain should fail fast.
+            if token.is_some() || !headers.is_empty() || pending.is_some() {
+                self.vault.workspace_key(&store, &workspace.id)?;
+            }
+            workspace
+        };
+        let mut endpoint = Endpoint::new(url.clone());
+        endpoint.timeouts = self.timeouts;
+        endpoint.bearer = token.clone();
+        endpoint.headers = headers.clone();
+        endpoint.oauth = pending.clone();
+        let diagnosis = if test {
+            Some(self.checked(&endpoint).await?)
+        } else {
+            None
+        };
+
+        let mut store = self.store();
+        // Re-check: another process may have taken the name while we were testing.
+        ensure_unique(&store, &workspace, &name, None)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let timestamp = now();
+        let mut secrets = Vec::new();
+        if let Some(token) = &token {
+            secrets.push(self.seal(&store, &workspace.id, &id, SecretField::Token, token)?);
+        }
+        secrets.extend(self.sealed_headers(&store, &workspace.id, &id, &[], &headers)?);
+        if let Some(pending) = &pending {
+            let grant = pending.grant();
+            secrets.push(self.seal(&store, &workspace.id, &id, SecretField::OAuth, &grant.0)?);
+        }
+        let row = ConnectorRow {
+            id,
+            workspace_id: workspace.id.clone(),
+            name,
+            url: url.to_string(),
+            auth: spec.auth,
+            header_names: headers.iter().map(|(name, _)| name.clone()).collect(),
+            status: diagnosis
+                .as_ref()
+                .map_or(ConnectorStatus::Unknown, Diagnosis::status),
+            last_checked_at: diagnosis.as_ref().map(|_| timestamp.clone()),
+            last_error: None,
+            created_at: timestamp.clone(),
+            updated_at: timestamp,
+        };
+        store.save_connector(&row, secrets)?;
+        let connector = view(&store, &workspace, row)?;
+        Ok(Saved {
+            connector,
+            diagnosis,
+        })
+    }
+
+    /// Applies an edit after testing the result (unless `test` is false). Fields left `None`
+    /// keep their stored value; on failure nothing changes.
+    pub async fn edit_connector(
+        &self,
+        workspace: &str,
+        name: &str,
+        edit: ConnectorEdit,
+        test: bool,
+    ) -> Result<Saved, Error> {
+        let new_name = edit
+            .name
+            .as_deref()
+            .map(|n| validate::name(n, "the connector name"))
+            .transpose()?;
+        let new_url = edit.url.as_deref().map(validate::url).transpose()?;
+        let new_headers = edit.headers.map(validate_headers).transpose()?;
+        if let Some(token) = &edit.token {
+            validate::token(token)?;
+        }
+        let (workspace, row, mut endpoint) = {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            if let Some(new_name) = &new_name {
+                ensure_unique(&store, &workspace, new_name, Some(&row.id))?;
+            }
+            if edit.token.is_some() && row.auth != AuthKind::Token {
+                return Err(InvalidInput::Other(format!(
+                    "{:?} uses auth type {:?}; a token applies only to token connectors",
+                    row.name,
+                    row.auth.as_str()
+                ))
+                .into());
+            }
+            let endpoint = self.endpoint(&store, &row)?;
+            (workspace, row, endpoint)
+        };
+        if let Some(url) = &new_url {
+            endpoint.url = url.clone();
+        }
+        if let Some(token) = &edit.token {
+            endpoint.bearer = Some(Secret::new(token.expose().trim()));
+        }
+        if let Some(headers) = &new_headers {
+            endpoint.headers = headers.clone();
+        }
+        let diagnosis = if test {
+            Some(self.checked(&endpoint).await?)
+        } else {
+            None
+        };
+
+        let mut store = self.store();
+        if let Some(new_name) = &new_name {
+            ensure_unique(&store, &workspace, new_name, Some(&row.id))?;
+        }
+        let mut secrets = Vec::new();
+        if let Some(token) = &endpoint.bearer
+            && edit.token.is_some()
+        {
+            secrets.push(self.seal(&store, &workspace.id, &row.id, SecretField::Token, token)?);
+        }
+        if new_headers.is_some() {
+            secrets.extend(self.sealed_headers(
+                &store,
+                &workspace.id,
+                &row.id,
+                &row.header_names,
+                &endpoint.headers,
+            )?);
+        }
+        let timestamp = now();
+        let updated = ConnectorRow {
+            name: new_name.unwrap_or(row.name.clone()),
+            url: endpoint.url.to_string(),
+            header_names: endpoint
+                .headers
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect(),
+            status: diagnosis.as_ref().map_or(row.status, Diagnosis::status),
+            last_checked_at: diagnosis
+                .as_ref()
+                .map(|_| timestamp.clone())
+                .or(row.last_checked_at.clone()),
+            last_error: if diagnosis.is_some() {
+                None
+            } else {
+                row.last_error.clone()
+            },
+            updated_at: timestamp,
+            ..row
+        };
+        store.save_connector(&updated, secrets)?;
+        let connector = view(&store, &workspace, updated)?;
+        Ok(Saved {
+            connector,
+            diagnosis,
+        })
+    }
+
+    pub fn remove_connector(&self, workspace: &str, name: &str) -> Result<(), Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        let row = Self::row(&store, &workspace, name)?;
+        store.delete_connector(&row.id)?;
+        self.tokens.forget(&row.id);
+        RefreshLock::for_connector(&self.data_dir, &row.id).remove();
+        Ok(())
+    }
+    /// Refuses `name` when the workspace has a connector by that name already (checked again
+    /// when saving: another process may take it meanwhile). A front end's early check, so a
+    /// person does not sign in only to learn the name is taken.
+    pub(super) fn ensure_name_free(&self, workspace: &str, name: &str) -> Result<(), Error> {
+        let store = self.store();
+        let workspace = Self::workspace(&store, workspace)?;
+        ensure_unique(&store, &workspace, name.trim(), None)
+    }
+
+    /// The secret changes that replace a connector's headers `old` with `new`.
+    fn sealed_headers(
+        &self,
+        store: &Store,
+        workspace_id: &str,
+        connector_id: &str,
+        old: &[String],
+        new: &[(String, Secret)],
+    ) -> Result<Vec<SecretChange>, Error> {
+        let mut changes: Vec<SecretChange> = old
+            .iter()
+            .map(|name| SecretChange::Delete {
+                field: SecretField::Header(name.clone()),
+            })
+            .collect();
+        for (name, value) in new {
+            let field = SecretField::Header(name.clone());
+            changes.push(self.seal(store, workspace_id, connector_id, field, value)?);
+        }
+        Ok(changes)
+    }
+}
+
+fn validate_headers(headers: Vec<(String, Secret)>) -> Result<Vec<(String, Secret)>, Error> {
+    let lines: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", value.expose()))
+        .collect();
+    let parsed = validate::headers(&lines)?;
+    drop(
+        lines
+            .into_iter()
+            .map(zeroize::Zeroizing::new)
+            .collect::<Vec<_>>(),
+    );
+    Ok(parsed)
+}
+
+pub(super) fn ensure_unique(
+    store: &Store,
+    workspace: &Workspace,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<(), Error> {
+    match store.connector_by_name(&workspace.id, name)? {
+        Some(existing) if Some(existing.id.as_str()) != except_id => Err(Error::Duplicate {
+            what: "connector",
+            name: name.to_owned(),
+            place: format!(" in workspace {:?}", workspace.name),
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn view(
+    store: &Store,
+    workspace: &Workspace,
+    row: ConnectorRow,
+) -> Result<ConnectorView, Error> {
+    let token_set = store
+        .secret_fields(SecretOwner::Connector(&row.id))?
+        .contains(&SecretField::Token);
+    Ok(ConnectorView {
+        id: row.id,
+        workspace: workspace.name.clone(),
+        name: row.name,
+        url: row.url,
+        auth: row.auth,
+        token_set,
+        header_names: row.header_names,
+        status: row.status,
+        last_checked_at: row.last_checked_at,
+        last_error: row.last_error,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
