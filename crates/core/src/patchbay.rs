@@ -4,6 +4,13 @@
 //! Locking: the store sits behind a `std::sync::Mutex` that is only ever held for synchronous
 //! database work; every network await happens with the guard dropped (one slow server must never
 //! block another connector, the UI, or the status monitor).
+//!
+//! Threading (one contract for every caller): SQLite and the OS keychain are synchronous, and a
+//! keychain may stop to ask the person to unlock it. Every section that touches them runs inside
+//! [`blocking`], which on a multi-threaded runtime tells tokio this worker is about to block
+//! (`block_in_place`), so the runtime moves the worker's other tasks elsewhere and no caller waits
+//! behind a keychain prompt. Front ends call any method from anywhere and never need to know
+//! which ones block.
 
 mod checks;
 mod connectors;
@@ -122,10 +129,24 @@ impl Patchbay {
     /// A named connector of a named workspace, read under one short store lock (the preamble
     /// of nearly every connector use case).
     fn located(&self, workspace: &str, name: &str) -> Result<(Workspace, ConnectorRow), Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        Ok((workspace, row))
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            Ok((workspace, row))
+        })
+    }
+}
+
+/// Runs synchronous store or keychain work. On a multi-threaded tokio runtime the current worker
+/// is handed over to blocking work first (its queued tasks move to other workers); elsewhere (no
+/// runtime, a current-thread runtime in tests, a blocking-pool thread) it simply runs.
+pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 

@@ -5,7 +5,6 @@
 use patchbay_core::{ConnectorView, Diagnosis, Saved};
 use tauri::State;
 
-use super::blocking;
 use crate::IpcError;
 use crate::dto::{ConnectorEditInput, ConnectorInput};
 use crate::state::PatchbayState;
@@ -16,7 +15,7 @@ pub async fn list_connectors(
     workspace: String,
 ) -> Result<Vec<ConnectorView>, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.list_connectors(&workspace)).await
+    Ok(core.list_connectors(&workspace)?)
 }
 
 #[tauri::command]
@@ -55,7 +54,7 @@ pub async fn remove_connector(
     name: String,
 ) -> Result<(), IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.remove_connector(&workspace, &name)).await?;
+    core.remove_connector(&workspace, &name)?;
     state.refresh_tray();
     Ok(())
 }

@@ -6,7 +6,6 @@
 use patchbay_core::{BrowserError, OAuthClientView, Saved, SignInFront, SignInStep, Visit};
 use tauri::State;
 
-use super::blocking;
 use crate::IpcError;
 use crate::dto::{ConnectorInput, MachineClientInput};
 use crate::state::PatchbayState;
@@ -74,5 +73,5 @@ pub async fn oauth_client(
     name: String,
 ) -> Result<Option<OAuthClientView>, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.oauth_client(&workspace, &name)).await
+    Ok(core.oauth_client(&workspace, &name)?)
 }

@@ -17,7 +17,6 @@ use patchbay_core::{
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
-use super::blocking;
 use crate::IpcError;
 use crate::dto::{
     AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorInput, OAuthClientInput, SignInInput,
@@ -112,7 +111,7 @@ pub async fn connector_step_up(
     name: String,
 ) -> Result<StepUpView, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.step_up_view(&workspace, &name)).await
+    Ok(core.step_up_view(&workspace, &name)?)
 }
 
 /// Stops the sign-in `flow_id` if it is still waiting; a late Cancel does nothing.
@@ -137,7 +136,7 @@ pub async fn forget_credentials(
     name: String,
 ) -> Result<ConnectorView, IpcError> {
     let core = state.patchbay()?;
-    let view = blocking(move || core.forget_credentials(&workspace, &name)).await?;
+    let view = core.forget_credentials(&workspace, &name)?;
     state.refresh_tray();
     Ok(view)
 }

@@ -3,14 +3,13 @@
 use patchbay_core::Workspace;
 use tauri::State;
 
-use super::blocking;
 use crate::IpcError;
 use crate::state::PatchbayState;
 
 #[tauri::command]
 pub async fn list_workspaces(state: State<'_, PatchbayState>) -> Result<Vec<Workspace>, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.workspaces()).await
+    Ok(core.workspaces()?)
 }
 
 #[tauri::command]
@@ -19,7 +18,7 @@ pub async fn add_workspace(
     name: String,
 ) -> Result<Workspace, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.add_workspace(&name)).await
+    Ok(core.add_workspace(&name)?)
 }
 
 #[tauri::command]
@@ -29,7 +28,7 @@ pub async fn rename_workspace(
     new_name: String,
 ) -> Result<Workspace, IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.rename_workspace(&old_name, &new_name)).await
+    Ok(core.rename_workspace(&old_name, &new_name)?)
 }
 
 /// Deletes the workspace with its connectors, secrets and data key.
@@ -39,7 +38,7 @@ pub async fn remove_workspace(
     name: String,
 ) -> Result<(), IpcError> {
     let core = state.patchbay()?;
-    blocking(move || core.remove_workspace(&name)).await?;
+    core.remove_workspace(&name)?;
     state.refresh_tray();
     Ok(())
 }

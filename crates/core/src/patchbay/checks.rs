@@ -4,7 +4,7 @@
 
 use super::ConnectorView;
 use super::connectors::view;
-use super::{Patchbay, now};
+use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::mcp::{self, Diagnosis, Endpoint, Session};
 use crate::store::{ConnectorRow, ConnectorStatus};
@@ -29,11 +29,13 @@ impl Patchbay {
         workspace: &str,
         name: &str,
     ) -> Result<(ConnectorRow, Endpoint), Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        let endpoint = self.endpoint(&store, &row)?;
-        Ok((row, endpoint))
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            let endpoint = self.endpoint(&store, &row)?;
+            Ok((row, endpoint))
+        })
     }
 
     /// Tests a stored connector and records the outcome as its status (a recorded step-up need
@@ -45,41 +47,48 @@ impl Patchbay {
 
     /// Records a check's outcome on the connector with this id (if it still exists).
     pub fn record(&self, connector_id: &str, diagnosis: &Diagnosis) -> Result<(), Error> {
-        let error =
-            (!diagnosis.ok).then(|| format!("{} — {}", diagnosis.summary(), diagnosis.hint));
-        self.store()
-            .set_status(connector_id, diagnosis.status(), error.as_deref(), &now())?;
-        Ok(())
+        blocking(|| {
+            let error =
+                (!diagnosis.ok).then(|| format!("{} — {}", diagnosis.summary(), diagnosis.hint));
+            self.store()
+                .set_status(connector_id, diagnosis.status(), error.as_deref(), &now())?;
+            Ok(())
+        })
     }
 
     /// Every connector of every workspace (the status monitor checks them all).
     pub fn all_connectors(&self) -> Result<Vec<ConnectorView>, Error> {
-        let store = self.store();
-        let mut all = Vec::new();
-        for workspace in store.workspaces()? {
-            for row in store.connectors(&workspace.id)? {
-                all.push(view(&store, &workspace, row)?);
+        blocking(|| {
+            let store = self.store();
+            let mut all = Vec::new();
+            for workspace in store.workspaces()? {
+                for row in store.connectors(&workspace.id)? {
+                    all.push(view(&store, &workspace, row)?);
+                }
             }
-        }
-        Ok(all)
+            Ok(all)
+        })
     }
 
     /// Checks one connector by id and records the outcome. `Ok(None)` if it was deleted.
     pub async fn check_by_id(&self, id: &str) -> Result<Option<Diagnosis>, Error> {
-        let endpoint = {
+        let endpoint = blocking(|| {
             let store = self.store();
             let Some(row) = store.connector_by_id(id)? else {
                 return Ok(None);
             };
             match self.endpoint(&store, &row) {
-                Ok(endpoint) => endpoint,
+                Ok(endpoint) => Ok(Some(endpoint)),
                 Err(error @ Error::Vault(crate::vault::VaultError::Decrypt { .. })) => {
                     let message = format!("{error} — {DAMAGED_SECRET}");
                     store.set_status(id, ConnectorStatus::Error, Some(&message), &now())?;
-                    return Err(error);
+                    Err(error)
                 }
-                Err(error) => return Err(error),
+                Err(error) => Err(error),
             }
+        })?;
+        let Some(endpoint) = endpoint else {
+            return Ok(None);
         };
         Ok(Some(self.check_endpoint(id, &endpoint).await?))
     }
@@ -91,9 +100,11 @@ impl Patchbay {
         status: ConnectorStatus,
         message: &str,
     ) -> Result<(), Error> {
-        self.store()
-            .set_status(connector_id, status, Some(message), &now())?;
-        Ok(())
+        blocking(|| {
+            self.store()
+                .set_status(connector_id, status, Some(message), &now())?;
+            Ok(())
+        })
     }
 
     /// An open MCP session with a stored connector, for listing and calling tools. A request it

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Patchbay, now};
+use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::mcp::{Diagnosis, Endpoint, OAuthCredentials};
 use crate::oauth::Grant;
@@ -68,20 +68,24 @@ pub struct Saved {
 
 impl Patchbay {
     pub fn list_connectors(&self, workspace: &str) -> Result<Vec<ConnectorView>, Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        store
-            .connectors(&workspace.id)?
-            .into_iter()
-            .map(|row| view(&store, &workspace, row))
-            .collect()
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            store
+                .connectors(&workspace.id)?
+                .into_iter()
+                .map(|row| view(&store, &workspace, row))
+                .collect()
+        })
     }
 
     pub fn connector(&self, workspace: &str, name: &str) -> Result<ConnectorView, Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        view(&store, &workspace, row)
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            view(&store, &workspace, row)
+        })
     }
 
     /// Validates, tests (unless `test` is false) and saves a new connector. On any failure
@@ -129,7 +133,7 @@ impl Patchbay {
             .into());
         }
         let pending = spec.oauth.clone().map(OAuthCredentials::detached);
-        let workspace = {
+        let workspace = blocking(|| -> Result<_, Error> {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, &name, None)?;
@@ -137,8 +141,8 @@ impl Patchbay {
             if token.is_some() || !headers.is_empty() || pending.is_some() {
                 self.vault.workspace_key(&store, &workspace.id)?;
             }
-            workspace
-        };
+            Ok(workspace)
+        })?;
         let mut endpoint = Endpoint::new(url.clone());
         endpoint.timeouts = self.timeouts;
         endpoint.bearer = token.clone();
@@ -150,40 +154,48 @@ impl Patchbay {
             None
         };
 
-        let mut store = self.store();
-        // Re-check: another process may have taken the name while we were testing.
-        ensure_unique(&store, &workspace, &name, None)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let timestamp = now();
-        let mut secrets = Vec::new();
-        if let Some(token) = &token {
-            secrets.push(self.seal(&store, &workspace.id, &id, SecretField::Token, token)?);
-        }
-        secrets.extend(self.sealed_headers(&store, &workspace.id, &id, &[], &headers)?);
-        if let Some(pending) = &pending {
-            let grant = pending.grant();
-            secrets.push(self.seal(&store, &workspace.id, &id, SecretField::OAuth, &grant.0)?);
-        }
-        let row = ConnectorRow {
-            id,
-            workspace_id: workspace.id.clone(),
-            name,
-            url: url.to_string(),
-            auth: spec.auth,
-            header_names: headers.iter().map(|(name, _)| name.clone()).collect(),
-            status: diagnosis
-                .as_ref()
-                .map_or(ConnectorStatus::Unknown, Diagnosis::status),
-            last_checked_at: diagnosis.as_ref().map(|_| timestamp.clone()),
-            last_error: None,
-            created_at: timestamp.clone(),
-            updated_at: timestamp,
-        };
-        store.save_connector(&row, secrets)?;
-        let connector = view(&store, &workspace, row)?;
-        Ok(Saved {
-            connector,
-            diagnosis,
+        blocking(|| {
+            let mut store = self.store();
+            // Re-check: another process may have taken the name while we were testing.
+            ensure_unique(&store, &workspace, &name, None)?;
+            let id = uuid::Uuid::new_v4().to_string();
+            let timestamp = now();
+            let mut secrets = Vec::new();
+            if let Some(token) = &token {
+                secrets.push(self.seal(&store, &workspace.id, &id, SecretField::Token, token)?);
+            }
+            secrets.extend(self.sealed_headers(&store, &workspace.id, &id, &[], &headers)?);
+            if let Some(pending) = &pending {
+                let grant = pending.grant();
+                secrets.push(self.seal(
+                    &store,
+                    &workspace.id,
+                    &id,
+                    SecretField::OAuth,
+                    &grant.0,
+                )?);
+            }
+            let row = ConnectorRow {
+                id,
+                workspace_id: workspace.id.clone(),
+                name,
+                url: url.to_string(),
+                auth: spec.auth,
+                header_names: headers.iter().map(|(name, _)| name.clone()).collect(),
+                status: diagnosis
+                    .as_ref()
+                    .map_or(ConnectorStatus::Unknown, Diagnosis::status),
+                last_checked_at: diagnosis.as_ref().map(|_| timestamp.clone()),
+                last_error: None,
+                created_at: timestamp.clone(),
+                updated_at: timestamp,
+            };
+            store.save_connector(&row, secrets)?;
+            let connector = view(&store, &workspace, row)?;
+            Ok(Saved {
+                connector,
+                diagnosis,
+            })
         })
     }
 
@@ -206,7 +218,7 @@ impl Patchbay {
         if let Some(token) = &edit.token {
             validate::token(token)?;
         }
-        let (workspace, row, mut endpoint) = {
+        let (workspace, row, mut endpoint) = blocking(|| -> Result<_, Error> {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             let row = Self::row(&store, &workspace, name)?;
@@ -222,8 +234,8 @@ impl Patchbay {
                 .into());
             }
             let endpoint = self.endpoint(&store, &row)?;
-            (workspace, row, endpoint)
-        };
+            Ok((workspace, row, endpoint))
+        })?;
         if let Some(url) = &new_url {
             endpoint.url = url.clone();
         }
@@ -239,71 +251,83 @@ impl Patchbay {
             None
         };
 
-        let mut store = self.store();
-        if let Some(new_name) = &new_name {
-            ensure_unique(&store, &workspace, new_name, Some(&row.id))?;
-        }
-        let mut secrets = Vec::new();
-        if let Some(token) = &endpoint.bearer
-            && edit.token.is_some()
-        {
-            secrets.push(self.seal(&store, &workspace.id, &row.id, SecretField::Token, token)?);
-        }
-        if new_headers.is_some() {
-            secrets.extend(self.sealed_headers(
-                &store,
-                &workspace.id,
-                &row.id,
-                &row.header_names,
-                &endpoint.headers,
-            )?);
-        }
-        let timestamp = now();
-        let updated = ConnectorRow {
-            name: new_name.unwrap_or(row.name.clone()),
-            url: endpoint.url.to_string(),
-            header_names: endpoint
-                .headers
-                .iter()
-                .map(|(name, _)| name.clone())
-                .collect(),
-            status: diagnosis.as_ref().map_or(row.status, Diagnosis::status),
-            last_checked_at: diagnosis
-                .as_ref()
-                .map(|_| timestamp.clone())
-                .or(row.last_checked_at.clone()),
-            last_error: if diagnosis.is_some() {
-                None
-            } else {
-                row.last_error.clone()
-            },
-            updated_at: timestamp,
-            ..row
-        };
-        store.save_connector(&updated, secrets)?;
-        let connector = view(&store, &workspace, updated)?;
-        Ok(Saved {
-            connector,
-            diagnosis,
+        blocking(|| {
+            let mut store = self.store();
+            if let Some(new_name) = &new_name {
+                ensure_unique(&store, &workspace, new_name, Some(&row.id))?;
+            }
+            let mut secrets = Vec::new();
+            if let Some(token) = &endpoint.bearer
+                && edit.token.is_some()
+            {
+                secrets.push(self.seal(
+                    &store,
+                    &workspace.id,
+                    &row.id,
+                    SecretField::Token,
+                    token,
+                )?);
+            }
+            if new_headers.is_some() {
+                secrets.extend(self.sealed_headers(
+                    &store,
+                    &workspace.id,
+                    &row.id,
+                    &row.header_names,
+                    &endpoint.headers,
+                )?);
+            }
+            let timestamp = now();
+            let updated = ConnectorRow {
+                name: new_name.unwrap_or(row.name.clone()),
+                url: endpoint.url.to_string(),
+                header_names: endpoint
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+                status: diagnosis.as_ref().map_or(row.status, Diagnosis::status),
+                last_checked_at: diagnosis
+                    .as_ref()
+                    .map(|_| timestamp.clone())
+                    .or(row.last_checked_at.clone()),
+                last_error: if diagnosis.is_some() {
+                    None
+                } else {
+                    row.last_error.clone()
+                },
+                updated_at: timestamp,
+                ..row
+            };
+            store.save_connector(&updated, secrets)?;
+            let connector = view(&store, &workspace, updated)?;
+            Ok(Saved {
+                connector,
+                diagnosis,
+            })
         })
     }
 
     pub fn remove_connector(&self, workspace: &str, name: &str) -> Result<(), Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        store.delete_connector(&row.id)?;
-        self.tokens.forget(&row.id);
-        RefreshLock::for_connector(&self.data_dir, &row.id).remove();
-        Ok(())
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            store.delete_connector(&row.id)?;
+            self.tokens.forget(&row.id);
+            RefreshLock::for_connector(&self.data_dir, &row.id).remove();
+            Ok(())
+        })
     }
     /// Refuses `name` when the workspace has a connector by that name already (checked again
     /// when saving: another process may take it meanwhile). A front end's early check, so a
     /// person does not sign in only to learn the name is taken.
     pub(super) fn ensure_name_free(&self, workspace: &str, name: &str) -> Result<(), Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        ensure_unique(&store, &workspace, name.trim(), None)
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            ensure_unique(&store, &workspace, name.trim(), None)
+        })
     }
 
     /// The secret changes that replace a connector's headers `old` with `new`.

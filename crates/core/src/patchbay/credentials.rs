@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::connectors::view;
-use super::{ConnectorView, Patchbay, grants, now};
+use super::{ConnectorView, Patchbay, blocking, grants, now};
 use crate::error::Error;
 use crate::mcp::{Endpoint, OAuthCredentials};
 use crate::oauth::refresh::GrantVault;
@@ -69,36 +69,40 @@ impl Patchbay {
         workspace: &str,
         name: &str,
     ) -> Result<Option<Registration>, Error> {
-        let (_, row) = self.located(workspace, name)?;
-        let Some(grant) = self.readable_grant(&self.store(), &row)? else {
-            return Ok(None);
-        };
-        Ok(grant.registration().unwrap_or_else(|error| {
-            tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
-            None
-        }))
+        blocking(|| {
+            let (_, row) = self.located(workspace, name)?;
+            let Some(grant) = self.readable_grant(&self.store(), &row)? else {
+                return Ok(None);
+            };
+            Ok(grant.registration().unwrap_or_else(|error| {
+                tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
+                None
+            }))
+        })
     }
 
     /// Forgets a connector's OAuth credentials and client registration (both live in the one
     /// sealed grant); the next sign-in starts from discovery and registration again.
     pub fn forget_credentials(&self, workspace: &str, name: &str) -> Result<ConnectorView, Error> {
-        let mut store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        let updated = ConnectorRow {
-            status: ConnectorStatus::NeedsAuth,
-            updated_at: now(),
-            ..row
-        };
-        store.save_connector(
-            &updated,
-            vec![SecretChange::Delete {
-                field: SecretField::OAuth,
-            }],
-        )?;
-        // The next sign-in starts afresh, scope selection included.
-        store.set_step_up(&updated.id, &StepUp::default())?;
-        view(&store, &workspace, updated)
+        blocking(|| {
+            let mut store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            let updated = ConnectorRow {
+                status: ConnectorStatus::NeedsAuth,
+                updated_at: now(),
+                ..row
+            };
+            store.save_connector(
+                &updated,
+                vec![SecretChange::Delete {
+                    field: SecretField::OAuth,
+                }],
+            )?;
+            // The next sign-in starts afresh, scope selection included.
+            store.set_step_up(&updated.id, &StepUp::default())?;
+            view(&store, &workspace, updated)
+        })
     }
 
     /// The OAuth client a connector's grant was obtained with — for a machine connector, its

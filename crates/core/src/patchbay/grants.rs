@@ -2,7 +2,7 @@
 //! whichever process wrote it) and committed, so a rotated refresh token is durable before the
 //! new access token is used, and the connector's refresh lock in the data directory, which
 //! orders refreshes across the processes sharing the store. The store lock is held only for the
-//! synchronous database work.
+//! synchronous database work, inside [`super::blocking`] (a refresh runs on an async worker).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -22,26 +22,28 @@ pub(super) struct StoredGrant {
 
 impl GrantVault for StoredGrant {
     fn load(&self) -> Result<Option<Grant>, GrantVaultError> {
-        let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(blob) = store
-            .secret(
-                SecretOwner::Connector(&self.connector_id),
-                &SecretField::OAuth,
-            )
-            .map_err(|error| GrantVaultError(error.to_string()))?
-        else {
-            return Ok(None);
-        };
-        self.vault
-            .open(
-                &store,
-                &self.workspace_id,
-                SecretOwner::Connector(&self.connector_id),
-                &SecretField::OAuth,
-                &blob,
-            )
-            .map(|secret| Some(Grant(secret)))
-            .map_err(|error| GrantVaultError(error.to_string()))
+        super::blocking(|| {
+            let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(blob) = store
+                .secret(
+                    SecretOwner::Connector(&self.connector_id),
+                    &SecretField::OAuth,
+                )
+                .map_err(|error| GrantVaultError(error.to_string()))?
+            else {
+                return Ok(None);
+            };
+            self.vault
+                .open(
+                    &store,
+                    &self.workspace_id,
+                    SecretOwner::Connector(&self.connector_id),
+                    &SecretField::OAuth,
+                    &blob,
+                )
+                .map(|secret| Some(Grant(secret)))
+                .map_err(|error| GrantVaultError(error.to_string()))
+        })
     }
 
     fn refresh_lock(&self) -> Option<&RefreshLock> {
@@ -49,31 +51,33 @@ impl GrantVault for StoredGrant {
     }
 
     fn commit(&self, grant: &Grant) -> Result<(), GrantVaultError> {
-        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let ciphertext = self
-            .vault
-            .seal(
-                &store,
-                &self.workspace_id,
-                SecretOwner::Connector(&self.connector_id),
-                &SecretField::OAuth,
-                &grant.0,
-            )
-            .map_err(|error| GrantVaultError(error.to_string()))?;
-        let Some(row) = store
-            .connector_by_id(&self.connector_id)
-            .map_err(|error| GrantVaultError(error.to_string()))?
-        else {
-            return Err(GrantVaultError("the connector was deleted".into()));
-        };
-        store
-            .save_connector(
-                &row,
-                vec![SecretChange::Put {
-                    field: SecretField::OAuth,
-                    ciphertext,
-                }],
-            )
-            .map_err(|error| GrantVaultError(error.to_string()))
+        super::blocking(|| {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let ciphertext = self
+                .vault
+                .seal(
+                    &store,
+                    &self.workspace_id,
+                    SecretOwner::Connector(&self.connector_id),
+                    &SecretField::OAuth,
+                    &grant.0,
+                )
+                .map_err(|error| GrantVaultError(error.to_string()))?;
+            let Some(row) = store
+                .connector_by_id(&self.connector_id)
+                .map_err(|error| GrantVaultError(error.to_string()))?
+            else {
+                return Err(GrantVaultError("the connector was deleted".into()));
+            };
+            store
+                .save_connector(
+                    &row,
+                    vec![SecretChange::Put {
+                        field: SecretField::OAuth,
+                        ciphertext,
+                    }],
+                )
+                .map_err(|error| GrantVaultError(error.to_string()))
+        })
     }
 }

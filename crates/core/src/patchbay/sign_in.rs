@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::connectors::view;
-use super::{ConnectorSpec, Patchbay, Saved, now, step_up};
+use super::{ConnectorSpec, Patchbay, Saved, blocking, now, step_up};
 use crate::error::Error;
 use crate::mcp::{Endpoint, OAuthCredentials};
 use crate::oauth::flows::{Delivery, Flows};
@@ -337,7 +337,7 @@ impl Patchbay {
     /// cleared; scopes the sign-in asked for and did not get are remembered, so they are not
     /// asked for again by themselves (see [`Patchbay::reauthentication`]).
     pub async fn sign_in(&self, workspace: &str, name: &str, grant: Grant) -> Result<Saved, Error> {
-        let (workspace, row, mut endpoint) = {
+        let (workspace, row, mut endpoint) = blocking(|| -> Result<_, Error> {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             let row = Self::row(&store, &workspace, name)?;
@@ -350,29 +350,31 @@ impl Patchbay {
             let mut endpoint = Endpoint::new(validate::url(&row.url)?);
             endpoint.timeouts = self.timeouts;
             endpoint.headers = self.headers(&store, &row)?;
-            (workspace, row, endpoint)
-        };
+            Ok((workspace, row, endpoint))
+        })?;
         // Tested on its own: a refresh during the test changes what gets sealed below.
         let pending = OAuthCredentials::detached(grant);
         endpoint.oauth = Some(pending.clone());
         let diagnosis = self.checked(&endpoint).await?;
         let grant = pending.grant();
-        let mut store = self.store();
-        let sealed = self.seal(&store, &workspace.id, &row.id, SecretField::OAuth, &grant.0)?;
-        let step_up = step_up::after_sign_in(&store.step_up(&row.id)?, &grant);
-        let updated = ConnectorRow {
-            status: diagnosis.status(),
-            last_checked_at: Some(now()),
-            last_error: None,
-            updated_at: now(),
-            ..row
-        };
-        store.save_connector(&updated, vec![sealed])?;
-        store.set_step_up(&updated.id, &step_up)?;
-        let connector = view(&store, &workspace, updated)?;
-        Ok(Saved {
-            connector,
-            diagnosis: Some(diagnosis),
+        blocking(|| {
+            let mut store = self.store();
+            let sealed = self.seal(&store, &workspace.id, &row.id, SecretField::OAuth, &grant.0)?;
+            let step_up = step_up::after_sign_in(&store.step_up(&row.id)?, &grant);
+            let updated = ConnectorRow {
+                status: diagnosis.status(),
+                last_checked_at: Some(now()),
+                last_error: None,
+                updated_at: now(),
+                ..row
+            };
+            store.save_connector(&updated, vec![sealed])?;
+            store.set_step_up(&updated.id, &step_up)?;
+            let connector = view(&store, &workspace, updated)?;
+            Ok(Saved {
+                connector,
+                diagnosis: Some(diagnosis),
+            })
         })
     }
 }

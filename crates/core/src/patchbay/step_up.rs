@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{Patchbay, now};
+use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, ScopeRefusalHook};
 use crate::oauth::Grant;
@@ -45,10 +45,12 @@ impl Patchbay {
     /// lacks (re-authentication asks for them), and those the server did not grant when last
     /// asked.
     pub fn step_up(&self, workspace: &str, name: &str) -> Result<StepUp, Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        Ok(store.step_up(&row.id)?)
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            Ok(store.step_up(&row.id)?)
+        })
     }
 
     /// What signing in again to an OAuth connector needs: its URL, its stored client
@@ -56,35 +58,37 @@ impl Patchbay {
     /// scopes and the recorded need). Run the sign-in with [`crate::oauth::reauthenticate`] (or
     /// [`crate::oauth::sign_in::reauthenticate`]), then save it with [`Patchbay::sign_in`].
     pub fn reauthentication(&self, workspace: &str, name: &str) -> Result<Reauthentication, Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        let server_url = validate::url(&row.url)?;
-        let grant = self.readable_grant(&store, &row)?;
-        let previous = grant.as_ref().and_then(|grant| {
-            grant.registration().unwrap_or_else(|error| {
-                tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
-                None
-            })
-        });
-        let step_up = store.step_up(&row.id)?;
-        let extra = scopes::union(
-            &scopes::scopes(step_up.needed.as_deref().unwrap_or_default()),
-            step_up.refused.as_deref().unwrap_or_default(),
-        );
-        let required = (!extra.is_empty()).then(|| extra.join(" "));
-        let scopes = match &required {
-            Some(required) => scopes::union(
-                &grant.as_ref().map(scopes::granted).unwrap_or_default(),
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            let server_url = validate::url(&row.url)?;
+            let grant = self.readable_grant(&store, &row)?;
+            let previous = grant.as_ref().and_then(|grant| {
+                grant.registration().unwrap_or_else(|error| {
+                    tracing::warn!(%error, "the stored client registration is unreadable; registering afresh");
+                    None
+                })
+            });
+            let step_up = store.step_up(&row.id)?;
+            let extra = scopes::union(
+                &scopes::scopes(step_up.needed.as_deref().unwrap_or_default()),
+                step_up.refused.as_deref().unwrap_or_default(),
+            );
+            let required = (!extra.is_empty()).then(|| extra.join(" "));
+            let scopes = match &required {
+                Some(required) => scopes::union(
+                    &grant.as_ref().map(scopes::granted).unwrap_or_default(),
+                    required,
+                ),
+                None => Vec::new(),
+            };
+            Ok(Reauthentication {
+                server_url,
+                previous,
                 required,
-            ),
-            None => Vec::new(),
-        };
-        Ok(Reauthentication {
-            server_url,
-            previous,
-            required,
-            scopes,
+                scopes,
+            })
         })
     }
 
@@ -96,12 +100,14 @@ impl Patchbay {
         name: &str,
         required: Option<&str>,
     ) -> Result<Verdict, Error> {
-        let store = self.store();
-        let workspace = Self::workspace(&store, workspace)?;
-        let row = Self::row(&store, &workspace, name)?;
-        let grant = self.readable_grant(&store, &row)?;
-        let refused = store.step_up(&row.id)?.refused;
-        Ok(Verdict::judge(required, grant.as_ref(), refused.as_deref()))
+        blocking(|| {
+            let store = self.store();
+            let workspace = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &workspace, name)?;
+            let grant = self.readable_grant(&store, &row)?;
+            let refused = store.step_up(&row.id)?.refused;
+            Ok(Verdict::judge(required, grant.as_ref(), refused.as_deref()))
+        })
     }
 
     /// A connector's OAuth grant; `None` when it has none or it cannot be decrypted (signing
@@ -128,7 +134,7 @@ impl Patchbay {
         let oauth = endpoint.oauth.clone();
         Arc::new(move |required| {
             let grant = oauth.as_ref().map(OAuthCredentials::grant);
-            match record_refusal(&store, &connector_id, required, grant.as_ref()) {
+            match blocking(|| record_refusal(&store, &connector_id, required, grant.as_ref())) {
                 Ok(verdict) => tracing::info!(?verdict, "a request was refused for lack of scope"),
                 Err(error) => tracing::warn!(%error, "recording a refusal for lack of scope"),
             }
@@ -146,16 +152,18 @@ impl Patchbay {
         let verdict = match refusal {
             Some(required) => {
                 let grant = endpoint.oauth.as_ref().map(OAuthCredentials::grant);
-                Some(record_refusal(
-                    &self.store,
-                    connector_id,
-                    required.as_deref(),
-                    grant.as_ref(),
-                )?)
+                Some(blocking(|| {
+                    record_refusal(
+                        &self.store,
+                        connector_id,
+                        required.as_deref(),
+                        grant.as_ref(),
+                    )
+                })?)
             }
-            None if diagnosis.ok => {
+            None if diagnosis.ok => blocking(|| -> Result<_, Error> {
                 let store = self.store();
-                match store.step_up(connector_id)?.needed {
+                Ok(match store.step_up(connector_id)?.needed {
                     Some(required) => {
                         let verdict = Verdict::SignInAgain { required };
                         store.set_status(
@@ -167,8 +175,8 @@ impl Patchbay {
                         Some(verdict)
                     }
                     None => None,
-                }
-            }
+                })
+            })?,
             None => None,
         };
         match verdict {
