@@ -9,23 +9,23 @@
 // again grants it, except that `admin` (refused last time) is left out again.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type {
-  AuthorizeWaiting,
-  ConnectorEditInput,
-  ConnectorInput,
-  ConnectorStatus,
-  ConnectorView,
-  Diagnosis,
-  IpcError,
-  MachineClientInput,
-  OAuthClientView,
-  Reauthorized,
-  RedirectUris,
-  Saved,
-  SignInInput,
-  StatusEvent,
-  StepUpView,
-  Workspace,
+import type { CommandArgs, CommandResult } from '../src/lib/ipc';
+import {
+  type AuthorizeWaiting,
+  type CommandName,
+  COMMANDS,
+  type ConnectorStatus,
+  type ConnectorView,
+  type Diagnosis,
+  EVENTS,
+  type IpcError,
+  type MachineClientInput,
+  type OAuthClientView,
+  type RedirectUris,
+  type SignInInput,
+  type StatusEvent,
+  type StepUpView,
+  type Workspace,
 } from '../src/lib/types';
 
 const REDIRECT_URIS: RedirectUris = {
@@ -175,7 +175,7 @@ async function signIn(url: string, flow: SignInInput): Promise<void> {
       'code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&' +
       `resource=${encodeURIComponent(url)}`,
   };
-  await emit('authorize-waiting', waiting);
+  await emit(EVENTS.authorizeWaiting, waiting);
   await new Promise<void>((resolve, reject) => {
     pendingSignIn = { finish: resolve, fail: reject };
     if (url.includes('quick')) setTimeout(resolve, 3000);
@@ -210,6 +210,7 @@ function diagnosis(fields: Partial<Diagnosis>): Diagnosis {
     timed_out: false,
     detail: 'Connected.',
     hint: '',
+    remedy: null,
     ...fields,
   };
 }
@@ -259,8 +260,37 @@ function failure(input: { url: string }): IpcError | null {
 
 function find(workspace: string, name: string): ConnectorView {
   const found = connectors.find((c) => c.workspace === workspace && c.name === name);
-  if (!found) throw { code: 'NotFound', message: `No connector named “${name}”.`, hint: null, diagnosis: null };
+  if (!found) throw ipcError('NotFound', `no connector named “${name}”`);
   return found;
+}
+
+/**
+ * An OAuth connector that needs authentication fails its test at the auth stage, with the remedy
+ * core gives: sign in again (Linear's step-up), or a machine client's new secret or key.
+ */
+function signInFailure(target: ConnectorView): IpcError | null {
+  if (target.auth !== 'oauth' || target.status !== 'needs_auth') return null;
+  const machine = oauthClients.get(target.id)?.machine === true;
+  const stepUp = stepUps.get(target.id)?.needed ?? [];
+  const d = diagnosis({
+    ok: false,
+    stage: 'auth',
+    http_status: machine ? 401 : 403,
+    server_name: null,
+    tool_count: null,
+    detail: machine
+      ? 'the authorization server rejected the client credentials (invalid_client)'
+      : stepUp.length > 0
+        ? `needs more permissions: scope ${stepUp.join(' ')}`
+        : 'the sign-in expired or was revoked',
+    hint: machine
+      ? "enter the machine client's new secret or key (it was rotated or revoked)"
+      : stepUp.length > 0
+        ? 're-authenticate to grant them'
+        : 'sign in again',
+    remedy: machine ? 'new_client_credentials' : 'sign_in_again',
+  });
+  return { code: 'NeedsAuth', message: d.detail, hint: null, diagnosis: d, redirect_uri: null };
 }
 
 async function sendStatus(target: ConnectorView, current: ConnectorStatus, error: string | null) {
@@ -276,176 +306,186 @@ async function sendStatus(target: ConnectorView, current: ConnectorStatus, error
   target.status = current;
   target.last_error = error;
   target.last_checked_at = new Date().toISOString();
-  await emit('connector-status', event);
+  await emit(EVENTS.connectorStatus, event);
+}
+
+/** A command's answer as Rust gives it (a plain value, or a promise of one). */
+type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>> | CommandResult<C>;
+
+/**
+ * One handler per command, keyed by the generated names: a command Rust gained and the mock
+ * lacks, or a misspelled one, is a type error, as is an answer of the wrong shape.
+ */
+const handlers: { [C in CommandName]: Handler<C> } = {
+  list_workspaces: () => workspaces,
+  add_workspace: ({ name }) => {
+    const workspace = { id: `w-${Date.now()}`, name, created_at: new Date().toISOString() };
+    workspaces.push(workspace);
+    return workspace;
+  },
+  rename_workspace: ({ oldName, newName }) => {
+    const workspace = workspaces.find((w) => w.name === oldName);
+    if (!workspace) throw ipcError('NotFound', `no workspace named “${oldName}”`);
+    workspace.name = newName;
+    return workspace;
+  },
+  remove_workspace: ({ name }) => {
+    workspaces.splice(workspaces.findIndex((w) => w.name === name), 1);
+    return null;
+  },
+  list_connectors: ({ workspace }) => {
+    if (scenario === 'error') {
+      throw ipcError(
+        'KeychainUnavailable',
+        'Secure storage is unavailable: no Secret Service answered on the session bus.',
+        'Start gnome-keyring (or another Secret Service) and try again.',
+      );
+    }
+    return connectors.filter((c) => c.workspace === workspace);
+  },
+  add_connector: async ({ workspace, input }) => {
+    // A URL with "slow" in it shows what a server that takes its time looks like.
+    await delay(input.url.includes('slow') ? 15_000 : 1200);
+    const problem = failure(input);
+    if (problem) throw problem;
+    const created = connector({
+      ...input,
+      id: `c-${Date.now()}`,
+      workspace,
+      token_set: input.token !== null,
+      header_names: input.headers.map((h) => h.name),
+      status: 'connected',
+      last_checked_at: new Date().toISOString(),
+      created_at: new Date().toISOString(),
+    });
+    connectors.push(created);
+    return { connector: created, diagnosis: diagnosis({ server_name: 'mcp-servers/everything', tool_count: 11 }) };
+  },
+  edit_connector: async ({ workspace, name, input }) => {
+    const target = find(workspace, name);
+    await delay(900);
+    const problem = failure({ url: input.url ?? target.url });
+    if (problem) throw problem;
+    if (input.name !== null) target.name = input.name;
+    if (input.url !== null) target.url = input.url;
+    if (input.token !== null) target.token_set = true;
+    if (input.headers !== null) target.header_names = input.headers.map((h) => h.name);
+    target.updated_at = new Date().toISOString();
+    return { connector: { ...target }, diagnosis: diagnosis({}) };
+  },
+  authorize_connector: async ({ workspace, input, flow }) => {
+    const problem = failure(input);
+    await signIn(input.url, flow);
+    if (problem) throw problem;
+    const created = connector({
+      ...input,
+      id: `c-${Date.now()}`,
+      workspace,
+      header_names: input.headers.map((h) => h.name),
+      status: 'connected',
+      last_checked_at: new Date().toISOString(),
+      created_at: new Date().toISOString(),
+    });
+    connectors.push(created);
+    oauthClients.set(created.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(input.url).host}` });
+    return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 23 }) };
+  },
+  reauthorize_connector: async ({ workspace, name, flow }) => {
+    const target = find(workspace, name);
+    await signIn(target.url, flow);
+    oauthClients.set(target.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(target.url).host}` });
+    target.status = 'connected';
+    target.last_error = null;
+    target.last_checked_at = new Date().toISOString();
+    const refused = stepUps.get(target.id)?.refused ?? [];
+    stepUps.set(target.id, { needed: [], refused });
+    return {
+      saved: { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) },
+      not_granted: refused,
+    };
+  },
+  connector_step_up: ({ workspace, name }) => {
+    const target = find(workspace, name);
+    return stepUps.get(target.id) ?? { needed: [], refused: [] };
+  },
+  add_machine_connector: async ({ workspace, input, client: entered }) => {
+    const client = await machineGrant(input.url, entered);
+    const problem = failure(input);
+    if (problem) throw problem;
+    const created = connector({
+      ...input,
+      id: `c-${Date.now()}`,
+      workspace,
+      header_names: input.headers.map((h) => h.name),
+      status: 'connected',
+      last_checked_at: new Date().toISOString(),
+      created_at: new Date().toISOString(),
+    });
+    connectors.push(created);
+    oauthClients.set(created.id, client);
+    return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 6 }) };
+  },
+  renew_machine_connector: async ({ workspace, name, client: entered }) => {
+    const target = find(workspace, name);
+    const stored = oauthClients.get(target.id);
+    if (!entered && !stored?.machine) {
+      throw ipcError('NeedsAuth', 'no machine client is stored with this connector; enter its client ID and secret (or key)');
+    }
+    const client = entered ? await machineGrant(target.url, entered) : (await delay(1200), stored);
+    oauthClients.set(target.id, client ?? null);
+    target.status = 'connected';
+    target.last_error = null;
+    target.last_checked_at = new Date().toISOString();
+    return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 6 }) };
+  },
+  oauth_client: ({ workspace, name }) => {
+    const target = find(workspace, name);
+    return oauthClients.get(target.id) ?? null;
+  },
+  oauth_redirect_uris: () => REDIRECT_URIS,
+  cancel_authorization: () => {
+    pendingSignIn?.fail(ipcError('Cancelled', 'sign-in cancelled'));
+    return null;
+  },
+  forget_credentials: ({ workspace, name }) => {
+    const target = find(workspace, name);
+    oauthClients.delete(target.id);
+    target.status = 'needs_auth';
+    target.updated_at = new Date().toISOString();
+    return { ...target };
+  },
+  remove_connector: ({ workspace, name }) => {
+    const target = find(workspace, name);
+    connectors.splice(connectors.indexOf(target), 1);
+    return null;
+  },
+  test_connector: async ({ workspace, name }) => {
+    const target = find(workspace, name);
+    await delay(700);
+    const problem = failure(target) ?? signInFailure(target);
+    if (problem) throw problem;
+    return diagnosis({ server_name: target.name.toLowerCase(), tool_count: 7 });
+  },
+  check_now: ({ connectorId }) => {
+    const targets = connectorId === null ? connectors : connectors.filter((c) => c.id === connectorId);
+    for (const [index, target] of targets.entries()) {
+      setTimeout(() => void sendStatus(target, target.status === 'unknown' ? 'connected' : target.status, target.last_error), 1500 + index * 400);
+    }
+    return null;
+  },
+};
+
+function isCommand(command: string): command is CommandName {
+  return (COMMANDS as readonly string[]).includes(command);
 }
 
 mockIPC(
   async (command, payload) => {
-    const args = (payload ?? {}) as Record<string, unknown>;
     await delay(scenario === 'slow' && command === 'list_connectors' ? 60_000 : 150);
-    switch (command) {
-      case 'list_workspaces':
-        return workspaces;
-      case 'add_workspace': {
-        const workspace = { id: `w-${Date.now()}`, name: String(args.name), created_at: new Date().toISOString() };
-        workspaces.push(workspace);
-        return workspace;
-      }
-      case 'rename_workspace': {
-        const workspace = workspaces.find((w) => w.name === args.oldName);
-        if (workspace) workspace.name = String(args.newName);
-        return workspace;
-      }
-      case 'remove_workspace':
-        workspaces.splice(workspaces.findIndex((w) => w.name === args.name), 1);
-        return null;
-      case 'list_connectors':
-        if (scenario === 'error') {
-          throw {
-            code: 'KeychainUnavailable',
-            message: 'Secure storage is unavailable: no Secret Service answered on the session bus.',
-            hint: 'Start gnome-keyring (or another Secret Service) and try again.',
-          };
-        }
-        return connectors.filter((c) => c.workspace === args.workspace);
-      case 'add_connector': {
-        const input = args.input as ConnectorInput;
-        // A URL with "slow" in it shows what a server that takes its time looks like.
-        await delay(input.url.includes('slow') ? 15_000 : 1200);
-        const problem = failure(input);
-        if (problem) throw problem;
-        const created = connector({
-          ...input,
-          id: `c-${Date.now()}`,
-          workspace: String(args.workspace),
-          token_set: input.token !== null,
-          header_names: input.headers.map((h) => h.name),
-          status: 'connected',
-          last_checked_at: new Date().toISOString(),
-          created_at: new Date().toISOString(),
-        });
-        connectors.push(created);
-        return { connector: created, diagnosis: diagnosis({ server_name: 'mcp-servers/everything', tool_count: 11 }) } satisfies Saved;
-      }
-      case 'edit_connector': {
-        const target = find(String(args.workspace), String(args.name));
-        const input = args.input as ConnectorEditInput;
-        await delay(900);
-        const problem = failure({ url: input.url ?? target.url });
-        if (problem) throw problem;
-        if (input.name !== null) target.name = input.name;
-        if (input.url !== null) target.url = input.url;
-        if (input.token !== null) target.token_set = true;
-        if (input.headers !== null) target.header_names = input.headers.map((h) => h.name);
-        target.updated_at = new Date().toISOString();
-        return { connector: { ...target }, diagnosis: diagnosis({}) } satisfies Saved;
-      }
-      case 'authorize_connector': {
-        const input = args.input as ConnectorInput;
-        const problem = failure(input);
-        await signIn(input.url, args.flow as SignInInput);
-        if (problem) throw problem;
-        const created = connector({
-          ...input,
-          id: `c-${Date.now()}`,
-          workspace: String(args.workspace),
-          header_names: input.headers.map((h) => h.name),
-          status: 'connected',
-          last_checked_at: new Date().toISOString(),
-          created_at: new Date().toISOString(),
-        });
-        connectors.push(created);
-        oauthClients.set(created.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(input.url).host}` });
-        return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 23 }) } satisfies Saved;
-      }
-      case 'reauthorize_connector': {
-        const target = find(String(args.workspace), String(args.name));
-        await signIn(target.url, args.flow as SignInInput);
-        oauthClients.set(target.id, { client_id: 'pb_7f3a9c2e', method: 'dynamic', machine: false, authentication: 'none', issuer: `https://auth.${new URL(target.url).host}` });
-        target.status = 'connected';
-        target.last_error = null;
-        target.last_checked_at = new Date().toISOString();
-        const refused = stepUps.get(target.id)?.refused ?? [];
-        stepUps.set(target.id, { needed: [], refused });
-        return {
-          saved: { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 23 }) },
-          not_granted: refused,
-        } satisfies Reauthorized;
-      }
-      case 'connector_step_up': {
-        const target = find(String(args.workspace), String(args.name));
-        return stepUps.get(target.id) ?? { needed: [], refused: [] };
-      }
-      case 'add_machine_connector': {
-        const input = args.input as ConnectorInput;
-        const client = await machineGrant(input.url, args.client as MachineClientInput);
-        const problem = failure(input);
-        if (problem) throw problem;
-        const created = connector({
-          ...input,
-          id: `c-${Date.now()}`,
-          workspace: String(args.workspace),
-          header_names: input.headers.map((h) => h.name),
-          status: 'connected',
-          last_checked_at: new Date().toISOString(),
-          created_at: new Date().toISOString(),
-        });
-        connectors.push(created);
-        oauthClients.set(created.id, client);
-        return { connector: created, diagnosis: diagnosis({ server_name: new URL(input.url).host, tool_count: 6 }) } satisfies Saved;
-      }
-      case 'renew_machine_connector': {
-        const target = find(String(args.workspace), String(args.name));
-        const stored = oauthClients.get(target.id);
-        const entered = args.client as MachineClientInput | null;
-        if (!entered && !stored?.machine) {
-          throw ipcError('NeedsAuth', 'no machine client is stored with this connector; enter its client ID and secret (or key)');
-        }
-        const client = entered ? await machineGrant(target.url, entered) : (await delay(1200), stored);
-        oauthClients.set(target.id, client ?? null);
-        target.status = 'connected';
-        target.last_error = null;
-        target.last_checked_at = new Date().toISOString();
-        return { connector: { ...target }, diagnosis: diagnosis({ server_name: target.name.toLowerCase(), tool_count: 6 }) } satisfies Saved;
-      }
-      case 'oauth_client': {
-        const target = find(String(args.workspace), String(args.name));
-        return oauthClients.get(target.id) ?? null;
-      }
-      case 'oauth_redirect_uris':
-        return REDIRECT_URIS;
-      case 'cancel_authorization':
-        pendingSignIn?.fail(ipcError('InvalidInput', 'sign-in cancelled'));
-        return null;
-      case 'forget_credentials': {
-        const target = find(String(args.workspace), String(args.name));
-        oauthClients.delete(target.id);
-        target.status = 'needs_auth';
-        target.updated_at = new Date().toISOString();
-        return { ...target };
-      }
-      case 'remove_connector': {
-        const target = find(String(args.workspace), String(args.name));
-        connectors.splice(connectors.indexOf(target), 1);
-        return null;
-      }
-      case 'test_connector': {
-        const target = find(String(args.workspace), String(args.name));
-        await delay(700);
-        const problem = failure(target);
-        if (problem) throw problem;
-        return diagnosis({ server_name: target.name.toLowerCase(), tool_count: 7 });
-      }
-      case 'check_now': {
-        const targets = args.connectorId === null ? connectors : connectors.filter((c) => c.id === args.connectorId);
-        for (const [index, target] of targets.entries()) {
-          setTimeout(() => void sendStatus(target, target.status === 'unknown' ? 'connected' : target.status, target.last_error), 1500 + index * 400);
-        }
-        return null;
-      }
-      default:
-        throw { code: 'Internal', message: `The mock has no command ${command}`, hint: null, diagnosis: null };
-    }
+    if (!isCommand(command)) throw ipcError('Internal', `The mock has no command ${command}`);
+    // Tauri hands each command the arguments its Rust signature names; so does the page.
+    const handler = handlers[command] as (args: unknown) => unknown;
+    return handler(payload ?? {});
   },
   { shouldMockEvents: true },
 );
@@ -463,9 +503,9 @@ declare global {
 
 window.patchbayMock = {
   status: (name, current, error = null) => sendStatus(find('Default', name), current, error),
-  focus: (name) => {
+  focus: async (name) => {
     const target = connectors.find((c) => c.name === name);
-    return emit('focus-connector', { connector_id: target?.id, workspace: target?.workspace });
+    if (target) await emit(EVENTS.focusConnector, { connector_id: target.id, workspace: target.workspace });
   },
   finishSignIn: () => pendingSignIn?.finish(),
   failSignIn: (message = 'The token endpoint answered invalid_client: the client ID is not registered.') =>

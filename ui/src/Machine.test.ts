@@ -321,6 +321,45 @@ describe('re-authenticating a machine connector', () => {
     ]);
   });
 
+  it('names Re-authenticate and Renew now after a hint for a new secret, but not in the dialog', async () => {
+    const rotated = diagnosis({
+      ok: false,
+      stage: 'auth',
+      http_status: 401,
+      detail: 'the authorization server rejected the client credentials (invalid_client)',
+      hint: "enter the machine client's new secret or key (it was rotated or revoked)",
+      remedy: 'new_client_credentials',
+    });
+    const rejected = () => {
+      throw ipcError({ code: 'NeedsAuth', message: rotated.detail, diagnosis: rotated });
+    };
+    await renderWithClients(
+      [billing({ status: 'needs_auth', last_error: rotated.detail })],
+      { Billing: machineClient() },
+      { test_connector: rejected, renew_machine_connector: rejected },
+    );
+    await fireEvent.click(within(row('Billing')).getByTestId('expand-connector'));
+    await fireEvent.click(within(row('Billing')).getByRole('button', { name: /Run diagnostics/ }));
+
+    const hint = await within(row('Billing')).findByTestId('diagnosis-hint');
+    expect(text(hint)).toBe(
+      "Try: enter the machine client's new secret or key (it was rotated or revoked) — use Re-authenticate, then Renew now",
+    );
+
+    await fireEvent.click(within(row('Billing')).getByTestId('reauthorize-connector'));
+    const dialog = await screen.findByRole('dialog', { name: 'Re-authenticate “Billing”' });
+    expect(
+      within(dialog).getByTestId('toggle-new-credentials').getAttribute('aria-expanded'),
+      'the remedy’s fields are open',
+    ).toBe('true');
+    await fireEvent.click(within(dialog).getByTestId('renew-now'));
+    const error = await within(dialog).findByTestId('dialog-error');
+    expect(text(error)).toContain("Try: enter the machine client's new secret or key");
+    expect(text(error), 'the dialog is where it happens: no button to point to').not.toContain(
+      'use Re-authenticate',
+    );
+  });
+
   it('renews a private-key client with a new key', async () => {
     await renderWithClients(
       [billing({ status: 'needs_auth' })],

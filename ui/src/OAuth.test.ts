@@ -3,7 +3,13 @@
 // page only hears where the browser went (`authorize-waiting`) and how it ended.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectorView, Saved, SignInInput } from './lib/types';
+import {
+  type CommandName,
+  type ConnectorView,
+  EVENTS,
+  type Saved,
+  type SignInInput,
+} from './lib/types';
 import {
   type Backend,
   calls,
@@ -31,14 +37,14 @@ const APP_LINK = 'dev.patchbay.desktop:/oauth/callback';
 const LOOPBACK = 'http://127.0.0.1/callback';
 
 /** The flow the page gave its latest call of `command`. */
-function flowOf(command: string): SignInInput {
+function flowOf(command: CommandName): SignInInput {
   const flow = calls(command).at(-1)?.flow as SignInInput | undefined;
   if (!flow) throw new Error(`no ${command} call with a flow`);
   return flow;
 }
 
 /** Rust says where it sent the browser for the page's latest `command`. */
-async function announce(command: string, redirectUri = APP_LINK) {
+async function announce(command: CommandName, redirectUri = APP_LINK) {
   await emit('authorize-waiting', {
     flow_id: flowOf(command).flow_id,
     authorize_url: AUTHORIZE_URL,
@@ -66,7 +72,7 @@ function pendingSignIn(command: 'authorize_connector' | 'reauthorize_connector')
       },
       cancel_authorization: () => {
         if (handle.calls > 0) {
-          handle.result.reject(ipcError({ code: 'InvalidInput', message: 'sign-in cancelled' }));
+          handle.result.reject(ipcError({ code: 'Cancelled', message: 'sign-in cancelled' }));
         }
         return null;
       },
@@ -250,6 +256,24 @@ describe('authorizing a new OAuth connector', () => {
     await fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(screen.queryByRole('dialog'), 'with nothing pending, Escape closes again').toBeNull();
     expect(calls('cancel_authorization')).toHaveLength(1);
+  });
+
+  it('says the sign-in was cancelled when Rust stopped it, with no error', async () => {
+    await renderWith([], {
+      authorize_connector: () => {
+        throw ipcError({ code: 'Cancelled', message: 'sign-in cancelled' });
+      },
+    });
+    await openAddDialog();
+    await fillOAuthForm();
+    await fireEvent.click(screen.getByTestId('save-connector'));
+
+    const notice = await screen.findByTestId('dialog-error');
+    expect(notice.getAttribute('role'), 'news, not an alarm').toBe('status');
+    expect(notice.textContent).toContain('Sign-in cancelled');
+    expect(notice.textContent).toContain('Nothing was saved');
+    expect(calls('cancel_authorization'), 'the page did not cancel it').toHaveLength(0);
+    expect(input('field-name').value).toBe('Linear');
   });
 
   it('shows why the sign-in failed, keeps the form and saves nothing', async () => {
@@ -453,6 +477,70 @@ describe('OAuth connectors in the list', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(row('Linear').dataset.status).toBe('needs_auth');
     expect(screen.queryByTestId('toast')).toBeNull();
+  });
+
+  it('closes the re-authenticate dialog when Rust says the sign-in was cancelled', async () => {
+    await renderWith([linear()], {
+      reauthorize_connector: () => {
+        throw ipcError({ code: 'Cancelled', message: 'sign-in cancelled' });
+      },
+    });
+    await fireEvent.click(within(row('Linear')).getByTestId('reauthorize-connector'));
+    await screen.findByRole('dialog', { name: 'Re-authenticate “Linear”' });
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(screen.queryByRole('alert'), 'a cancel is no error').toBeNull();
+    expect(row('Linear').dataset.status).toBe('needs_auth');
+  });
+
+  it('names Re-authenticate after a hint to sign in again, and only then', async () => {
+    await renderWith([linear({ status: 'connected', last_error: null })]);
+    const expired = diagnosis({
+      ok: false,
+      stage: 'auth',
+      http_status: 401,
+      detail: 'the refresh token was rejected',
+      hint: 'sign in again',
+      remedy: 'sign_in_again',
+    });
+    await emit(EVENTS.connectorStatus, {
+      connector_id: 'c-Linear',
+      workspace: 'Default',
+      name: 'Linear',
+      previous: 'connected',
+      current: 'needs_auth',
+      diagnosis: expired,
+      error: 'the refresh token was rejected',
+    });
+    await fireEvent.click(within(row('Linear')).getByTestId('expand-connector'));
+
+    const hint = within(row('Linear')).getByTestId('diagnosis-hint');
+    expect(hint.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Try: sign in again — use Re-authenticate',
+    );
+    expect(
+      within(row('Linear')).getByTestId('reauthorize-connector').textContent,
+      'the button it names is on the row',
+    ).toContain('Re-authenticate');
+
+    await emit(EVENTS.connectorStatus, {
+      connector_id: 'c-Linear',
+      workspace: 'Default',
+      name: 'Linear',
+      previous: 'needs_auth',
+      current: 'error',
+      diagnosis: diagnosis({
+        ok: false,
+        stage: 'http',
+        detail: 'the authorization server answered 503',
+        hint: 'the authorization server could not renew the access token; Patchbay retries',
+      }),
+      error: 'the authorization server answered 503',
+    });
+    expect(
+      within(row('Linear')).getByTestId('diagnosis-hint').textContent,
+      'no remedy, no button named',
+    ).not.toContain('Re-authenticate');
   });
 
   it('forgets credentials and registration after a confirmation', async () => {

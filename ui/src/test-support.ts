@@ -6,23 +6,27 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { expect, vi } from 'vitest';
 import App from './App.svelte';
-import type {
-  AuthorizeWaiting,
-  ConnectorView,
-  Diagnosis,
-  FocusConnector,
-  IpcError,
-  OAuthClientView,
-  StatusEvent,
-  Workspace,
+import type { EventName } from './lib/ipc';
+import {
+  type AuthorizeWaiting,
+  type CommandName,
+  type ConnectorView,
+  type Diagnosis,
+  EVENTS,
+  type FocusConnector,
+  type IpcError,
+  type OAuthClientView,
+  type StatusEvent,
+  type Workspace,
 } from './lib/types';
 
 type Handler = (args: Record<string, unknown>) => unknown;
 
-/** Every command the page may call; a test overrides the ones it is about. */
-export interface Backend {
-  [command: string]: Handler;
-}
+/**
+ * The commands the page may call, by their generated names (a misspelled one is a type error);
+ * a test overrides the ones it is about.
+ */
+export type Backend = { [command in CommandName]?: Handler };
 
 export const invokeMock = vi.mocked(invoke);
 export const listenMock = vi.mocked(listen);
@@ -65,6 +69,7 @@ export function diagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     timed_out: false,
     detail: 'Connected.',
     hint: '',
+    remedy: null,
     ...overrides,
   };
 }
@@ -110,7 +115,7 @@ export function ipcError(overrides: Partial<IpcError>): IpcError {
  */
 export function fakeBackend(backend: Backend): void {
   invokeMock.mockImplementation(async (command: string, args?: unknown) => {
-    const handler = backend[command];
+    const handler = backend[command as CommandName];
     if (!handler) throw new Error(`unexpected command ${command}`);
     return handler((args ?? {}) as Record<string, unknown>);
   });
@@ -148,17 +153,26 @@ export function resetTauri(): void {
   });
 }
 
-export async function emit(event: 'connector-status', payload: StatusEvent): Promise<void>;
-export async function emit(event: 'focus-connector', payload: FocusConnector): Promise<void>;
-export async function emit(event: 'authorize-waiting', payload: AuthorizeWaiting): Promise<void>;
-export async function emit(event: string, payload: unknown): Promise<void> {
+export async function emit(
+  event: typeof EVENTS.connectorStatus,
+  payload: StatusEvent,
+): Promise<void>;
+export async function emit(
+  event: typeof EVENTS.focusConnector,
+  payload: FocusConnector,
+): Promise<void>;
+export async function emit(
+  event: typeof EVENTS.authorizeWaiting,
+  payload: AuthorizeWaiting,
+): Promise<void>;
+export async function emit(event: EventName, payload: unknown): Promise<void> {
   const handler = listeners.get(event);
   if (!handler) throw new Error(`nothing listens to ${event}`);
   await act(() => handler({ event, id: 1, payload }));
 }
 
 /** Whether something listens to `event` right now. */
-export function listening(event: string): boolean {
+export function listening(event: EventName): boolean {
   return listeners.has(event);
 }
 
@@ -174,7 +188,7 @@ export function fakeClipboard(works = true) {
   return writeText;
 }
 
-export function calls(command: string): Record<string, unknown>[] {
+export function calls(command: CommandName): Record<string, unknown>[] {
   return invokeMock.mock.calls
     .filter(([name]) => name === command)
     .map(([, args]) => (args ?? {}) as Record<string, unknown>);

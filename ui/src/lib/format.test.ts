@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectedSummary, stageLabel, statusLabel } from './status';
+import { ERROR_CODES } from './types';
+import { connectedSummary, errorTitle, remedyAction, stageLabel, statusLabel } from './status';
 import { relativeTime } from './time';
 import { validateHeaderName, validateName, validateUrl } from './validation';
 
@@ -49,6 +50,17 @@ describe('labels', () => {
     expect(stageLabel('initialize')).toBe('MCP handshake');
   });
 
+  it('has a headline for every error code Rust sends', () => {
+    for (const code of ERROR_CODES) expect(errorTitle(code), code).toMatch(/^[A-Z][a-z]/);
+    expect(errorTitle('NeedsAuth')).toBe('The server needs authentication');
+    expect(errorTitle('Cancelled')).toBe('Cancelled');
+  });
+
+  it('names the button behind each remedy', () => {
+    expect(remedyAction('sign_in_again')).toBe('use Re-authenticate');
+    expect(remedyAction('new_client_credentials')).toBe('use Re-authenticate, then Renew now');
+  });
+
   it('summarises a successful test', () => {
     const diagnosis = {
       ok: true,
@@ -63,6 +75,7 @@ describe('labels', () => {
       timed_out: false,
       detail: '',
       hint: '',
+      remedy: null,
     } as const;
     expect(connectedSummary(diagnosis, 'Docs')).toBe('Connected to Everything — 1 tool');
     expect(connectedSummary({ ...diagnosis, server_name: null, tool_count: null }, 'Docs')).toBe(

@@ -10,11 +10,12 @@ import {
   onAuthorizeWaiting,
   oauthRedirectUris,
   onConnectorStatus,
+  onFocusConnector,
   reauthorizeConnector,
   renameWorkspace,
   toIpcError,
 } from './ipc';
-import type { ConnectorInput } from './types';
+import { type ConnectorInput, ERROR_CODES, EVENTS } from './types';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn() }));
@@ -58,12 +59,37 @@ describe('toIpcError', () => {
     });
   });
 
+  it('keeps every error code generated from Rust, Cancelled among them', () => {
+    expect(ERROR_CODES).toContain('Cancelled');
+    for (const code of ERROR_CODES) {
+      expect(toIpcError({ code, message: 'm' }).code, `${code} is a code Rust sends`).toBe(code);
+    }
+    expect(toIpcError({ code: 'Cancelled', message: 'sign-in cancelled' })).toEqual({
+      code: 'Cancelled',
+      message: 'sign-in cancelled',
+      hint: null,
+      diagnosis: null,
+      redirect_uri: null,
+    });
+  });
+
+  it('keeps the remedy behind a diagnosis hint', () => {
+    const diagnosis = { ok: false, stage: 'auth', hint: 'sign in again', remedy: 'sign_in_again' };
+    expect(toIpcError({ code: 'NeedsAuth', message: 'Expired.', diagnosis }).diagnosis).toEqual(
+      diagnosis,
+    );
+  });
+
   it('turns anything else into Internal with a readable message', () => {
     expect(toIpcError('command add_thing not found').code).toBe('Internal');
     expect(toIpcError(new Error('window is gone')).message).toBe('window is gone');
     expect(toIpcError({ code: 'Bogus', message: 'x' }).code, 'unknown codes are not trusted').toBe(
       'Internal',
     );
+    expect(
+      toIpcError({ code: 'cancelled', message: 'x' }).code,
+      'codes are matched exactly, as Rust spells them',
+    ).toBe('Internal');
   });
 });
 
@@ -122,23 +148,39 @@ describe('commands', () => {
 
   it('hands event payloads to the handler', async () => {
     listenMock.mockImplementation(async (_event, handler) => {
-      handler({ event: 'connector-status', id: 1, payload: { name: 'Docs' } });
+      handler({ event: EVENTS.connectorStatus, id: 1, payload: { name: 'Docs' } });
       return () => {};
     });
     const handler = vi.fn();
     await onConnectorStatus(handler);
-    expect(listenMock).toHaveBeenCalledWith('connector-status', expect.any(Function));
+    expect(listenMock).toHaveBeenCalledWith(EVENTS.connectorStatus, expect.any(Function));
     expect(handler).toHaveBeenCalledWith({ name: 'Docs' });
   });
 
   it('hands the sign-in URL to the authorize-waiting handler', async () => {
     listenMock.mockImplementation(async (_event, handler) => {
-      handler({ event: 'authorize-waiting', id: 1, payload: { authorize_url: 'https://a/authorize' } });
+      handler({
+        event: EVENTS.authorizeWaiting,
+        id: 1,
+        payload: { authorize_url: 'https://a/authorize' },
+      });
       return () => {};
     });
     const handler = vi.fn();
     await onAuthorizeWaiting(handler);
-    expect(listenMock).toHaveBeenCalledWith('authorize-waiting', expect.any(Function));
+    expect(listenMock).toHaveBeenCalledWith(EVENTS.authorizeWaiting, expect.any(Function));
     expect(handler).toHaveBeenCalledWith({ authorize_url: 'https://a/authorize' });
+  });
+
+  it('listens to each event by the name generated from Rust', async () => {
+    listenMock.mockResolvedValue(() => {});
+    await onConnectorStatus(vi.fn());
+    await onFocusConnector(vi.fn());
+    await onAuthorizeWaiting(vi.fn());
+    expect(listenMock.mock.calls.map(([event]) => event)).toEqual([
+      EVENTS.connectorStatus,
+      EVENTS.focusConnector,
+      EVENTS.authorizeWaiting,
+    ]);
   });
 });

@@ -2,39 +2,93 @@
 // these functions; tests mock `@tauri-apps/api/core` and `@tauri-apps/api/event`.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type {
-  AuthorizeWaiting,
-  ConnectorEditInput,
-  ConnectorInput,
-  ConnectorView,
-  Diagnosis,
-  ErrorCode,
-  FocusConnector,
-  IpcError,
-  MachineClientInput,
-  OAuthClientInput,
-  OAuthClientView,
-  Reauthorized,
-  RedirectUris,
-  Saved,
-  SignInInput,
-  StatusEvent,
-  StepUpView,
-  Workspace,
+import {
+  type AuthorizeWaiting,
+  type CommandName,
+  type ConnectorEditInput,
+  type ConnectorInput,
+  type ConnectorView,
+  type Diagnosis,
+  type ErrorCode,
+  ERROR_CODES,
+  EVENTS,
+  type FocusConnector,
+  type IpcError,
+  type MachineClientInput,
+  type OAuthClientInput,
+  type OAuthClientView,
+  type Reauthorized,
+  type RedirectUris,
+  type Saved,
+  type SignInInput,
+  type StatusEvent,
+  type StepUpView,
+  type Workspace,
 } from './types';
 
 export type { UnlistenFn };
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  'InvalidInput',
-  'NotFound',
-  'KeychainUnavailable',
-  'Unreachable',
-  'NeedsAuth',
-  'NeedsClientId',
-  'ServerError',
-  'Internal',
-];
+/**
+ * What each command takes and answers. The names are the generated `COMMANDS`: leaving one out,
+ * or naming one Rust does not have, is a type error. Arguments use the camelCase names Tauri
+ * expects; a command that returns nothing in Rust answers `null`.
+ */
+export type Commands = Contract<{
+  list_workspaces: { args: NoArgs; result: Workspace[] };
+  add_workspace: { args: { name: string }; result: Workspace };
+  rename_workspace: { args: { oldName: string; newName: string }; result: Workspace };
+  remove_workspace: { args: { name: string }; result: null };
+  list_connectors: { args: { workspace: string }; result: ConnectorView[] };
+  add_connector: { args: { workspace: string; input: ConnectorInput }; result: Saved };
+  edit_connector: {
+    args: { workspace: string; name: string; input: ConnectorEditInput };
+    result: Saved;
+  };
+  remove_connector: { args: ConnectorArgs; result: null };
+  test_connector: { args: ConnectorArgs; result: Diagnosis };
+  check_now: { args: { connectorId: string | null }; result: null };
+  authorize_connector: {
+    args: {
+      workspace: string;
+      input: ConnectorInput;
+      client: OAuthClientInput | null;
+      flow: SignInInput;
+    };
+    result: Saved;
+  };
+  reauthorize_connector: {
+    args: { workspace: string; name: string; client: OAuthClientInput | null; flow: SignInInput };
+    result: Reauthorized;
+  };
+  cancel_authorization: { args: { flowId: string }; result: null };
+  oauth_redirect_uris: { args: NoArgs; result: RedirectUris };
+  forget_credentials: { args: ConnectorArgs; result: ConnectorView };
+  connector_step_up: { args: ConnectorArgs; result: StepUpView };
+  add_machine_connector: {
+    args: { workspace: string; input: ConnectorInput; client: MachineClientInput };
+    result: Saved;
+  };
+  renew_machine_connector: {
+    args: { workspace: string; name: string; client: MachineClientInput | null };
+    result: Saved;
+  };
+  oauth_client: { args: ConnectorArgs; result: OAuthClientView | null };
+}>;
+
+export type CommandArgs<C extends CommandName> = Commands[C]['args'];
+export type CommandResult<C extends CommandName> = Commands[C]['result'];
+
+/** The name of an event the shell emits (the generated `EVENTS`). */
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
+
+type NoArgs = Record<string, never>;
+type ConnectorArgs = { workspace: string; name: string };
+
+/** Exactly one entry per generated command name: none missing, none extra. */
+type Contract<
+  T extends Record<CommandName, { args: Record<string, unknown>; result: unknown }> &
+    Record<Exclude<keyof T, CommandName>, never>,
+> = T;
 
 // Workspaces
 
@@ -93,7 +147,8 @@ export function checkNow(connectorId: string | null): Promise<null> {
 
 /**
  * Signs in, tests the connection and saves the new connector; nothing is saved on failure.
- * Waits (up to 5 minutes) for the browser; `authorize-waiting` says where the browser was sent.
+ * Waits (up to `AUTHORIZE_TIMEOUT_SECONDS`) for the browser; `EVENTS.authorizeWaiting` says where
+ * the browser was sent.
  * `client` is a pre-registered client, for servers without dynamic client registration; `flow`
  * names this sign-in (for Cancel) and picks the redirect. A server that offers no way to
  * register rejects with `NeedsClientId` and the redirect URI to register.
@@ -180,30 +235,33 @@ export function oauthClient(workspace: string, name: string): Promise<OAuthClien
 
 /** A connector was checked; sent by the status monitor in Rust. */
 export function onConnectorStatus(handler: (event: StatusEvent) => void): Promise<UnlistenFn> {
-  return subscribe('connector-status', handler);
+  return subscribe(EVENTS.connectorStatus, handler);
 }
 
 /** The user picked a connector in the tray menu. */
 export function onFocusConnector(handler: (event: FocusConnector) => void): Promise<UnlistenFn> {
-  return subscribe('focus-connector', handler);
+  return subscribe(EVENTS.focusConnector, handler);
 }
 
 /** A sign-in sent the browser to this URL and is waiting for the redirect. */
 export function onAuthorizeWaiting(
   handler: (event: AuthorizeWaiting) => void,
 ): Promise<UnlistenFn> {
-  return subscribe('authorize-waiting', handler);
+  return subscribe(EVENTS.authorizeWaiting, handler);
 }
 
-async function call<T>(command: string, args: Record<string, unknown>): Promise<T> {
+async function call<C extends CommandName>(
+  command: C,
+  args: CommandArgs<C>,
+): Promise<CommandResult<C>> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<CommandResult<C>>(command, args);
   } catch (error) {
     throw toIpcError(error);
   }
 }
 
-async function subscribe<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
+async function subscribe<T>(event: EventName, handler: (payload: T) => void): Promise<UnlistenFn> {
   try {
     return await listen<T>(event, (message) => handler(message.payload));
   } catch (error) {

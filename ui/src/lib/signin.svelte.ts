@@ -3,17 +3,23 @@
 // browser comes back to, and whether a failure was the user's own Cancel. Each run has its own
 // flow id: Rust may run several sign-ins at once, and Cancel and events name the one they mean.
 import { cancelAuthorization, onAuthorizeWaiting, type UnlistenFn } from './ipc';
-import type { IpcError, RedirectChoice, Saved, SignInInput } from './types';
+import {
+  AUTHORIZE_TIMEOUT_SECONDS,
+  type IpcError,
+  type RedirectChoice,
+  type Saved,
+  type SignInInput,
+} from './types';
 
-/** Rust gives up waiting for the browser after this long (`oauth::AUTHORIZE_TIMEOUT`). */
-export const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+/** Rust gives up waiting for the browser after this long (generated from core's timeout). */
+export const SIGN_IN_TIMEOUT_MS = AUTHORIZE_TIMEOUT_SECONDS * 1000;
 
 export type SignInResult =
   | { ok: true; saved: Saved }
   | { ok: false; error: IpcError; cancelled: boolean };
 
 const CANCELLED: IpcError = {
-  code: 'InvalidInput',
+  code: 'Cancelled',
   message: 'sign-in cancelled',
   hint: null,
   diagnosis: null,
@@ -86,8 +92,11 @@ export class SignIn {
       const saved = await request({ flow_id: flowId, redirect });
       return { ok: true, saved };
     } catch (error) {
-      // Whatever Rust says after a Cancel (normally "sign-in cancelled"), the user stopped it.
-      return { ok: false, error: error as IpcError, cancelled: this.#cancelRequested };
+      // Rust says `Cancelled` when someone stopped the sign-in by its flow id; after our own
+      // Cancel, whatever it says (the sign-in may have failed just before), the user stopped it.
+      const failure = error as IpcError;
+      const cancelled = this.#cancelRequested || failure.code === 'Cancelled';
+      return { ok: false, error: failure, cancelled };
     } finally {
       stop?.();
       this.waiting = false;

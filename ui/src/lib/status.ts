@@ -5,6 +5,7 @@ import type {
   ConnectorStatus,
   Diagnosis,
   ErrorCode,
+  Remedy,
   Stage,
   TransportKind,
 } from './types';
@@ -73,11 +74,26 @@ const ERROR_TITLES: Record<ErrorCode, string> = {
   NeedsAuth: 'The server needs authentication',
   NeedsClientId: 'This server needs a client ID',
   ServerError: 'The server returned an error',
+  Cancelled: 'Cancelled',
   Internal: 'Something went wrong',
 };
 
 export function errorTitle(code: ErrorCode): string {
   return ERROR_TITLES[code] ?? code;
+}
+
+/**
+ * A diagnosis's remedy as the connector row offers it. Core's hint says what to do in plain
+ * words and names no button; the app adds where to do it.
+ */
+const REMEDY_ACTIONS: Record<Remedy, string> = {
+  sign_in_again: 'use Re-authenticate',
+  new_client_credentials: 'use Re-authenticate, then Renew now',
+};
+
+export function remedyAction(remedy: Remedy): string {
+  // A remedy added in Rust before the UI learns it: the hint still says what to do.
+  return REMEDY_ACTIONS[remedy] ?? '';
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {

@@ -197,11 +197,15 @@ impl Patchbay {
             )
             .into());
         }
-        // The person's mistakes first, before the browser opens.
+        // Registered first: the flow id is what Cancel finds it by, whatever fails next.
+        let running = self.begin_sign_in(&options)?;
+        // The person's mistakes next, before the browser opens.
         validate::name(&spec.name, "the connector name")?;
         let server = validate::url(&spec.url)?;
         self.ensure_name_free(workspace, &spec.name)?;
-        let grant = self.run_sign_in(&server, options, None, front).await?;
+        let grant = self
+            .run_sign_in(&server, options, running, None, front)
+            .await?;
         spec.oauth = Some(grant);
         if test {
             front.progress(SignInStep::Testing);
@@ -221,6 +225,7 @@ impl Patchbay {
         options: SignInOptions,
         front: &dyn SignInFront,
     ) -> Result<Reauthorized, Error> {
+        let running = self.begin_sign_in(&options)?;
         let again = self.reauthentication(workspace, name)?;
         if again
             .previous
@@ -254,7 +259,7 @@ impl Patchbay {
         }
         let server = again.server_url.clone();
         let grant = self
-            .run_sign_in(&server, options, Some(&again), front)
+            .run_sign_in(&server, options, running, Some(&again), front)
             .await?;
         let not_granted = again.not_granted(&grant);
         if !not_granted.is_empty() {
@@ -268,11 +273,21 @@ impl Patchbay {
         Ok(Reauthorized { saved, not_granted })
     }
 
+    /// Registers the sign-in under its flow id (if it has one) until the guard is dropped.
+    fn begin_sign_in(&self, options: &SignInOptions) -> Result<Option<Running>, Error> {
+        options
+            .flow_id
+            .as_deref()
+            .map(|flow_id| self.sign_ins.begin(flow_id))
+            .transpose()
+    }
+
     /// One browser sign-in, until it returns credentials, fails, times out or is cancelled.
     async fn run_sign_in(
         &self,
         server: &Url,
         options: SignInOptions,
+        running: Option<Running>,
         again: Option<&oauth::step_up::Reauthentication>,
         front: &dyn SignInFront,
     ) -> Result<Grant, Error> {
@@ -282,11 +297,6 @@ impl Patchbay {
             )
             .into());
         }
-        let running = options
-            .flow_id
-            .as_deref()
-            .map(|flow_id| self.sign_ins.begin(flow_id))
-            .transpose()?;
         // The loopback page sends the browser back to the app when the app is what waits.
         let done_page = match options.redirect {
             RedirectChoice::DeepLink => oauth::done_page(Some(DEEP_LINK_DONE)),
