@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::keychain::KeychainError;
+use crate::llm::LlmError;
 use crate::mcp::{CallError, Diagnosis};
 use crate::oauth::OAuthError;
 use crate::oauth::step_up::Verdict;
@@ -50,6 +51,9 @@ pub enum Error {
     /// A sign-in (browser or machine client) that did not produce credentials.
     #[error("{0}")]
     SignIn(#[from] OAuthError),
+    /// A model provider failed (unreachable, refused the key, no such model, …).
+    #[error(transparent)]
+    Model(#[from] LlmError),
     /// The person (or the program on their behalf) stopped it.
     #[error("{0} cancelled")]
     Cancelled(&'static str),
@@ -144,6 +148,15 @@ impl Error {
                 OAuthError::ServerSilent(_) => ErrorKind::Unreachable,
                 OAuthError::NoMachineClient => ErrorKind::InvalidInput,
                 _ => ErrorKind::NeedsAuth,
+            },
+            Self::Model(error) => match error {
+                LlmError::Unreachable { .. } => ErrorKind::Unreachable,
+                LlmError::Unauthorized { .. } => ErrorKind::NeedsAuth,
+                LlmError::UnknownModel { .. } => ErrorKind::NotFound,
+                LlmError::ContextTooLong { .. } => ErrorKind::InvalidInput,
+                LlmError::RateLimited { .. }
+                | LlmError::Provider { .. }
+                | LlmError::BadResponse(_) => ErrorKind::ServerError,
             },
             Self::Cancelled(_) => ErrorKind::Cancelled,
             Self::Vault(

@@ -28,6 +28,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod patchbay;
 pub mod paths;
+pub mod runner;
 pub mod secret;
 pub mod status;
 pub mod store;

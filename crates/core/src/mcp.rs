@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    Prompt, Resource, Tool,
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
+    CancelledNotificationParam, ClientCapabilities, ClientConfig, ClientNotification,
+    ClientRequest, Implementation, Prompt, Resource, ServerResult, Tool,
 };
-use rmcp::service::RunningService;
+use rmcp::service::{PeerRequestOptions, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::{
     InsufficientScopeError, StreamableHttpClientTransportConfig,
@@ -431,10 +432,89 @@ impl Session {
         self.bounded(self.service.peer().call_tool(params)).await
     }
 
+    /// Calls a tool for a step run, patiently: `idle` is how long the server may stay silent —
+    /// every progress notification it sends for this call starts the wait again, so a long
+    /// tool that reports progress is never timed out — and `limit` bounds the whole call.
+    /// Dropping the future (a cancelled run) tells the server with `notifications/cancelled`.
+    pub async fn call_tool_patiently(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        idle: Duration,
+        limit: Duration,
+    ) -> Result<CallToolResult, CallError> {
+        let mut params = CallToolRequestParams::new(name.to_owned());
+        if let Some(arguments) = arguments {
+            params = params.with_arguments(arguments);
+        }
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let options = PeerRequestOptions::with_timeout(idle)
+            .reset_timeout_on_progress()
+            .with_max_total_timeout(limit);
+        let sent = self
+            .service
+            .peer()
+            .send_request_with_option(request, options)
+            .await;
+        let result = match sent {
+            Ok(handle) => {
+                let mut abandoned = Abandoned {
+                    peer: Some(handle.peer.clone()),
+                    id: handle.id.clone(),
+                };
+                let answer = handle.await_response().await;
+                abandoned.peer = None;
+                match answer {
+                    Ok(ServerResult::CallToolResult(result)) => Ok(result),
+                    Ok(_) => Err(CallError::Service(rmcp::ServiceError::UnexpectedResponse)),
+                    Err(rmcp::ServiceError::Timeout { timeout }) => {
+                        Err(CallError::Timeout(timeout))
+                    }
+                    Err(error) => Err(CallError::from(error)),
+                }
+            }
+            Err(error) => Err(CallError::from(error)),
+        };
+        if let (Err(CallError::InsufficientScope { required_scope, .. }), Some(hook)) =
+            (&result, &self.on_scope_refusal)
+        {
+            hook(required_scope.as_deref());
+        }
+        result
+    }
+
     /// Ends the session politely (DELETE for Streamable HTTP sessions).
     pub async fn close(self) {
         if let Err(error) = self.service.cancel().await {
             tracing::debug!(%error, "closing the MCP session");
+        }
+    }
+}
+
+/// A request whose answer nobody awaits any more: dropped while armed, it tells the server the
+/// request is cancelled, so the server can stop the work (rmcp does the same for its own calls).
+struct Abandoned {
+    peer: Option<rmcp::Peer<RoleClient>>,
+    id: rmcp::model::RequestId,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        let Some(peer) = self.peer.take() else {
+            return;
+        };
+        let notification = ClientNotification::CancelledNotification(CancelledNotification::new(
+            CancelledNotificationParam::new(
+                Some(self.id.clone()),
+                Some("the step run was cancelled".into()),
+            ),
+        ));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(error) = peer.send_notification(notification).await {
+                    tracing::debug!(%error, "telling the server a call was cancelled");
+                }
+            });
         }
     }
 }
