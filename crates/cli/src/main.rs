@@ -6,6 +6,8 @@
 
 mod front;
 mod output;
+mod providers;
+mod steps;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -67,6 +69,22 @@ enum Command {
     Resources { name: String },
     /// List a connector's prompts.
     Prompts { name: String },
+    /// Add, edit, test and remove model providers, or find local ones.
+    #[command(subcommand)]
+    Provider(providers::ProviderCommand),
+    /// List a provider's models and whether each can call tools, or say whether one can.
+    Models(providers::ModelsArgs),
+    /// Run a model that may call the connectors' tools, and print its answer.
+    Run(steps::StepArgs),
+    /// Save, list, show, run and remove LLM steps.
+    #[command(subcommand)]
+    Step(steps::StepCommand),
+    /// Past step runs and their transcripts.
+    #[command(subcommand)]
+    Runs(steps::RunsCommand),
+    /// The tools allowed "always" in step runs, and revoking them.
+    #[command(subcommand)]
+    Approvals(steps::ApprovalsCommand),
 }
 
 #[derive(Subcommand)]
@@ -215,6 +233,8 @@ enum Failure {
     Core(Box<Error>, Option<Subject>),
     Input(String),
     Other(String),
+    /// The person pressed Ctrl-C; what ran is saved. Exit 130, as shells report SIGINT.
+    Cancelled,
 }
 
 /// The workspace and connector a command acts on.
@@ -265,6 +285,7 @@ impl Failure {
                 eprintln!("error: {message}");
                 ExitCode::from(1)
             }
+            Self::Cancelled => ExitCode::from(130),
         }
     }
 }
@@ -356,6 +377,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Connector(command) => connector(&app, workspace, command, json).await,
+        Command::Provider(command) => providers::provider(&app, workspace, command, json).await,
+        Command::Models(args) => providers::models(&app, workspace, args, json).await,
+        Command::Run(step) => steps::run(&app, workspace, &step, json).await,
+        Command::Step(command) => steps::step(&app, workspace, command, json).await,
+        Command::Runs(command) => steps::runs(&app, workspace, command, json),
+        Command::Approvals(command) => steps::approvals(&app, workspace, command, json),
         Command::Tools { name } => {
             let tools = app.list_tools(workspace, &name).await;
             output::tools(&tools.map_err(|e| on(e, workspace, &name))?, json)

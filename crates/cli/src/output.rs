@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::Failure;
 
-fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Other(e.to_string()))?;
     println!("{text}");
     Ok(())

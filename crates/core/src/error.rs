@@ -54,6 +54,13 @@ pub enum Error {
     /// A model provider failed (unreachable, refused the key, no such model, …).
     #[error(transparent)]
     Model(#[from] LlmError),
+    /// A step run that started and then failed or was cancelled: its record (saved, with the
+    /// transcript so far) and why.
+    #[error("{cause}")]
+    RunFailed {
+        record: Box<crate::patchbay::RunRecord>,
+        cause: Box<Error>,
+    },
     /// The person (or the program on their behalf) stopped it.
     #[error("{0} cancelled")]
     Cancelled(&'static str),
@@ -158,6 +165,7 @@ impl Error {
                 | LlmError::Provider { .. }
                 | LlmError::BadResponse(_) => ErrorKind::ServerError,
             },
+            Self::RunFailed { cause, .. } => cause.kind(),
             Self::Cancelled(_) => ErrorKind::Cancelled,
             Self::Vault(
                 VaultError::Keychain(KeychainError::Unavailable { .. })
@@ -217,6 +225,14 @@ impl Error {
                 connector: connector.to_owned(),
             }),
             _ => self.hint(),
+        }
+    }
+
+    /// The saved record of a step run that failed or was cancelled.
+    pub fn run_record(&self) -> Option<&crate::patchbay::RunRecord> {
+        match self {
+            Self::RunFailed { record, .. } => Some(record),
+            _ => None,
         }
     }
 

@@ -10,8 +10,9 @@
 //! 1. [`secret`] (values that cannot be printed), [`vocabulary`] (connector status, auth kind,
 //!    the MCP revision, one-line error text), [`paths`] (where data lives).
 //! 2. [`crypto`] (AES-256-GCM with associated data), [`keychain`] (where the master key lives),
-//!    [`validate`] (input a person typed).
-//! 3. [`store`] (SQLite: rows, migrations, owner-keyed ciphertexts).
+//!    [`validate`] (input a person typed), [`llm`] (the language-model wire client; it knows no
+//!    store, connector or MCP, and the store names its [`ProviderKind`]).
+//! 3. [`store`] (SQLite: rows, migrations, owner-keyed ciphertexts; connectors and providers).
 //! 4. [`vault`] (the key hierarchy over the keychain and the store).
 //! 5. [`oauth`] (sign-in flows, registrations, refresh, step-up), then [`mcp`] (the MCP client
 //!    and connection diagnosis, which authenticates through `oauth`).
@@ -39,6 +40,7 @@ pub mod vocabulary;
 // --- The facade's public API: everything a front end may name. ------------------------------
 pub use error::{Error, ErrorKind, Hint};
 pub use keychain::{Keychain, MemoryKeychain, os_keychain};
+pub use llm::ProviderKind;
 pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
 pub use oauth::flows::Delivery;
 pub use oauth::redirect::{RedirectChoice, SCHEME as DEEP_LINK_SCHEME};
@@ -47,11 +49,19 @@ pub use oauth::{
     RegistrationMethod, open_in_browser,
 };
 pub use patchbay::{
-    BrowserError, ConnectorEdit, ConnectorSpec, ConnectorView, MachineClientInput,
-    MachineCredential, Patchbay, Reauthorized, RedirectUris, Saved, SignInFront, SignInOptions,
-    SignInStep, StepUpView, Visit,
+    AlwaysAllowed, ApprovalPolicy, Approve, RunRecord, RunSummary, StepConnector, StepFront,
+    StepSpec, StepView,
+};
+pub use patchbay::{
+    BrowserError, ConnectorEdit, ConnectorSpec, ConnectorView, LocalProvider, MachineClientInput,
+    MachineCredential, ModelView, Patchbay, ProviderEdit, ProviderSpec, ProviderView, Reauthorized,
+    RedirectUris, Saved, SignInFront, SignInOptions, SignInStep, StepUpView, ToolsSource, Visit,
 };
 pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
+pub use runner::{
+    Approval, ApprovalRequest, CallRecord, OfferedTool, Outcome, ResultPart, RunEvent, TokenUsage,
+    Transcript, Turn,
+};
 pub use secret::Secret;
 pub use status::{
     Aggregate, CheckOutcome, MonitorConfig, MonitorHandle, Summary, TransitionAlerts,

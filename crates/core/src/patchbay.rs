@@ -17,8 +17,11 @@ mod connectors;
 mod credentials;
 mod grants;
 mod machine;
+mod providers;
+mod runs;
 mod sign_in;
 pub(crate) mod step_up;
+mod steps;
 mod tools;
 mod workspaces;
 
@@ -30,10 +33,15 @@ use time::format_description::well_known::Rfc3339;
 
 pub use connectors::{ConnectorEdit, ConnectorSpec, ConnectorView, Saved};
 pub use machine::{MachineClientInput, MachineCredential};
+pub use providers::{
+    LOCAL_SERVERS, LocalProvider, ModelView, ProviderEdit, ProviderSpec, ProviderView, ToolsSource,
+};
+pub use runs::{AlwaysAllowed, Approve, RunRecord, RunSummary, StepFront};
 pub use sign_in::{
     BrowserError, Reauthorized, RedirectUris, SignInFront, SignInOptions, SignInStep, Visit,
 };
 pub use step_up::StepUpView;
+pub use steps::{ApprovalPolicy, StepConnector, StepSpec, StepView};
 
 use crate::error::Error;
 use crate::keychain::Keychain;

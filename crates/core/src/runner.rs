@@ -544,10 +544,7 @@ impl Loop<'_> {
                     "error: the tool did not answer within {} seconds and was cancelled",
                     limit.as_secs()
                 )),
-                Err(error) => results::failure(&format!(
-                    "error: calling the tool failed: {}",
-                    crate::vocabulary::first_line(&error.to_string())
-                )),
+                Err(error) => results::failure(&call_failure(&reference.connector, &error)),
             },
         };
         let record = CallRecord {
@@ -621,6 +618,23 @@ impl Loop<'_> {
         });
         self.transcript.answer = Some(response.text).filter(|text| !text.trim().is_empty());
         Ok(())
+    }
+}
+
+/// Why a call could not be made, in words a model and a person understand (rmcp's transport
+/// errors name Rust types).
+fn call_failure(connector: &str, error: &CallError) -> String {
+    let text = error.to_string();
+    if text.contains("error sending request") || text.contains("Transport") {
+        format!(
+            "error: the connector {connector:?} could not be reached (its server closed the \
+             connection or is down); the tool was not run"
+        )
+    } else {
+        format!(
+            "error: calling the tool failed: {}",
+            crate::vocabulary::first_line(&text)
+        )
     }
 }
 

@@ -1,4 +1,4 @@
-//! The SQLite file: workspaces, connectors and their encrypted secrets.
+//! The SQLite file: workspaces, connectors, model providers and their encrypted secrets.
 //!
 //! The store only moves rows; it never sees a plaintext secret (the [`crate::vault`] seals them
 //! first) and never decides policy (the [`crate::patchbay`] facade validates input). Every
@@ -9,7 +9,9 @@
 //! overwritten, not left in free pages).
 
 mod migrations;
+mod providers;
 mod secrets;
+mod steps;
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,7 +21,9 @@ use serde::Serialize;
 
 pub use crate::vocabulary::{AuthKind, ConnectorStatus};
 pub use migrations::MIGRATIONS;
+pub use providers::ProviderRow;
 pub use secrets::{Binding, Sealed, SecretChange, SecretField, SecretOwner};
+pub use steps::{ApprovalRow, RunRow, StepRow};
 
 /// How long a writer waits for another process (the CLI beside the app) to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,6 +7,9 @@ use crate::secret::Secret;
 
 /// Names are shown in lists and menus; 64 characters is plenty and keeps layouts sane.
 pub const MAX_NAME_CHARS: usize = 64;
+/// Model ids are paths at some providers (`accounts/fireworks/models/…`, Hugging Face repos with a
+/// file name), so they get more room than names.
+pub const MAX_MODEL_CHARS: usize = 256;
 /// Longer URLs are almost certainly pasted by mistake.
 pub const MAX_URL_BYTES: usize = 2048;
 /// Real tokens (JWTs included) stay well below this; larger values are likely the wrong paste,
@@ -82,6 +85,27 @@ pub fn name(value: &str, what: &'static str) -> Result<String, InvalidInput> {
     Ok(trimmed.to_owned())
 }
 
+/// A model id as a person typed it (or picked it from a provider's list).
+pub fn model(value: &str) -> Result<String, InvalidInput> {
+    let what = "the model";
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(InvalidInput::Empty { what });
+    }
+    let length = trimmed.chars().count();
+    if length > MAX_MODEL_CHARS {
+        return Err(InvalidInput::TooLong {
+            what,
+            length,
+            max: MAX_MODEL_CHARS,
+        });
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(InvalidInput::ControlCharacters { what });
+    }
+    Ok(trimmed.to_owned())
+}
+
 pub fn url(value: &str) -> Result<Url, InvalidInput> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -109,25 +133,44 @@ pub fn url(value: &str) -> Result<Url, InvalidInput> {
 }
 
 pub fn token(value: &Secret) -> Result<(), InvalidInput> {
-    let token = value.expose().trim();
-    if token.is_empty() {
-        return Err(InvalidInput::Empty {
-            what: "the access token",
-        });
+    printable_secret(
+        value,
+        "the access token",
+        "the access token must be printable ASCII without spaces (paste only the token, without \
+         \"Bearer \")",
+    )
+}
+
+/// A model provider's API key: sent as a header, so held to the same rules as a token.
+pub fn api_key(value: &Secret) -> Result<(), InvalidInput> {
+    printable_secret(
+        value,
+        "the API key",
+        "the API key must be printable ASCII without spaces (paste only the key, without \
+         \"Bearer \")",
+    )
+}
+
+/// A secret sent as (part of) a header value: not empty, not huge, and nothing that could end
+/// the header early or be a wrong paste (spaces, line breaks, non-ASCII).
+fn printable_secret(
+    value: &Secret,
+    what: &'static str,
+    unprintable: &str,
+) -> Result<(), InvalidInput> {
+    let secret = value.expose().trim();
+    if secret.is_empty() {
+        return Err(InvalidInput::Empty { what });
     }
-    if token.len() > MAX_TOKEN_BYTES {
+    if secret.len() > MAX_TOKEN_BYTES {
         return Err(InvalidInput::TooLong {
-            what: "the access token",
-            length: token.len(),
+            what,
+            length: secret.len(),
             max: MAX_TOKEN_BYTES,
         });
     }
-    if !token.bytes().all(|byte| (0x21..0x7f).contains(&byte)) {
-        return Err(InvalidInput::Other(
-            "the access token must be printable ASCII without spaces (paste only the token, \
-             without \"Bearer \")"
-                .into(),
-        ));
+    if !secret.bytes().all(|byte| (0x21..0x7f).contains(&byte)) {
+        return Err(InvalidInput::Other(unprintable.into()));
     }
     Ok(())
 }
@@ -213,6 +256,24 @@ mod tests {
     }
 
     #[test]
+    fn models() {
+        assert_eq!(
+            model(" qwen2.5:7b-instruct "),
+            Ok("qwen2.5:7b-instruct".into())
+        );
+        assert!(model("accounts/fireworks/models/llama-v3p1-405b-instruct").is_ok());
+        assert!(matches!(model(""), Err(InvalidInput::Empty { .. })));
+        assert!(matches!(
+            model(&"m".repeat(MAX_MODEL_CHARS + 1)),
+            Err(InvalidInput::TooLong { .. })
+        ));
+        assert!(matches!(
+            model("a\tb"),
+            Err(InvalidInput::ControlCharacters { .. })
+        ));
+    }
+
+    #[test]
     fn urls() {
         assert!(url("https://mcp.example.com/mcp").is_ok());
         assert!(url("http://127.0.0.1:3000/mcp").is_ok());
@@ -246,6 +307,20 @@ mod tests {
         assert!(
             token(&Secret::new("Bearer abc")).is_err(),
             "spaces mean a wrong paste"
+        );
+        assert!(
+            api_key(&Secret::new(" sk-abc123\n")).is_ok(),
+            "surrounding space is trimmed"
+        );
+        assert_eq!(
+            api_key(&Secret::new("")),
+            Err(InvalidInput::Empty {
+                what: "the API key"
+            })
+        );
+        assert!(
+            api_key(&Secret::new("sk-abc\r\nX-Evil: 1")).is_err(),
+            "header injection"
         );
     }
 

@@ -661,7 +661,9 @@ fn deduplicated(mut kinds: Vec<String>) -> Vec<String> {
 }
 
 fn fixture(name: &str) -> Result<String> {
-    let path = crate::repo_root().join("crates/core/tests/fixtures/llm").join(name);
+    let path = crate::repo_root()
+        .join("crates/core/tests/fixtures/llm")
+        .join(name);
     std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
 }
 

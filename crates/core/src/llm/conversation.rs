@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 /// Which wire format a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ProviderKind {
     /// OpenAI Chat Completions: OpenAI itself and every local server (llama.cpp, Ollama, LM
     /// Studio, vLLM) and most gateways.
@@ -16,6 +17,24 @@ pub enum ProviderKind {
     /// Anthropic Messages.
     #[serde(rename = "anthropic")]
     Anthropic,
+}
+
+impl ProviderKind {
+    /// The spelling the store and the command line use, the same as the serialized one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAiCompatible => "openai-compatible",
+            Self::Anthropic => "anthropic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "openai-compatible" => Some(Self::OpenAiCompatible),
+            "anthropic" => Some(Self::Anthropic),
+            _ => None,
+        }
+    }
 }
 
 /// One request to a model: the whole conversation so far, since the APIs are stateless.
@@ -260,6 +279,14 @@ mod tests {
             serde_json::to_string(&[ProviderKind::OpenAiCompatible, ProviderKind::Anthropic])?,
             r#"["openai-compatible","anthropic"]"#
         );
+        for kind in [ProviderKind::OpenAiCompatible, ProviderKind::Anthropic] {
+            assert_eq!(
+                serde_json::to_string(&kind)?,
+                format!("{:?}", kind.as_str()),
+                "the stored spelling is the serialized one"
+            );
+            assert_eq!(ProviderKind::parse(kind.as_str()), Some(kind));
+        }
         Ok(())
     }
 }

@@ -51,7 +51,8 @@ impl Patchbay {
         })
     }
 
-    /// Deletes a workspace with its connectors, secrets and data key. The last workspace stays.
+    /// Deletes a workspace with its connectors, model providers, secrets and data key (the
+    /// store's foreign keys take them all). The last workspace stays.
     pub fn remove_workspace(&self, name: &str) -> Result<(), Error> {
         blocking(|| {
             let store = self.store();

@@ -75,6 +75,70 @@ pub const MIGRATIONS: &[&str] = &[
         DELETE FROM secrets WHERE owner_kind = 'connector' AND owner_id = OLD.id;
     END;
     "#,
+    // v4: model providers (see `super::providers`), saved per workspace like connectors, their
+    // API keys in `secrets` (owner kind 'provider', deleted with the provider by trigger), and the
+    // person's "can call tools" verdict per model, which outranks what a provider reports.
+    // `UNIQUE (workspace_id, name)` indexes providers by workspace already.
+    r#"
+    CREATE TABLE providers (
+        id           TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL COLLATE NOCASE,
+        kind         TEXT NOT NULL CHECK (kind IN ('openai-compatible', 'anthropic')),
+        base_url     TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        UNIQUE (workspace_id, name)
+    ) STRICT;
+    CREATE TRIGGER provider_secrets_go_with_it AFTER DELETE ON providers BEGIN
+        DELETE FROM secrets WHERE owner_kind = 'provider' AND owner_id = OLD.id;
+    END;
+    CREATE TABLE model_tools (
+        provider_id TEXT NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+        model       TEXT NOT NULL,
+        tools       INTEGER NOT NULL CHECK (tools IN (0, 1)),
+        PRIMARY KEY (provider_id, model)
+    ) STRICT;
+    "#,
+    // v5: LLM steps (see `super::steps`): saved step definitions (JSON, no secrets; connectors
+    // and providers named, so a renamed one is reported, not silently swapped), every run with
+    // its transcript sealed by the workspace key (tool results can hold private data; the
+    // columns beside it are what lists show without decrypting), and the "always allow this
+    // tool" answers, visible and revocable, deleted with their connector.
+    r#"
+    CREATE TABLE steps (
+        id           TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL COLLATE NOCASE,
+        definition   TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        UNIQUE (workspace_id, name)
+    ) STRICT;
+    CREATE TABLE runs (
+        id            TEXT PRIMARY KEY,
+        workspace_id  TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        step_name     TEXT,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        outcome       TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        duration_ms   INTEGER NOT NULL,
+        rounds        INTEGER NOT NULL,
+        tool_calls    INTEGER NOT NULL,
+        input_tokens  INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        transcript    BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX runs_by_workspace ON runs(workspace_id, started_at);
+    CREATE TABLE tool_approvals (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+        tool         TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        PRIMARY KEY (connector_id, tool)
+    ) STRICT;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -18,6 +18,8 @@ use super::{Store, StoreError};
 pub enum SecretOwner<'a> {
     Connector(&'a str),
     Provider(&'a str),
+    /// A step run; its sealed transcript lives in its own row, not in `secrets`.
+    Run(&'a str),
 }
 
 impl<'a> SecretOwner<'a> {
@@ -25,12 +27,13 @@ impl<'a> SecretOwner<'a> {
         match self {
             Self::Connector(_) => "connector",
             Self::Provider(_) => "provider",
+            Self::Run(_) => "run",
         }
     }
 
     pub fn id(self) -> &'a str {
         match self {
-            Self::Connector(id) | Self::Provider(id) => id,
+            Self::Connector(id) | Self::Provider(id) | Self::Run(id) => id,
         }
     }
 }
@@ -47,6 +50,8 @@ pub enum SecretField {
     Header(String),
     /// A model provider's API key.
     ApiKey,
+    /// A run's transcript.
+    Transcript,
 }
 
 impl SecretField {
@@ -57,6 +62,7 @@ impl SecretField {
             Self::Token => "token".into(),
             Self::OAuth => "oauth".into(),
             Self::ApiKey => "api_key".into(),
+            Self::Transcript => "transcript".into(),
             Self::Header(name) => format!("{}{name}", Self::HEADER_PREFIX).into(),
         }
     }
@@ -66,6 +72,7 @@ impl SecretField {
             "token" => Some(Self::Token),
             "oauth" => Some(Self::OAuth),
             "api_key" => Some(Self::ApiKey),
+            "transcript" => Some(Self::Transcript),
             other => other
                 .strip_prefix(Self::HEADER_PREFIX)
                 .map(|name| Self::Header(name.to_owned())),
@@ -78,6 +85,7 @@ impl SecretField {
             Self::Token => "access token".into(),
             Self::OAuth => "OAuth sign-in".into(),
             Self::ApiKey => "API key".into(),
+            Self::Transcript => "transcript".into(),
             Self::Header(name) => format!("{name} header"),
         }
     }
