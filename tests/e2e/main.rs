@@ -11,6 +11,7 @@ mod machine;
 mod mcp;
 mod oauth;
 mod providers;
+mod real_model;
 mod refresh;
 mod registration;
 mod secrets;

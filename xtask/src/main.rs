@@ -9,6 +9,7 @@
 
 mod boundaries;
 mod conformance;
+mod local_model;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -190,6 +191,33 @@ fn test(root: &Path) -> Result<()> {
     tests.env("TAURI_DRIVER", &tauri_driver);
     system::on_virtual_display(&mut tests);
     run_command(&mut tests)?;
+
+    step(
+        "a real model (llama.cpp + Qwen2.5-Coder 1.5B) through the CLI and the window",
+        started,
+    );
+    let model = local_model::start(root)?;
+    let mut real = cargo();
+    real.current_dir(root).args([
+        "test",
+        "--locked",
+        "-p",
+        "patchbay-tests",
+        "--test",
+        "e2e",
+        "--test",
+        "window",
+        "real_model",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]);
+    system::in_keyring_session(&mut real)?;
+    real.env("TAURI_DRIVER", &tauri_driver);
+    real.env("PATCHBAY_LOCAL_MODEL_URL", &model.url);
+    system::on_virtual_display(&mut real);
+    run_command(&mut real)?;
+    drop(model);
 
     step("MCP conformance suite (client scenarios)", started);
     conformance::run(root)?;
