@@ -7,9 +7,10 @@
 use ts_rs::{Config, TS};
 
 use crate::dto::{
-    AUTHORIZE_EVENT, AuthorizeWaiting, ConnectorEditInput, ConnectorInput, FOCUS_EVENT,
-    FocusConnector, HeaderInput, MachineClientInput, MachineCredentialInput, OAuthClientInput,
-    STATUS_EVENT, SignInInput, SigningAlgorithm, StatusEvent,
+    AUTHORIZE_EVENT, ApprovalAnswer, AuthorizeWaiting, ConnectorEditInput, ConnectorInput,
+    FOCUS_EVENT, FocusConnector, HeaderInput, MachineClientInput, MachineCredentialInput,
+    OAuthClientInput, ProviderEditInput, ProviderInput, STATUS_EVENT, STEP_RUN_EVENT, SignInInput,
+    SigningAlgorithm, StatusEvent, StepRunEvent, StepRunEventKind,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -46,6 +47,31 @@ pub fn typescript() -> String {
         patchbay_core::Remedy::decl(&config),
         patchbay_core::StepUpView::decl(&config),
         patchbay_core::Reauthorized::decl(&config),
+        patchbay_core::ProviderKind::decl(&config),
+        patchbay_core::ProviderView::decl(&config),
+        patchbay_core::ToolsSource::decl(&config),
+        patchbay_core::ModelView::decl(&config),
+        patchbay_core::LocalProvider::decl(&config),
+        ProviderInput::decl(&config),
+        ProviderEditInput::decl(&config),
+        patchbay_core::ApprovalPolicy::decl(&config),
+        patchbay_core::StepConnector::decl(&config),
+        patchbay_core::StepSpec::decl(&config),
+        patchbay_core::StepView::decl(&config),
+        patchbay_core::Approval::decl(&config),
+        patchbay_core::ResultPart::decl(&config),
+        patchbay_core::CallRecord::decl(&config),
+        patchbay_core::TokenUsage::decl(&config),
+        patchbay_core::Turn::decl(&config),
+        patchbay_core::OfferedTool::decl(&config),
+        patchbay_core::Outcome::decl(&config),
+        patchbay_core::Transcript::decl(&config),
+        patchbay_core::RunRecord::decl(&config),
+        patchbay_core::RunSummary::decl(&config),
+        patchbay_core::AlwaysAllowed::decl(&config),
+        ApprovalAnswer::decl(&config),
+        StepRunEventKind::decl(&config),
+        StepRunEvent::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
@@ -80,7 +106,7 @@ fn constants() -> String {
          export const ERROR_CODES: readonly ErrorCode[] = [\n{codes}\n];\n\n\
          /** The events the shell emits. */\n\
          export const EVENTS = {{\n  authorizeWaiting: '{AUTHORIZE_EVENT}',\n  \
-         connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n}} as const;\n\n\
+         connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n  stepRun: '{STEP_RUN_EVENT}',\n}} as const;\n\n\
          /** How long a browser sign-in waits for the person, in seconds. */\n\
          export const AUTHORIZE_TIMEOUT_SECONDS = {};\n",
         patchbay_core::AUTHORIZE_TIMEOUT.as_secs()

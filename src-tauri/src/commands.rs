@@ -5,4 +5,6 @@
 pub mod connectors;
 pub mod machine;
 pub mod oauth;
+pub mod providers;
+pub mod steps;
 pub mod workspaces;

@@ -3,8 +3,8 @@
 //! so `ui/src/lib/bindings.ts` is generated, never hand-copied.
 
 use patchbay_core::{
-    AuthKind, ClientChoice, ConnectorStatus, Diagnosis, JwtAlgorithm, MachineCredential,
-    RedirectChoice, Secret, SignInOptions,
+    Approve, AuthKind, CallRecord, ClientChoice, ConnectorStatus, Diagnosis, JwtAlgorithm,
+    MachineCredential, ProviderKind, RedirectChoice, RunEvent, Secret, SignInOptions, Turn,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -230,6 +230,124 @@ impl From<MachineClientInput> for patchbay_core::MachineClientInput {
     }
 }
 
+/// The Add Provider form.
+#[derive(Deserialize, TS)]
+pub struct ProviderInput {
+    pub name: String,
+    pub kind: ProviderKind,
+    pub base_url: String,
+    /// Local servers need none; an empty one is none.
+    pub api_key: Option<String>,
+}
+
+/// The Edit Provider form: `null` keeps a field; an empty key also keeps the stored one.
+#[derive(Deserialize, TS)]
+pub struct ProviderEditInput {
+    pub name: Option<String>,
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderInput")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A person's answer to an approval the run waits for.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalAnswer {
+    Once,
+    Always,
+    Deny,
+}
+
+impl From<ApprovalAnswer> for Approve {
+    fn from(answer: ApprovalAnswer) -> Self {
+        match answer {
+            ApprovalAnswer::Once => Self::Once,
+            ApprovalAnswer::Always => Self::Always,
+            ApprovalAnswer::Deny => Self::Deny,
+        }
+    }
+}
+
+/// Event `step-run`: something happened in run `run_id`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StepRunEvent {
+    pub run_id: String,
+    pub event: StepRunEventKind,
+}
+
+/// What happened (core's run events, owned for the trip to the window).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepRunEventKind {
+    RoundStarted {
+        round: u32,
+    },
+    /// A piece of the model's text; a turn that ends in tool calls may have streamed stray
+    /// text first (`turn_finished` has the turn as it counts).
+    Text {
+        delta: String,
+    },
+    CallRequested {
+        id: String,
+        name: String,
+        connector: Option<String>,
+        tool: Option<String>,
+        #[ts(type = "unknown")]
+        arguments: serde_json::Value,
+    },
+    /// The run waits for the person: answer with `answer_approval(run_id, request_id, …)`.
+    ApprovalNeeded {
+        request_id: String,
+        connector: String,
+        tool: String,
+        #[ts(type = "unknown")]
+        arguments: serde_json::Value,
+        read_only: bool,
+        destructive: bool,
+    },
+    CallFinished {
+        call: CallRecord,
+    },
+    TurnFinished {
+        turn: Turn,
+    },
+}
+
+impl From<RunEvent<'_>> for StepRunEventKind {
+    fn from(event: RunEvent<'_>) -> Self {
+        match event {
+            RunEvent::RoundStarted { round } => Self::RoundStarted { round },
+            RunEvent::Text { delta } => Self::Text {
+                delta: delta.to_owned(),
+            },
+            RunEvent::CallRequested {
+                id,
+                name,
+                connector,
+                tool,
+                arguments,
+            } => Self::CallRequested {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                connector: connector.map(str::to_owned),
+                tool: tool.map(str::to_owned),
+                arguments: arguments.clone(),
+            },
+            RunEvent::CallFinished { call } => Self::CallFinished { call: call.clone() },
+            RunEvent::TurnFinished { turn } => Self::TurnFinished { turn: turn.clone() },
+        }
+    }
+}
+
+pub const STEP_RUN_EVENT: &str = "step-run";
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";
 pub const STATUS_EVENT: &str = "connector-status";
 pub const FOCUS_EVENT: &str = "focus-connector";

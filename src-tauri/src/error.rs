@@ -68,6 +68,9 @@ pub struct IpcError {
     pub diagnosis: Option<Box<Diagnosis>>,
     /// With `NeedsClientId`: the redirect URI to register the client with.
     pub redirect_uri: Option<String>,
+    /// A step run that failed or was cancelled after it started: its saved record's id (the
+    /// transcript so far is kept).
+    pub run_id: Option<String>,
 }
 
 impl IpcError {
@@ -78,6 +81,7 @@ impl IpcError {
             hint: None,
             diagnosis: None,
             redirect_uri: None,
+            run_id: None,
         }
     }
 
@@ -94,6 +98,7 @@ impl From<patchbay_core::Error> for IpcError {
             hint: error.hint().and_then(|hint| in_app_words(&hint)),
             diagnosis: error.diagnosis().cloned().map(Box::new),
             redirect_uri: error.redirect_uri_to_register().map(str::to_owned),
+            run_id: error.run_record().map(|record| record.id.clone()),
         }
     }
 }

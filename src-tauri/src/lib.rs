@@ -9,6 +9,7 @@ mod dto;
 mod error;
 mod monitor;
 mod navigation;
+mod runs;
 mod state;
 mod tray;
 
@@ -97,6 +98,23 @@ commands![
     machine::add_machine_connector,
     machine::renew_machine_connector,
     machine::oauth_client,
+    providers::list_providers,
+    providers::add_provider,
+    providers::edit_provider,
+    providers::remove_provider,
+    providers::list_models,
+    providers::set_model_tools,
+    providers::discover_local_providers,
+    steps::list_steps,
+    steps::save_step,
+    steps::remove_step,
+    steps::run_step,
+    steps::answer_approval,
+    steps::cancel_run,
+    steps::list_runs,
+    steps::run_record,
+    steps::always_allowed,
+    steps::revoke_always,
 ];
 
 /// Registers the commands and window behaviour on `builder`. The caller manages a

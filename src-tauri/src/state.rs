@@ -21,6 +21,7 @@ pub struct PatchbayState {
     monitor: Mutex<Option<MonitorHandle>>,
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
+    runs: crate::runs::Runs,
 }
 
 impl PatchbayState {
@@ -44,6 +45,7 @@ impl PatchbayState {
             monitor: Mutex::new(None),
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
+            runs: crate::runs::Runs::default(),
         }
     }
 
@@ -73,6 +75,11 @@ impl PatchbayState {
                 None
             }
         }
+    }
+
+    /// The step runs in flight in this window.
+    pub(crate) fn runs(&self) -> crate::runs::Runs {
+        self.runs.clone()
     }
 
     /// Tells the tray that connectors changed.

@@ -53,7 +53,12 @@ export type IpcError = { code: ErrorCode, message: string, hint: string | null, 
 /**
  * With `NeedsClientId`: the redirect URI to register the client with.
  */
-redirect_uri: string | null, };
+redirect_uri: string | null, 
+/**
+ * A step run that failed or was cancelled after it started: its saved record's id (the
+ * transcript so far is kept).
+ */
+run_id: string | null, };
 
 export type StatusEvent = { connector_id: string, workspace: string, name: string, previous: ConnectorStatus, current: ConnectorStatus, diagnosis: Diagnosis | null, error: string | null, };
 
@@ -110,6 +115,133 @@ refused: Array<string>, };
 
 export type Reauthorized = { saved: Saved, not_granted: Array<string>, };
 
+export type ProviderKind = "openai-compatible" | "anthropic";
+
+export type ProviderView = { id: string, workspace: string, name: string, kind: ProviderKind, base_url: string, 
+/**
+ * Whether an API key is stored (the key itself never leaves the core).
+ */
+key_set: boolean, created_at: string, updated_at: string, };
+
+export type ToolsSource = "override" | "provider" | "known_models" | "unknown";
+
+export type ModelView = { id: string, display_name: string | null, 
+/**
+ * `None`: nobody knows; a step may still try it.
+ */
+tools: boolean | null, tools_source: ToolsSource, };
+
+export type LocalProvider = { kind: ProviderKind, 
+/**
+ * What the server is usually called ("Ollama"); the person may pick another name.
+ */
+suggested_name: string, base_url: string, 
+/**
+ * The ids of the models it serves now (possibly none: nothing downloaded yet).
+ */
+models: Array<string>, };
+
+export type ProviderInput = { name: string, kind: ProviderKind, base_url: string, 
+/**
+ * Local servers need none; an empty one is none.
+ */
+api_key: string | null, };
+
+export type ProviderEditInput = { name: string | null, base_url: string | null, api_key: string | null, };
+
+export type ApprovalPolicy = "ask" | "read-only" | "auto";
+
+export type StepConnector = { name: string, 
+/**
+ * The tools the model may call; empty: every tool the connector lists.
+ */
+tools: Array<string>, 
+/**
+ * Tools never offered, even when `tools` is empty.
+ */
+disabled_tools: Array<string>, 
+/**
+ * Read-only tools of a trusted connector run without asking under
+ * [`ApprovalPolicy::ReadOnly`].
+ */
+trusted: boolean, };
+
+export type StepSpec = { provider: string, model: string, system: string | null, prompt: string, connectors: Array<StepConnector>, max_rounds: number, approval: ApprovalPolicy, 
+/**
+ * How long a tool may stay silent (progress restarts it); `None`: the runner's default.
+ */
+tool_timeout_seconds: bigint | null, temperature: number | null, seed: number | null, };
+
+export type StepView = { id: string, workspace: string, name: string, created_at: string, updated_at: string, provider: string, model: string, system: string | null, prompt: string, connectors: Array<StepConnector>, max_rounds: number, approval: ApprovalPolicy, 
+/**
+ * How long a tool may stay silent (progress restarts it); `None`: the runner's default.
+ */
+tool_timeout_seconds: bigint | null, temperature: number | null, seed: number | null, };
+
+export type Approval = "allowed_once" | "always_allowed" | "auto_approved" | "read_only" | "denied" | "not_run";
+
+export type ResultPart = { "type": "text", text: string, } | { "type": "image", media_type: string, bytes: number, } | { "type": "structured", value: unknown, };
+
+export type CallRecord = { 
+/**
+ * The provider's call id.
+ */
+id: string, 
+/**
+ * The name the model used.
+ */
+name: string, 
+/**
+ * The connector and tool it stands for; `None` for a name Patchbay never offered.
+ */
+connector: string | null, tool: string | null, 
+/**
+ * The arguments as the model sent them (a string when they were not valid JSON).
+ */
+arguments: unknown, approval: Approval, is_error: boolean, result: Array<ResultPart>, 
+/**
+ * The result was cut before it went to the model.
+ */
+truncated: boolean, duration_ms: bigint, };
+
+export type TokenUsage = { input: bigint, output: bigint, };
+
+export type Turn = { round: number, 
+/**
+ * What the model said (empty when it only called tools).
+ */
+text: string, calls: Array<CallRecord>, usage: TokenUsage, duration_ms: bigint, 
+/**
+ * This turn was the last request, sent without tools, for a final answer.
+ */
+final_without_tools: boolean, };
+
+export type OfferedTool = { name: string, connector: string, tool: string, };
+
+export type Outcome = { "kind": "answered" } | { "kind": "max_rounds" } | { "kind": "repeated_call", tool: string, } | { "kind": "cancelled" } | { "kind": "failed", message: string, };
+
+export type Transcript = { provider: string, model: string, system: string | null, prompt: string, tools: Array<OfferedTool>, turns: Array<Turn>, 
+/**
+ * The final answer, when there is one.
+ */
+answer: string | null, outcome: Outcome, rounds: number, usage: TokenUsage, started_at: string, duration_ms: bigint, };
+
+export type RunRecord = { id: string, workspace: string, step: string | null, transcript: Transcript, };
+
+export type RunSummary = { id: string, step: string | null, provider: string, model: string, 
+/**
+ * `answered`, `max_rounds`, `repeated_call`, `cancelled` or `failed`.
+ */
+outcome: string, started_at: string, duration_ms: number, rounds: number, tool_calls: number, input_tokens: number, output_tokens: number, };
+
+export type AlwaysAllowed = { connector: string, tool: string, since: string, };
+
+export type ApprovalAnswer = "once" | "always" | "deny";
+
+export type StepRunEventKind = { "kind": "round_started", round: number, } | { "kind": "text", delta: string, } | { "kind": "call_requested", id: string, name: string, connector: string | null, tool: string | null, arguments: unknown, } | { "kind": "approval_needed", request_id: string, connector: string, tool: string, arguments: unknown, read_only: boolean, destructive: boolean, } | { "kind": "call_finished", call: CallRecord, } | { "kind": "turn_finished", turn: Turn, };
+
+export type StepRunEvent = { run_id: string, event: StepRunEventKind, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -131,6 +263,23 @@ export const COMMANDS = [
   'add_machine_connector',
   'renew_machine_connector',
   'oauth_client',
+  'list_providers',
+  'add_provider',
+  'edit_provider',
+  'remove_provider',
+  'list_models',
+  'set_model_tools',
+  'discover_local_providers',
+  'list_steps',
+  'save_step',
+  'remove_step',
+  'run_step',
+  'answer_approval',
+  'cancel_run',
+  'list_runs',
+  'run_record',
+  'always_allowed',
+  'revoke_always',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];
@@ -153,6 +302,7 @@ export const EVENTS = {
   authorizeWaiting: 'authorize-waiting',
   connectorStatus: 'connector-status',
   focusConnector: 'focus-connector',
+  stepRun: 'step-run',
 } as const;
 
 /** How long a browser sign-in waits for the person, in seconds. */
