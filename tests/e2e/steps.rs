@@ -728,3 +728,84 @@ async fn provider_and_model_faults_are_clear_errors() -> Result<()> {
     );
     Ok(())
 }
+
+/// Expires the OAuth connector's access token (both sides) once the first call has finished.
+struct ExpiresTheToken {
+    clock: crate::refresh::TestClock,
+    peer: std::sync::Arc<patchbay_tests::oauth_peer::OAuthPeer>,
+    done: Mutex<bool>,
+}
+
+#[async_trait::async_trait]
+impl StepFront for ExpiresTheToken {
+    fn event(&self, event: RunEvent<'_>) {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        if let RunEvent::CallFinished { .. } = event
+            && !*done
+        {
+            *done = true;
+            self.clock.advance(130);
+            self.peer.expire_access_tokens();
+        }
+    }
+
+    async fn approve(&self, _request: &ApprovalRequest) -> Approve {
+        Approve::Deny
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_token_that_expires_mid_run_is_refreshed_without_a_sign_in() -> Result<()> {
+    use patchbay_tests::oauth_peer::{Behaviour, OAuthPeer};
+    let peer = std::sync::Arc::new(OAuthPeer::start(Behaviour::default()).await?);
+    let fixture = crate::refresh::Fixture::new()?;
+    let clock = crate::refresh::TestClock::default();
+    let app = fixture.open(Some(&clock))?;
+    let grant = crate::refresh::sign_in_as(&peer, patchbay_core::ClientChoice::default()).await?;
+    crate::refresh::add_signed_in(&app, "Signed", &peer, grant).await?;
+    let sign_ins = peer.authorize_clients().len();
+    let model = ModelPeer::start(vec![
+        Turn::tool_call("Signed__echo", json!({"message": "before"})),
+        Turn::tool_call("Signed__echo", json!({"message": "after expiry"})),
+        Turn::text("both worked"),
+    ])
+    .await?;
+    app.add_provider(
+        WORKSPACE,
+        ProviderSpec {
+            name: PROVIDER.into(),
+            kind: ProviderKind::OpenAiCompatible,
+            base_url: model.base_url(),
+            api_key: None,
+        },
+        false,
+    )
+    .await?;
+    let mut step = StepSpec::new(PROVIDER, MODEL, "echo twice");
+    step.approval = ApprovalPolicy::Auto;
+    step.connectors = vec![StepConnector {
+        name: "Signed".into(),
+        tools: vec!["echo".into()],
+        disabled_tools: Vec::new(),
+        trusted: false,
+    }];
+    let front = ExpiresTheToken {
+        clock,
+        peer: peer.clone(),
+        done: Mutex::new(false),
+    };
+    let record = app
+        .run_step(WORKSPACE, None, step, &front, &CancellationToken::new())
+        .await?;
+    let calls: Vec<_> = record.transcript.calls().collect();
+    ensure!(
+        calls.len() == 2 && calls.iter().all(|call| !call.is_error),
+        "both calls worked, the second after the token expired: {calls:?}"
+    );
+    ensure!(
+        peer.refresh_requests() == 1 && peer.authorize_clients().len() == sign_ins,
+        "one refresh and no new sign-in ({} refreshes)",
+        peer.refresh_requests()
+    );
+    Ok(())
+}
