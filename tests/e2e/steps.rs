@@ -809,3 +809,44 @@ async fn an_oauth_token_that_expires_mid_run_is_refreshed_without_a_sign_in() ->
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_that_reports_progress_is_not_timed_out_and_a_silent_one_is() -> Result<()> {
+    let long = "Everything__trigger-long-running-operation";
+    let bench = bench(
+        ProviderKind::OpenAiCompatible,
+        vec![
+            // Five seconds in five steps: progress every second, against a two-second timeout.
+            Turn::tool_call(long, json!({"duration": 5, "steps": 5})),
+            // Four silent seconds in one step, against the same timeout.
+            Turn::tool_call(long, json!({"duration": 4, "steps": 1})),
+            Turn::text("one finished, one was cut off"),
+        ],
+    )
+    .await?;
+    let mut step = spec(
+        &["trigger-long-running-operation"],
+        ApprovalPolicy::ReadOnly,
+    );
+    step.connectors[0].trusted = true;
+    step.tool_timeout_seconds = Some(2);
+    let front = Recorder::default();
+    let record = run(&bench, step, &front).await?;
+    let calls: Vec<_> = record.transcript.calls().collect();
+    ensure!(calls.len() == 2, "{calls:?}");
+    ensure!(
+        !calls[0].is_error && format!("{:?}", calls[0].result).contains("completed"),
+        "progress kept the long call alive past the timeout: {:?}",
+        calls[0]
+    );
+    ensure!(
+        calls[1].is_error && format!("{:?}", calls[1].result).contains("within 2 seconds"),
+        "a silent call is timed out and the model told: {:?}",
+        calls[1]
+    );
+    ensure!(
+        front.asked() == 0 && calls.iter().all(|call| call.approval == Approval::ReadOnly),
+        "a read-only tool of a trusted connector runs without asking under read-only"
+    );
+    Ok(())
+}
