@@ -18,3 +18,4 @@ mod secrets;
 mod status;
 mod step_up;
 mod steps;
+mod steps_cli;
