@@ -58,7 +58,7 @@ pub enum Error {
     /// transcript so far) and why.
     #[error("{cause}")]
     RunFailed {
-        record: Box<crate::patchbay::RunRecord>,
+        record: Box<crate::runner::RunRecord>,
         cause: Box<Error>,
     },
     /// The person (or the program on their behalf) stopped it.
@@ -229,7 +229,7 @@ impl Error {
     }
 
     /// The saved record of a step run that failed or was cancelled.
-    pub fn run_record(&self) -> Option<&crate::patchbay::RunRecord> {
+    pub fn run_record(&self) -> Option<&crate::runner::RunRecord> {
         match self {
             Self::RunFailed { record, .. } => Some(record),
             _ => None,

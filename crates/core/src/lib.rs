@@ -49,8 +49,8 @@ pub use oauth::{
     RegistrationMethod, open_in_browser,
 };
 pub use patchbay::{
-    AlwaysAllowed, ApprovalPolicy, Approve, RunRecord, RunSummary, StepConnector, StepFront,
-    StepSpec, StepView,
+    AlwaysAllowed, ApprovalPolicy, Approve, RunSummary, StepConnector, StepFront, StepSpec,
+    StepView,
 };
 pub use patchbay::{
     BrowserError, ConnectorEdit, ConnectorSpec, ConnectorView, LocalProvider, MachineClientInput,
@@ -59,8 +59,8 @@ pub use patchbay::{
 };
 pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
 pub use runner::{
-    Approval, ApprovalRequest, CallRecord, OfferedTool, Outcome, ResultPart, RunEvent, TokenUsage,
-    Transcript, Turn,
+    Approval, ApprovalRequest, CallRecord, OfferedTool, Outcome, ResultPart, RunEvent, RunRecord,
+    TokenUsage, Transcript, Turn,
 };
 pub use secret::Secret;
 pub use status::{

@@ -29,7 +29,9 @@ use crate::llm::{
 use crate::mcp::{CallError, Session};
 use names::{ToolNames, ToolRef};
 pub use results::{MAX_RESULT_CHARS, ResultPart};
-pub use transcript::{Approval, CallRecord, OfferedTool, Outcome, TokenUsage, Transcript, Turn};
+pub use transcript::{
+    Approval, CallRecord, OfferedTool, Outcome, RunRecord, TokenUsage, Transcript, Turn,
+};
 
 /// Rounds a step may take unless it says otherwise.
 pub const DEFAULT_MAX_ROUNDS: u32 = 10;

@@ -36,8 +36,12 @@ pub(crate) struct HttpModelClient {
     timeouts: Timeouts,
     /// Building fails only if the TLS backend cannot start; that is reported on first use, so
     /// constructing a client never fails.
-    http: Result<reqwest::Client, String>,
+    http: Result<reqwest::Client, ClientBuildError>,
 }
+
+/// Why the HTTP client could not be built (the TLS backend did not start), in reqwest's words.
+#[derive(Debug, Clone)]
+struct ClientBuildError(String);
 
 impl HttpModelClient {
     pub(crate) fn new(
@@ -51,7 +55,7 @@ impl HttpModelClient {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(describe);
+            .map_err(|error| ClientBuildError(describe(error)));
         Self {
             kind,
             base_url,
@@ -64,7 +68,7 @@ impl HttpModelClient {
     fn http(&self) -> Result<&reqwest::Client, LlmError> {
         self.http
             .as_ref()
-            .map_err(|reason| self.unreachable(reason))
+            .map_err(|ClientBuildError(reason)| self.unreachable(reason.clone()))
     }
 
     /// `{base}/{path}`, keeping the base's own path (`/v1`) and query.

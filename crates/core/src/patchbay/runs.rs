@@ -13,8 +13,8 @@ use super::steps::{ApprovalPolicy, StepSpec};
 use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::runner::{
-    self, Approval, ApprovalRequest, Gate, GateAnswer, RunError, RunEvent, RunFront, RunSettings,
-    Toolbox, Transcript,
+    self, Approval, ApprovalRequest, Gate, GateAnswer, RunError, RunEvent, RunFront, RunRecord,
+    RunSettings, Toolbox, Transcript,
 };
 use crate::secret::Secret;
 use crate::store::{RunRow, SecretField, SecretOwner};
@@ -41,16 +41,6 @@ pub enum Approve {
 pub trait StepFront: Send + Sync {
     fn event(&self, event: RunEvent<'_>);
     async fn approve(&self, request: &ApprovalRequest) -> Approve;
-}
-
-/// A saved run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct RunRecord {
-    pub id: String,
-    pub workspace: String,
-    pub step: Option<String>,
-    pub transcript: Transcript,
 }
 
 /// A run as lists show it (no transcript, nothing decrypted).

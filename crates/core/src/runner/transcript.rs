@@ -124,3 +124,13 @@ impl Transcript {
         self.turns.iter().flat_map(|turn| turn.calls.iter())
     }
 }
+
+/// A saved run: its id, where it ran, the step it ran (if a saved one), and its transcript.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RunRecord {
+    pub id: String,
+    pub workspace: String,
+    pub step: Option<String>,
+    pub transcript: Transcript,
+}
