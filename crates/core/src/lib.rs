@@ -15,9 +15,12 @@
 //! 3. [`store`] (SQLite: rows, migrations, owner-keyed ciphertexts; connectors and providers).
 //! 4. [`vault`] (the key hierarchy over the keychain and the store).
 //! 5. [`oauth`] (sign-in flows, registrations, refresh, step-up), then [`mcp`] (the MCP client
-//!    and connection diagnosis, which authenticates through `oauth`).
+//!    and connection diagnosis, which authenticates through `oauth`), then [`runner`] (the LLM
+//!    step loop over an `llm` client and `mcp` sessions, and the transcript it keeps).
 //! 6. [`error`] (the one error vocabulary front ends map), [`patchbay`] (the facade and its
-//!    rooms), [`status`] (the monitor that checks connectors through the facade).
+//!    rooms: workspaces, connectors, credentials, sign_in, machine, checks, step_up, tools,
+//!    providers, steps, runs), [`status`] (the monitor that checks connectors through the
+//!    facade). `error` names the runner's record and the layers' errors, never the facade.
 //!
 //! This crate never imports tauri; a check in `cargo xtask test` enforces it.
 
