@@ -14,6 +14,7 @@ mod navigation;
 mod oauth;
 mod restart;
 mod status;
+mod steps;
 
 use anyhow::{Context, Result, ensure};
 use patchbay_tests::Sandbox;

@@ -6,10 +6,11 @@
 // "denied" fails as if the user refused access. A machine connector (client credentials) connects
 // after a short wait unless its secret or key contains "wrong", which the provider rejects.
 // Linear needs a step-up (a tool was refused for lack of the scope `issues:write`); signing in
-// again grants it, except that `admin` (refused last time) is left out again.
+// again grants it, except that `admin` (refused last time) is left out again. Model providers,
+// steps and runs live in mock-steps.ts.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { CommandArgs, CommandResult } from '../src/lib/ipc';
+import { type Handler, stepHandlers } from './mock-steps';
 import {
   type AuthorizeWaiting,
   type CommandName,
@@ -148,7 +149,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let pendingSignIn: { finish: () => void; fail: (error: IpcError) => void } | null = null;
 
 function ipcError(code: IpcError['code'], message: string, hint: string | null = null): IpcError {
-  return { code, message, hint, diagnosis: null, redirect_uri: null };
+  return { code, message, hint, diagnosis: null, redirect_uri: null, run_id: null };
 }
 
 /** Stands in for discovery, registration, the browser and the redirect. */
@@ -235,6 +236,7 @@ function failure(input: { url: string }): IpcError | null {
       hint: d.hint,
       diagnosis: d,
       redirect_uri: null,
+      run_id: null,
     };
   }
   if (input.url.includes('auth')) {
@@ -253,6 +255,7 @@ function failure(input: { url: string }): IpcError | null {
       hint: d.hint,
       diagnosis: d,
       redirect_uri: null,
+      run_id: null,
     };
   }
   return null;
@@ -290,7 +293,14 @@ function signInFailure(target: ConnectorView): IpcError | null {
         : 'sign in again',
     remedy: machine ? 'new_client_credentials' : 'sign_in_again',
   });
-  return { code: 'NeedsAuth', message: d.detail, hint: null, diagnosis: d, redirect_uri: null };
+  return {
+    code: 'NeedsAuth',
+    message: d.detail,
+    hint: null,
+    diagnosis: d,
+    redirect_uri: null,
+    run_id: null,
+  };
 }
 
 async function sendStatus(target: ConnectorView, current: ConnectorStatus, error: string | null) {
@@ -308,9 +318,6 @@ async function sendStatus(target: ConnectorView, current: ConnectorStatus, error
   target.last_checked_at = new Date().toISOString();
   await emit(EVENTS.connectorStatus, event);
 }
-
-/** A command's answer as Rust gives it (a plain value, or a promise of one). */
-type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>> | CommandResult<C>;
 
 /**
  * One handler per command, keyed by the generated names: a command Rust gained and the mock
@@ -473,6 +480,7 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     }
     return null;
   },
+  ...stepHandlers,
 };
 
 function isCommand(command: string): command is CommandName {

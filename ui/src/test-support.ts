@@ -9,14 +9,21 @@ import App from './App.svelte';
 import type { EventName } from './lib/ipc';
 import {
   type AuthorizeWaiting,
+  type CallRecord,
   type CommandName,
   type ConnectorView,
   type Diagnosis,
   EVENTS,
   type FocusConnector,
   type IpcError,
+  type ModelView,
   type OAuthClientView,
+  type ProviderView,
+  type RunRecord,
   type StatusEvent,
+  type StepRunEvent,
+  type StepView,
+  type Turn,
   type Workspace,
 } from './lib/types';
 
@@ -105,6 +112,7 @@ export function ipcError(overrides: Partial<IpcError>): IpcError {
     hint: null,
     diagnosis: null,
     redirect_uri: null,
+    run_id: null,
     ...overrides,
   };
 }
@@ -165,6 +173,7 @@ export async function emit(
   event: typeof EVENTS.authorizeWaiting,
   payload: AuthorizeWaiting,
 ): Promise<void>;
+export async function emit(event: typeof EVENTS.stepRun, payload: StepRunEvent): Promise<void>;
 export async function emit(event: EventName, payload: unknown): Promise<void> {
   const handler = listeners.get(event);
   if (!handler) throw new Error(`nothing listens to ${event}`);
@@ -236,4 +245,131 @@ export async function openAddDialog() {
   button.focus();
   await fireEvent.click(button);
   return screen.getByRole('dialog', { name: 'Add connector' });
+}
+
+// Model providers, steps and runs.
+
+/** Rust's u64 as it arrives through JSON (and as the bindings type it): a number. */
+export function u64(value: number): number {
+  return value;
+}
+
+export function providerView(overrides: Partial<ProviderView> = {}): ProviderView {
+  const name = overrides.name ?? 'Local';
+  return {
+    id: `p-${name}`,
+    workspace: 'Default',
+    name,
+    kind: 'openai-compatible',
+    base_url: 'http://127.0.0.1:11434/v1',
+    key_set: false,
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+/** The models of the usual provider: one that calls tools, one that cannot, one nobody knows. */
+export function standardModels(): ModelView[] {
+  return [
+    { id: 'tool-model', display_name: null, tools: true, tools_source: 'known_models' },
+    { id: 'chat-only', display_name: null, tools: false, tools_source: 'known_models' },
+    { id: 'mystery', display_name: null, tools: null, tools_source: 'unknown' },
+  ];
+}
+
+export function stepView(overrides: Partial<StepView> = {}): StepView {
+  return {
+    id: 's-1',
+    workspace: 'Default',
+    name: 'Digest',
+    created_at: '2025-01-01T00:00:00Z',
+    updated_at: '2025-01-01T00:00:00Z',
+    provider: 'Local',
+    model: 'tool-model',
+    system: null,
+    prompt: 'Summarise the docs.',
+    connectors: [],
+    max_rounds: 10,
+    approval: 'ask',
+    tool_timeout_seconds: null,
+    temperature: null,
+    seed: null,
+    ...overrides,
+  };
+}
+
+export function callRecord(overrides: Partial<CallRecord> = {}): CallRecord {
+  return {
+    id: 'call-1',
+    name: 'Docs__get-sum',
+    connector: 'Docs',
+    tool: 'get-sum',
+    arguments: { a: 17, b: 25 },
+    approval: 'allowed_once',
+    is_error: false,
+    result: [{ type: 'text', text: 'The sum is 42.' }],
+    truncated: false,
+    duration_ms: u64(120),
+    ...overrides,
+  };
+}
+
+export function turn(overrides: Partial<Turn> = {}): Turn {
+  return {
+    round: 1,
+    text: '',
+    calls: [],
+    usage: { input: u64(100), output: u64(20) },
+    duration_ms: u64(900),
+    final_without_tools: false,
+    ...overrides,
+  };
+}
+
+/** A run that called get-sum once and answered. */
+export function runRecord(overrides: Partial<RunRecord['transcript']> = {}, id = 'run-1'): RunRecord {
+  return {
+    id,
+    workspace: 'Default',
+    step: null,
+    transcript: {
+      provider: 'Local',
+      model: 'tool-model',
+      system: null,
+      prompt: 'What is 17 + 25?',
+      tools: [{ name: 'Docs__get-sum', connector: 'Docs', tool: 'get-sum' }],
+      turns: [
+        turn({ round: 1, calls: [callRecord()] }),
+        turn({ round: 2, text: 'It is 42.', usage: { input: u64(1134), output: u64(36) } }),
+      ],
+      answer: 'It is 42.',
+      outcome: { kind: 'answered' },
+      rounds: 2,
+      usage: { input: u64(1234), output: u64(56) },
+      started_at: '2025-01-01T10:00:00Z',
+      duration_ms: u64(4200),
+      ...overrides,
+    },
+  };
+}
+
+/**
+ * Renders the window and opens the Steps page, once its providers are read: provider Local with
+ * `standardModels`, no saved steps, runs or "always" answers unless `extra` says otherwise.
+ */
+export async function renderSteps(connectors: ConnectorView[] = [], extra: Backend = {}) {
+  await renderWith(connectors, {
+    list_providers: () => [providerView()],
+    list_models: () => standardModels(),
+    list_steps: () => [],
+    list_runs: () => [],
+    always_allowed: () => [],
+    ...extra,
+  });
+  await fireEvent.click(screen.getByTestId('nav-steps'));
+  await waitFor(() => {
+    expect(screen.getByTestId('steps-page')).toBeTruthy();
+    expect(screen.queryByText('Loading model providers…')).toBeNull();
+  });
 }

@@ -170,13 +170,13 @@ export type StepSpec = { provider: string, model: string, system: string | null,
 /**
  * How long a tool may stay silent (progress restarts it); `None`: the runner's default.
  */
-tool_timeout_seconds: bigint | null, temperature: number | null, seed: number | null, };
+tool_timeout_seconds: number | null, temperature: number | null, seed: number | null, };
 
 export type StepView = { id: string, workspace: string, name: string, created_at: string, updated_at: string, provider: string, model: string, system: string | null, prompt: string, connectors: Array<StepConnector>, max_rounds: number, approval: ApprovalPolicy, 
 /**
  * How long a tool may stay silent (progress restarts it); `None`: the runner's default.
  */
-tool_timeout_seconds: bigint | null, temperature: number | null, seed: number | null, };
+tool_timeout_seconds: number | null, temperature: number | null, seed: number | null, };
 
 export type Approval = "allowed_once" | "always_allowed" | "auto_approved" | "read_only" | "denied" | "not_run";
 
@@ -202,15 +202,15 @@ arguments: unknown, approval: Approval, is_error: boolean, result: Array<ResultP
 /**
  * The result was cut before it went to the model.
  */
-truncated: boolean, duration_ms: bigint, };
+truncated: boolean, duration_ms: number, };
 
-export type TokenUsage = { input: bigint, output: bigint, };
+export type TokenUsage = { input: number, output: number, };
 
 export type Turn = { round: number, 
 /**
  * What the model said (empty when it only called tools).
  */
-text: string, calls: Array<CallRecord>, usage: TokenUsage, duration_ms: bigint, 
+text: string, calls: Array<CallRecord>, usage: TokenUsage, duration_ms: number, 
 /**
  * This turn was the last request, sent without tools, for a final answer.
  */
@@ -224,7 +224,7 @@ export type Transcript = { provider: string, model: string, system: string | nul
 /**
  * The final answer, when there is one.
  */
-answer: string | null, outcome: Outcome, rounds: number, usage: TokenUsage, started_at: string, duration_ms: bigint, };
+answer: string | null, outcome: Outcome, rounds: number, usage: TokenUsage, started_at: string, duration_ms: number, };
 
 export type RunRecord = { id: string, workspace: string, step: string | null, transcript: Transcript, };
 

@@ -3,6 +3,12 @@ import { listen } from '@tauri-apps/api/event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   addConnector,
+  answerApproval,
+  cancelRun,
+  listRuns,
+  onStepRun,
+  runStep,
+  setModelTools,
   authorizeConnector,
   cancelAuthorization,
   checkNow,
@@ -34,6 +40,7 @@ describe('toIpcError', () => {
       hint: 'Check the token.',
       diagnosis,
       redirect_uri: null,
+      run_id: null,
     });
   });
 
@@ -46,6 +53,7 @@ describe('toIpcError', () => {
         hint: null,
         diagnosis: null,
         redirect_uri: uri,
+        run_id: null,
       });
   });
 
@@ -56,6 +64,7 @@ describe('toIpcError', () => {
       hint: null,
       diagnosis: null,
       redirect_uri: null,
+      run_id: null,
     });
   });
 
@@ -70,7 +79,15 @@ describe('toIpcError', () => {
       hint: null,
       diagnosis: null,
       redirect_uri: null,
+      run_id: null,
     });
+  });
+
+  it('keeps the id of a step run that failed after it started', () => {
+    expect(
+      toIpcError({ code: 'Cancelled', message: 'step run cancelled', run_id: 'run-9' }).run_id,
+    ).toBe('run-9');
+    expect(toIpcError({ code: 'Internal', message: 'x', run_id: '' }).run_id).toBeNull();
   });
 
   it('keeps the remedy behind a diagnosis hint', () => {
@@ -133,6 +150,35 @@ describe('commands', () => {
     ]);
   });
 
+  it('passes the step commands their camelCase arguments, with u64 fields as numbers', async () => {
+    invokeMock.mockResolvedValue(null);
+    const spec = {
+      provider: 'Local',
+      model: 'qwen',
+      system: null,
+      prompt: 'Add.',
+      connectors: [],
+      max_rounds: 10,
+      approval: 'ask' as const,
+      tool_timeout_seconds: 30,
+      temperature: null,
+      seed: null,
+    };
+    await runStep('Default', null, spec, 'run-1');
+    await answerApproval('run-1', 'approval-1', 'always');
+    await cancelRun('run-1');
+    await listRuns('Default', 'Digest');
+    await setModelTools('Default', 'Local', 'qwen', null);
+    expect(invokeMock.mock.calls).toEqual([
+      ['run_step', { workspace: 'Default', step: null, spec: { ...spec, tool_timeout_seconds: 30 }, runId: 'run-1' }],
+      ['answer_approval', { runId: 'run-1', requestId: 'approval-1', answer: 'always' }],
+      ['cancel_run', { runId: 'run-1' }],
+      ['list_runs', { workspace: 'Default', step: 'Digest' }],
+      ['set_model_tools', { workspace: 'Default', provider: 'Local', model: 'qwen', tools: null }],
+    ]);
+    expect(() => JSON.stringify(invokeMock.mock.calls[0]), 'JSON can carry it').not.toThrow();
+  });
+
   it('rejects with an IpcError', async () => {
     invokeMock.mockRejectedValue('boom');
     await expect(
@@ -143,6 +189,7 @@ describe('commands', () => {
       hint: null,
       diagnosis: null,
       redirect_uri: null,
+      run_id: null,
     });
   });
 
@@ -177,10 +224,12 @@ describe('commands', () => {
     await onConnectorStatus(vi.fn());
     await onFocusConnector(vi.fn());
     await onAuthorizeWaiting(vi.fn());
+    await onStepRun(vi.fn());
     expect(listenMock.mock.calls.map(([event]) => event)).toEqual([
       EVENTS.connectorStatus,
       EVENTS.focusConnector,
       EVENTS.authorizeWaiting,
+      EVENTS.stepRun,
     ]);
   });
 });

@@ -3,6 +3,8 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import {
+  type AlwaysAllowed,
+  type ApprovalAnswer,
   type AuthorizeWaiting,
   type CommandName,
   type ConnectorEditInput,
@@ -14,15 +16,25 @@ import {
   EVENTS,
   type FocusConnector,
   type IpcError,
+  type LocalProvider,
   type MachineClientInput,
+  type ModelView,
   type OAuthClientInput,
   type OAuthClientView,
+  type ProviderEditInput,
+  type ProviderInput,
+  type ProviderView,
   type Reauthorized,
   type RedirectUris,
+  type RunRecord,
+  type RunSummary,
   type Saved,
   type SignInInput,
   type StatusEvent,
+  type StepRunEvent,
+  type StepSpec,
   type StepUpView,
+  type StepView,
   type Workspace,
 } from './types';
 
@@ -73,6 +85,35 @@ export type Commands = Contract<{
     result: Saved;
   };
   oauth_client: { args: ConnectorArgs; result: OAuthClientView | null };
+  list_providers: { args: { workspace: string }; result: ProviderView[] };
+  add_provider: { args: { workspace: string; input: ProviderInput }; result: ProviderView };
+  edit_provider: {
+    args: { workspace: string; name: string; input: ProviderEditInput };
+    result: ProviderView;
+  };
+  remove_provider: { args: { workspace: string; name: string }; result: null };
+  list_models: { args: { workspace: string; provider: string }; result: ModelView[] };
+  set_model_tools: {
+    args: { workspace: string; provider: string; model: string; tools: boolean | null };
+    result: null;
+  };
+  discover_local_providers: { args: NoArgs; result: LocalProvider[] };
+  list_steps: { args: { workspace: string }; result: StepView[] };
+  save_step: { args: { workspace: string; name: string; spec: StepSpec }; result: StepView };
+  remove_step: { args: { workspace: string; name: string }; result: null };
+  run_step: {
+    args: { workspace: string; step: string | null; spec: StepSpec; runId: string };
+    result: RunRecord;
+  };
+  answer_approval: {
+    args: { runId: string; requestId: string; answer: ApprovalAnswer };
+    result: null;
+  };
+  cancel_run: { args: { runId: string }; result: null };
+  list_runs: { args: { workspace: string; step: string | null }; result: RunSummary[] };
+  run_record: { args: { workspace: string; id: string }; result: RunRecord };
+  always_allowed: { args: { workspace: string }; result: AlwaysAllowed[] };
+  revoke_always: { args: { workspace: string; connector: string; tool: string }; result: null };
 }>;
 
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
@@ -231,6 +272,120 @@ export function oauthClient(workspace: string, name: string): Promise<OAuthClien
   return call('oauth_client', { workspace, name });
 }
 
+// Model providers. An API key goes to Rust in an input and never comes back: views say only
+// `key_set`.
+
+export function listProviders(workspace: string): Promise<ProviderView[]> {
+  return call('list_providers', { workspace });
+}
+
+/** Tests the provider first (by listing its models); nothing is saved if that fails. */
+export function addProvider(workspace: string, input: ProviderInput): Promise<ProviderView> {
+  return call('add_provider', { workspace, input });
+}
+
+/** `name` is the provider's current name; `null` fields (and an empty key) keep what is stored. */
+export function editProvider(
+  workspace: string,
+  name: string,
+  input: ProviderEditInput,
+): Promise<ProviderView> {
+  return call('edit_provider', { workspace, name, input });
+}
+
+export function removeProvider(workspace: string, name: string): Promise<null> {
+  return call('remove_provider', { workspace, name });
+}
+
+/** The provider's models and whether each can call tools (and who says so); asks the provider. */
+export function listModels(workspace: string, provider: string): Promise<ModelView[]> {
+  return call('list_models', { workspace, provider });
+}
+
+/** The person's verdict on whether `model` can call tools; `null` forgets it. */
+export function setModelTools(
+  workspace: string,
+  provider: string,
+  model: string,
+  tools: boolean | null,
+): Promise<null> {
+  return call('set_model_tools', { workspace, provider, model, tools });
+}
+
+/** Model servers running on this computer (127.0.0.1 only; takes up to a couple of seconds). */
+export function discoverLocalProviders(): Promise<LocalProvider[]> {
+  return call('discover_local_providers', {});
+}
+
+// Steps and their runs.
+
+export function listSteps(workspace: string): Promise<StepView[]> {
+  return call('list_steps', { workspace });
+}
+
+/** Saves `spec` as step `name`, replacing a step of that name. */
+export function saveStep(workspace: string, name: string, spec: StepSpec): Promise<StepView> {
+  return call('save_step', { workspace, name, spec: onTheWire(spec) });
+}
+
+export function removeStep(workspace: string, name: string): Promise<null> {
+  return call('remove_step', { workspace, name });
+}
+
+/**
+ * Runs `spec` (saved as `step`, or a one-off with `null`) under `runId`, which the page chose
+ * and listens for (`onStepRun`). Resolves with the saved run; a run that started and then failed
+ * or was cancelled rejects with `run_id` set (its transcript so far is saved).
+ */
+export function runStep(
+  workspace: string,
+  step: string | null,
+  spec: StepSpec,
+  runId: string,
+): Promise<RunRecord> {
+  return call('run_step', { workspace, step, spec: onTheWire(spec), runId });
+}
+
+export function answerApproval(
+  runId: string,
+  requestId: string,
+  answer: ApprovalAnswer,
+): Promise<null> {
+  return call('answer_approval', { runId, requestId, answer });
+}
+
+/** Stops the run at once; its `run_step` then rejects with `Cancelled`. A late cancel does nothing. */
+export function cancelRun(runId: string): Promise<null> {
+  return call('cancel_run', { runId });
+}
+
+/** The runs of `step`, or of every step and one-off run with `null`; newest first. */
+export function listRuns(workspace: string, step: string | null): Promise<RunSummary[]> {
+  return call('list_runs', { workspace, step });
+}
+
+export function runRecord(workspace: string, id: string): Promise<RunRecord> {
+  return call('run_record', { workspace, id });
+}
+
+/** The tools a person answered "always" for, which run without asking. */
+export function alwaysAllowed(workspace: string): Promise<AlwaysAllowed[]> {
+  return call('always_allowed', { workspace });
+}
+
+export function revokeAlways(workspace: string, connector: string, tool: string): Promise<null> {
+  return call('revoke_always', { workspace, connector, tool });
+}
+
+/** The step as Rust reads it: a whole number of seconds, or none. */
+function onTheWire(spec: StepSpec): StepSpec {
+  const seconds = spec.tool_timeout_seconds;
+  return {
+    ...spec,
+    tool_timeout_seconds: seconds === null ? null : Math.round(Number(seconds)),
+  };
+}
+
 // Events
 
 /** A connector was checked; sent by the status monitor in Rust. */
@@ -248,6 +403,11 @@ export function onAuthorizeWaiting(
   handler: (event: AuthorizeWaiting) => void,
 ): Promise<UnlistenFn> {
   return subscribe(EVENTS.authorizeWaiting, handler);
+}
+
+/** Something happened in a step run; `run_id` says which (the page listens for its own). */
+export function onStepRun(handler: (event: StepRunEvent) => void): Promise<UnlistenFn> {
+  return subscribe(EVENTS.stepRun, handler);
 }
 
 async function call<C extends CommandName>(
@@ -270,12 +430,15 @@ async function subscribe<T>(event: EventName, handler: (payload: T) => void): Pr
 }
 
 /**
- * Commands reject with `{ code, message, hint?, diagnosis?, redirect_uri? }`; anything else (a
+ * Commands reject with `{ code, message, hint?, diagnosis?, redirect_uri?, run_id? }`; anything else (a
  * missing command, a panic, no Tauri at all) becomes `Internal` so the UI has one error shape.
  */
 export function toIpcError(error: unknown): IpcError {
   if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
-    const { code, message, hint, diagnosis, redirect_uri } = error as Record<string, unknown>;
+    const { code, message, hint, diagnosis, redirect_uri, run_id } = error as Record<
+      string,
+      unknown
+    >;
     if (ERROR_CODES.includes(code as ErrorCode) && typeof message === 'string') {
       return {
         code: code as ErrorCode,
@@ -283,11 +446,19 @@ export function toIpcError(error: unknown): IpcError {
         hint: typeof hint === 'string' && hint !== '' ? hint : null,
         diagnosis: isDiagnosis(diagnosis) ? diagnosis : null,
         redirect_uri: typeof redirect_uri === 'string' && redirect_uri !== '' ? redirect_uri : null,
+        run_id: typeof run_id === 'string' && run_id !== '' ? run_id : null,
       };
     }
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'Internal', message, hint: null, diagnosis: null, redirect_uri: null };
+  return {
+    code: 'Internal',
+    message,
+    hint: null,
+    diagnosis: null,
+    redirect_uri: null,
+    run_id: null,
+  };
 }
 
 function isDiagnosis(value: unknown): value is Diagnosis {

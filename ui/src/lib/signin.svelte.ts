@@ -24,6 +24,7 @@ const CANCELLED: IpcError = {
   hint: null,
   diagnosis: null,
   redirect_uri: null,
+  run_id: null,
 };
 
 /** A fresh id for one sign-in (letters, digits and dashes, as Rust requires). */

@@ -11,7 +11,7 @@ const invokeMock = vi.mocked(invoke);
 const listenMock = vi.mocked(listen);
 
 function failure(code: IpcError['code'], message: string): IpcError {
-  return { code, message, hint: null, diagnosis: null, redirect_uri: null };
+  return { code, message, hint: null, diagnosis: null, redirect_uri: null, run_id: null };
 }
 
 beforeEach(() => {

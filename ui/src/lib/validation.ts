@@ -35,3 +35,19 @@ export function validateHeaderName(name: string): string | null {
 export function validateWorkspaceName(name: string): string | null {
   return name.trim() === '' ? 'Enter a name for the workspace.' : null;
 }
+
+/** A model provider's base URL; `example` is the vendor's documented form for the chosen kind. */
+export function validateBaseUrl(url: string, example: string): string | null {
+  const trimmed = url.trim();
+  if (trimmed === '') return `Enter the provider’s base URL, such as ${example}.`;
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    return `Enter a full URL, such as ${example}.`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return 'The URL must start with http:// or https://.';
+  }
+  return null;
+}

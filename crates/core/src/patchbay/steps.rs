@@ -81,6 +81,7 @@ pub struct StepSpec {
     pub approval: ApprovalPolicy,
     /// How long a tool may stay silent (progress restarts it); `None`: the runner's default.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub tool_timeout_seconds: Option<u64>,
     #[serde(default)]
     pub temperature: Option<f32>,

@@ -30,7 +30,9 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TokenUsage {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub input: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub output: u64,
 }
 
@@ -73,6 +75,7 @@ pub struct CallRecord {
     pub result: Vec<ResultPart>,
     /// The result was cut before it went to the model.
     pub truncated: bool,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duration_ms: u64,
 }
 
@@ -85,6 +88,7 @@ pub struct Turn {
     pub text: String,
     pub calls: Vec<CallRecord>,
     pub usage: TokenUsage,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duration_ms: u64,
     /// This turn was the last request, sent without tools, for a final answer.
     pub final_without_tools: bool,
@@ -115,6 +119,7 @@ pub struct Transcript {
     pub rounds: u32,
     pub usage: TokenUsage,
     pub started_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duration_ms: u64,
 }
 
