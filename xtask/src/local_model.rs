@@ -17,11 +17,17 @@ fn cache_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".cache/patchbay/local-model"))
 }
 
-/// The shared folder beside the repository (read-only in CI), or `PATCHBAY_SHARED_DIR`.
+/// Where this workplace's machines keep the shared folder, for a clone made elsewhere.
+const WORKPLACE_SHARED: &str = "/work/shared";
+
+/// The shared folder: `PATCHBAY_SHARED_DIR`, else beside the repository (read-only in CI), else
+/// where these machines keep it.
 fn script(root: &Path) -> Result<PathBuf> {
-    let shared = std::env::var("PATCHBAY_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("../shared"));
+    let shared = match std::env::var("PATCHBAY_SHARED_DIR") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) if root.join("../shared/llm").exists() => root.join("../shared"),
+        Err(_) => PathBuf::from(WORKPLACE_SHARED),
+    };
     let script = shared.join("llm/serve-local-model.sh");
     if !script.exists() {
         bail!(
