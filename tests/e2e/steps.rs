@@ -726,6 +726,81 @@ async fn provider_and_model_faults_are_clear_errors() -> Result<()> {
         refused.kind() == ErrorKind::NeedsAuth && refused.to_string().contains("API key"),
         "{refused}"
     );
+
+    // A provider that is not there: a clear "could not reach", kept as a failed run.
+    let closed = patchbay_tests::free_port()?;
+    bench
+        .app
+        .edit_provider(
+            WORKSPACE,
+            PROVIDER,
+            patchbay_core::ProviderEdit {
+                base_url: Some(format!("http://127.0.0.1:{closed}/v1")),
+                ..Default::default()
+            },
+            false,
+        )
+        .await?;
+    let unreachable = run(
+        &bench,
+        StepSpec::new(PROVIDER, MODEL, "hi"),
+        &Recorder::default(),
+    )
+    .await
+    .err()
+    .ok_or_else(|| anyhow::anyhow!("a provider that is down must fail"))?;
+    ensure!(
+        unreachable.kind() == ErrorKind::Unreachable
+            && unreachable.to_string().contains("could not reach"),
+        "{unreachable}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_that_needs_sign_in_stops_the_run_before_the_model_is_asked() -> Result<()> {
+    use patchbay_tests::oauth_peer::{Behaviour, OAuthPeer};
+    let peer = OAuthPeer::start(Behaviour::default()).await?;
+    let fixture = crate::refresh::Fixture::new()?;
+    let app = fixture.open(None)?;
+    let grant = crate::refresh::sign_in_as(&peer, patchbay_core::ClientChoice::default()).await?;
+    crate::refresh::add_signed_in(&app, "Signed", &peer, grant).await?;
+    app.forget_credentials(WORKSPACE, "Signed")?;
+    let model = ModelPeer::start(vec![Turn::text("never")]).await?;
+    app.add_provider(
+        WORKSPACE,
+        ProviderSpec {
+            name: PROVIDER.into(),
+            kind: ProviderKind::OpenAiCompatible,
+            base_url: model.base_url(),
+            api_key: None,
+        },
+        false,
+    )
+    .await?;
+    let mut step = StepSpec::new(PROVIDER, MODEL, "use it");
+    step.connectors = vec![StepConnector {
+        name: "Signed".into(),
+        tools: Vec::new(),
+        disabled_tools: Vec::new(),
+        trusted: false,
+    }];
+    let error = app
+        .run_step(
+            WORKSPACE,
+            None,
+            step,
+            &Recorder::default(),
+            &CancellationToken::new(),
+        )
+        .await
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("a connector that needs sign-in cannot be used"))?;
+    ensure!(error.kind() == ErrorKind::NeedsAuth, "{error}");
+    ensure!(
+        model.conversation_requests().is_empty(),
+        "the model is not asked when a connector cannot be reached"
+    );
     Ok(())
 }
 
