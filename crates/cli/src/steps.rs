@@ -508,7 +508,9 @@ impl StepFront for Terminal {
                 eprintln!("→ {target} {arguments}");
             }
             RunEvent::CallFinished { call } => eprintln!("{}", call_line(call)),
-            RunEvent::RoundStarted { round } if round > 1 => eprintln!("… round {round}"),
+            RunEvent::RoundStarted { round } => {
+                eprintln!("… round {round}: waiting for the model");
+            }
             _ => {}
         }
     }
