@@ -64,7 +64,8 @@ fn a_failed_open_is_returned_as_code_and_message() -> TestResult {
             "message": "secure storage unavailable",
             "hint": null,
             "diagnosis": null,
-            "redirect_uri": null
+            "redirect_uri": null,
+            "run_id": null
         })),
         "the window opens even when the core cannot, and the UI learns why"
     );

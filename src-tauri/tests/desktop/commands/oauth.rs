@@ -65,36 +65,36 @@ fn json_response(status: &str, extra_headers: &str, body: &Value) -> String {
     )
 }
 
-/// Waits until `flow_id` is running: a second sign-in with the same id is then refused. (The
-/// probe's own URL is invalid, so when the id is free it fails at once instead of starting.)
-fn wait_until_running(
-    window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-    flow_id: &str,
-) -> TestResult {
+/// Requests the hung stand-in server of `sign_ins_run_side_by_side_and_cancel_by_flow_id` has
+/// received: each sign-in's discovery sends one once its flow is registered.
+static HUNG_REQUESTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Waits until the hung server has seen `count` requests, i.e. that many sign-ins are running.
+/// (Not by probing with the same flow id: a probe would hold the id for a moment itself, and a
+/// sign-in starting in that moment would be refused.)
+fn wait_until_running(count: usize) -> TestResult {
     let started = Instant::now();
-    loop {
-        let probe = authorize_args("ftp://example.com/mcp", flow_id);
-        let response = invoke_in(window, "authorize_connector", probe)?;
-        let refused_as_running = response.as_ref().err().is_some_and(|error| {
-            error["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("already running"))
-        });
-        if refused_as_running {
-            return Ok(());
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            return Err(format!("{flow_id} never started: {response:?}").into());
+    while HUNG_REQUESTS.load(std::sync::atomic::Ordering::SeqCst) < count {
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!(
+                "only {} of {count} sign-ins reached the server",
+                HUNG_REQUESTS.load(std::sync::atomic::Ordering::SeqCst)
+            )
+            .into());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    Ok(())
 }
 
 #[test]
 fn sign_ins_run_side_by_side_and_cancel_by_flow_id() -> TestResult {
     let (_dir, app) = fresh()?;
     // Never answers: both sign-ins stay in discovery until cancelled.
-    let port = serve(|_, _, _| None)?;
+    let port = serve(|_, _, _| {
+        HUNG_REQUESTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        None
+    })?;
     let url = format!("http://127.0.0.1:{port}/mcp");
     let window = main_window(&app)?;
     let start = |flow_id: &'static str| {
@@ -110,8 +110,19 @@ fn sign_ins_run_side_by_side_and_cancel_by_flow_id() -> TestResult {
     };
     let first = start("flow-a");
     let second = start("flow-b");
-    wait_until_running(&window, "flow-a")?;
-    wait_until_running(&window, "flow-b")?;
+    wait_until_running(2)?;
+    // The ids are taken now: a third sign-in with either is refused.
+    let again = invoke_in(
+        &window,
+        "authorize_connector",
+        authorize_args(&url, "flow-a"),
+    )?;
+    assert!(
+        again.as_ref().err().is_some_and(|error| error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already running"))),
+        "a flow id in use is refused: {again:?}"
+    );
 
     assert_eq!(
         invoke(&app, "cancel_authorization", json!({ "flowId": "flow-a" }))?,
