@@ -108,23 +108,48 @@ async fn bench(kind: ProviderKind, script: Vec<Turn>) -> Result<Bench> {
         true,
     )
     .await?;
-    app.add_provider(
-        WORKSPACE,
-        ProviderSpec {
-            name: PROVIDER.into(),
-            kind,
-            base_url: model.base_url(),
-            api_key: Some(Secret::new(PROVIDER_KEY)),
-        },
-        false,
-    )
-    .await?;
+    add_scripted(&app, kind, model.base_url(), Some(PROVIDER_KEY)).await?;
     Ok(Bench {
         _sandbox: sandbox,
         app,
         everything,
         model,
     })
+}
+
+impl Bench {
+    /// Sends the provider's requests to another base URL from now on.
+    async fn point_provider_at(&self, base_url: String) -> Result<()> {
+        let edit = patchbay_core::ProviderEdit {
+            base_url: Some(base_url),
+            ..Default::default()
+        };
+        self.app
+            .edit_provider(WORKSPACE, PROVIDER, edit, false)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Adds the scripted peer at `base_url` as provider `Scripted`, with `key` if any.
+async fn add_scripted(
+    app: &Patchbay,
+    kind: ProviderKind,
+    base_url: String,
+    key: Option<&str>,
+) -> Result<()> {
+    app.add_provider(
+        WORKSPACE,
+        ProviderSpec {
+            name: PROVIDER.into(),
+            kind,
+            base_url,
+            api_key: key.map(Secret::new),
+        },
+        false,
+    )
+    .await?;
+    Ok(())
 }
 
 fn spec(tools: &[&str], approval: ApprovalPolicy) -> StepSpec {
@@ -351,18 +376,7 @@ async fn max_rounds_and_a_repeated_call_end_with_a_request_without_tools() -> Re
         json!({"message": "again"}),
     ))
     .await?;
-    bench
-        .app
-        .edit_provider(
-            WORKSPACE,
-            PROVIDER,
-            patchbay_core::ProviderEdit {
-                base_url: Some(repeating.base_url()),
-                ..Default::default()
-            },
-            false,
-        )
-        .await?;
+    bench.point_provider_at(repeating.base_url()).await?;
     repeating.require_key(PROVIDER_KEY);
     let record = run(
         &bench,
@@ -699,18 +713,7 @@ async fn provider_and_model_faults_are_clear_errors() -> Result<()> {
 
     let wrong_key = ModelPeer::start(vec![Turn::text("never")]).await?;
     wrong_key.require_key("another-key");
-    bench
-        .app
-        .edit_provider(
-            WORKSPACE,
-            PROVIDER,
-            patchbay_core::ProviderEdit {
-                base_url: Some(wrong_key.base_url()),
-                ..Default::default()
-            },
-            false,
-        )
-        .await?;
+    bench.point_provider_at(wrong_key.base_url()).await?;
     bench
         .app
         .set_model_tools(WORKSPACE, PROVIDER, MODEL, None)?;
@@ -730,16 +733,7 @@ async fn provider_and_model_faults_are_clear_errors() -> Result<()> {
     // A provider that is not there: a clear "could not reach", kept as a failed run.
     let closed = patchbay_tests::free_port()?;
     bench
-        .app
-        .edit_provider(
-            WORKSPACE,
-            PROVIDER,
-            patchbay_core::ProviderEdit {
-                base_url: Some(format!("http://127.0.0.1:{closed}/v1")),
-                ..Default::default()
-            },
-            false,
-        )
+        .point_provider_at(format!("http://127.0.0.1:{closed}/v1"))
         .await?;
     let unreachable = run(
         &bench,
@@ -767,17 +761,7 @@ async fn a_connector_that_needs_sign_in_stops_the_run_before_the_model_is_asked(
     crate::refresh::add_signed_in(&app, "Signed", &peer, grant).await?;
     app.forget_credentials(WORKSPACE, "Signed")?;
     let model = ModelPeer::start(vec![Turn::text("never")]).await?;
-    app.add_provider(
-        WORKSPACE,
-        ProviderSpec {
-            name: PROVIDER.into(),
-            kind: ProviderKind::OpenAiCompatible,
-            base_url: model.base_url(),
-            api_key: None,
-        },
-        false,
-    )
-    .await?;
+    add_scripted(&app, ProviderKind::OpenAiCompatible, model.base_url(), None).await?;
     let mut step = StepSpec::new(PROVIDER, MODEL, "use it");
     step.connectors = vec![StepConnector {
         name: "Signed".into(),
@@ -845,17 +829,7 @@ async fn an_oauth_token_that_expires_mid_run_is_refreshed_without_a_sign_in() ->
         Turn::text("both worked"),
     ])
     .await?;
-    app.add_provider(
-        WORKSPACE,
-        ProviderSpec {
-            name: PROVIDER.into(),
-            kind: ProviderKind::OpenAiCompatible,
-            base_url: model.base_url(),
-            api_key: None,
-        },
-        false,
-    )
-    .await?;
+    add_scripted(&app, ProviderKind::OpenAiCompatible, model.base_url(), None).await?;
     let mut step = StepSpec::new(PROVIDER, MODEL, "echo twice");
     step.approval = ApprovalPolicy::Auto;
     step.connectors = vec![StepConnector {
