@@ -323,12 +323,8 @@ impl StreamDecoder for MessagesStream {
     }
 
     fn finish(self: Box<Self>) -> Result<Response, LlmError> {
-        if !self.done && !self.assembler.has_stop() {
-            return Err(LlmError::BadResponse(
-                "the stream ended before the answer was complete".into(),
-            ));
-        }
-        Ok(self.assembler.finish())
+        let complete = self.done || self.assembler.has_stop();
+        self.assembler.finish_stream(complete)
     }
 }
 

@@ -134,6 +134,19 @@ impl Assembler {
         self.stop.is_some()
     }
 
+    /// The response of a stream that ended; `complete` says whether the provider marked its end
+    /// (the wire format decides what counts). A stream cut short is an error, never half an
+    /// answer.
+    pub(crate) fn finish_stream(self, complete: bool) -> Result<Response, LlmError> {
+        if complete {
+            Ok(self.finish())
+        } else {
+            Err(LlmError::BadResponse(
+                "the stream ended before the answer was complete".into(),
+            ))
+        }
+    }
+
     /// The response, with the invariants applied.
     pub(crate) fn finish(self) -> Response {
         let tool_calls: Vec<ToolCall> = self

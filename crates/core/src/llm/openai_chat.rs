@@ -399,12 +399,8 @@ impl StreamDecoder for ChatStream {
     fn finish(self: Box<Self>) -> Result<Response, LlmError> {
         // A finish reason without `[DONE]` is complete: sse-stream drops a last event that lacks
         // its blank line, and some servers end that way.
-        if !self.done && !self.assembler.has_stop() {
-            return Err(LlmError::BadResponse(
-                "the stream ended before the answer was complete".into(),
-            ));
-        }
-        Ok(self.assembler.finish())
+        let complete = self.done || self.assembler.has_stop();
+        self.assembler.finish_stream(complete)
     }
 }
 

@@ -201,12 +201,7 @@ impl StreamDecoder for ResponsesStream {
     }
 
     fn finish(self: Box<Self>) -> Result<Response, LlmError> {
-        if !self.done {
-            return Err(LlmError::BadResponse(
-                "the stream ended before the answer was complete".into(),
-            ));
-        }
-        Ok(self.assembler.finish())
+        self.assembler.finish_stream(self.done)
     }
 }
 
