@@ -456,6 +456,14 @@ impl Desktop {
     /// Clicks `css` once it is shown and clickable (a dialog may still be animating in).
     pub async fn click(&self, css: &str) -> Result<()> {
         self.wait_for(css).await?;
+        // WebKitWebDriver scrolls an element below the fold only until its edge shows, then
+        // clicks its centre as it was before the scroll: seen to land ~90 px higher, on another
+        // field. Centring it first makes the click hit what it names.
+        self.script(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+            vec![json!(css)],
+        )
+        .await?;
         let client = self.client()?;
         let started = Instant::now();
         loop {

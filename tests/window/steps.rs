@@ -226,6 +226,13 @@ async fn real_model_in_the_window() -> Result<()> {
         .fill(&testid("step-tools-Everything"), "get-sum")
         .await?;
     desktop.choose(&testid("step-approval"), "auto").await?;
+    // The settings the CLI's real-model test uses: temperature 0 and a fixed seed make the run
+    // repeatable (without them the 1.5B model sometimes wanders off and never says the sum).
+    desktop
+        .click(&format!("{} summary", testid("step-sampling")))
+        .await?;
+    desktop.fill(&testid("step-temperature"), "0").await?;
+    desktop.fill(&testid("step-seed"), "7").await?;
     desktop
         .fill(
             &testid("step-system"),
@@ -240,17 +247,37 @@ async fn real_model_in_the_window() -> Result<()> {
         .await?;
     desktop.click(&testid("step-run")).await?;
     let started = std::time::Instant::now();
-    let answer = desktop
-        .wait_for_text(&testid("run-answer"), "42", Duration::from_secs(600))
+    // Wait for the run to end, however it ends, so a run that fails says so at once instead of
+    // leaving the test to time out waiting for an answer that will never come.
+    let outcome = desktop
+        .wait_until(
+            "the run to end",
+            Duration::from_secs(600),
+            "const e = document.querySelector('[data-testid=\"run-outcome\"]'); \
+             const failed = document.querySelector('[data-testid=\"run-error\"]'); \
+             return e ? e.dataset.outcome : (failed ? 'error: ' + failed.innerText : null);",
+            vec![],
+        )
         .await?;
+    let outcome = outcome.as_str().unwrap_or_default().to_owned();
+    let page = desktop.text(&testid("run-panel")).await?;
+    ensure!(
+        outcome == "answered" || outcome == "repeated_call",
+        "the real run ended with an answer, not {outcome:?}:\n{page}"
+    );
     let call = desktop.text(&testid("call-card")).await?;
     ensure!(
-        call.contains("get-sum"),
-        "the real model called get-sum: {call}"
+        call.contains("get-sum") && call.contains("42"),
+        "the real model called get-sum and its result (the sum) came back: {call}"
+    );
+    let answer = desktop.text(&testid("run-answer")).await?;
+    ensure!(
+        answer.contains("42"),
+        "the answer mentions the sum: {answer:?}\n{page}"
     );
     desktop.screenshot("01-answered").await?;
     eprintln!(
-        "real model in the window: {model}, {:.0} s, answer {answer:?}",
+        "real model in the window: {model}, {:.0} s, outcome {outcome}, answer {answer:?}",
         started.elapsed().as_secs_f64()
     );
     desktop.quit().await

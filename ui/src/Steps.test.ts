@@ -171,6 +171,9 @@ describe('choosing a model', () => {
     await fireEvent.click(byTestId('step-trusted-Docs'));
     await fireEvent.change(byTestId('step-approval'), { target: { value: 'read-only' } });
     await type(byTestId('step-max-rounds'), '4');
+    await type(byTestId('step-temperature'), '0');
+    await type(byTestId('step-seed'), '7');
+    expect(text(byTestId('step-sampling'))).toContain('temperature 0 · seed 7');
     await fireEvent.click(byTestId('step-run'));
 
     await waitFor(() => expect(calls('run_step')).toHaveLength(1));
@@ -178,7 +181,13 @@ describe('choosing a model', () => {
     expect(spec.connectors).toEqual([
       { name: 'Docs', tools: ['get-sum', 'echo'], disabled_tools: [], trusted: true },
     ]);
-    expect(spec).toMatchObject({ approval: 'read-only', max_rounds: 4, model: 'tool-model' });
+    expect(spec).toMatchObject({
+      approval: 'read-only',
+      max_rounds: 4,
+      model: 'tool-model',
+      temperature: 0,
+      seed: 7,
+    });
     expect(calls('run_step')[0]?.step, 'an unsaved step runs as a one-off').toBeNull();
   });
 });

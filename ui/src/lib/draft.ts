@@ -10,6 +10,8 @@ export const DEFAULT_MAX_ROUNDS = 10;
 export const MAX_ROUNDS_LIMIT = 100;
 /** The tool timeout Rust accepts, in seconds; empty means the runner's default. */
 export const TOOL_TIMEOUT_LIMIT = 3600;
+/** The temperature Rust accepts (the range both provider kinds take); empty: the model's default. */
+export const TEMPERATURE_LIMIT = 2;
 
 export interface ConnectorChoice {
   enabled: boolean;
@@ -33,8 +35,9 @@ export interface Draft {
   /** Seconds; null: the runner's default. */
   toolTimeout: number | null;
   approval: ApprovalPolicy;
-  /** Not edited on this page; kept so saving a step made elsewhere does not lose them. */
+  /** Null: the model's default. */
   temperature: number | null;
+  /** Null: no seed sent. */
   seed: number | null;
 }
 
@@ -130,6 +133,8 @@ export interface DraftErrors {
   prompt?: string;
   maxRounds?: string;
   toolTimeout?: string;
+  temperature?: string;
+  seed?: string;
 }
 
 /** The mistakes the page catches; saving also needs a name, running does not. */
@@ -149,6 +154,17 @@ export function draftErrors(draft: Draft, saving: boolean): DraftErrors {
     (!Number.isInteger(timeout) || timeout < 1 || timeout > TOOL_TIMEOUT_LIMIT)
   ) {
     errors.toolTimeout = `Between 1 and ${TOOL_TIMEOUT_LIMIT} seconds, or empty for the default.`;
+  }
+  const temperature = draft.temperature;
+  if (
+    temperature !== null &&
+    (!Number.isFinite(temperature) || temperature < 0 || temperature > TEMPERATURE_LIMIT)
+  ) {
+    errors.temperature = `Between 0 and ${TEMPERATURE_LIMIT}, or empty for the default.`;
+  }
+  const seed = draft.seed;
+  if (seed !== null && (!Number.isSafeInteger(seed) || seed < 0)) {
+    errors.seed = 'A whole number from 0, or empty for none.';
   }
   return errors;
 }

@@ -122,8 +122,26 @@ describe('the step draft', () => {
       prompt: 'Write what the model should do.',
     });
     expect(draftErrors(draft, true).name).toBe('Enter a name to save this step.');
-    const bad = { ...emptyDraft('Local', 'qwen'), prompt: 'x', maxRounds: 0, toolTimeout: 4000 };
-    expect(Object.keys(draftErrors(bad, false))).toEqual(['maxRounds', 'toolTimeout']);
+    const bad = {
+      ...emptyDraft('Local', 'qwen'),
+      prompt: 'x',
+      maxRounds: 0,
+      toolTimeout: 4000,
+      temperature: 2.5,
+      seed: 1.5,
+    };
+    expect(Object.keys(draftErrors(bad, false))).toEqual([
+      'maxRounds',
+      'toolTimeout',
+      'temperature',
+      'seed',
+    ]);
+    const sampled = { ...emptyDraft('Local', 'qwen'), prompt: 'x', temperature: 0, seed: 7 };
+    expect(draftErrors(sampled, false)).toEqual({});
+    expect(specFromDraft(sampled, true)).toMatchObject({ temperature: 0, seed: 7 });
+    expect(draftErrors({ ...sampled, seed: -1 }, false).seed).toBe(
+      'A whole number from 0, or empty for none.',
+    );
   });
 
   it('reads typed tool names with commas, spaces or lines between them', () => {
