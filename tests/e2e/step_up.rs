@@ -335,8 +335,10 @@ async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_f
     );
     let check = app.check_by_id(&saved.connector.id).await?;
     ensure!(
-        check.is_some_and(|check| check.ok && check.tool_count == Some(2)),
-        "tools are listed again"
+        check
+            .as_ref()
+            .is_some_and(|check| check.ok && check.tool_count == Some(2)),
+        "tools are listed again: {check:?}"
     );
     ensure!(
         peer.authorize_scopes()

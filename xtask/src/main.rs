@@ -24,14 +24,20 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
-        Some("conformance") => conformance::run(&root),
+        Some("conformance") => match args.get(1).map(String::as_str) {
+            None | Some("stable") => conformance::run(&root, conformance::STABLE),
+            Some("alpha") => conformance::run(&root, conformance::ALPHA),
+            Some(other) => bail!("no conformance suite {other:?}: stable or alpha"),
+        },
         Some("deps") => system::ensure_packages(&system::all_packages()),
         Some("boundaries") => boundaries::check(&root),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
                  test   everything CI runs (fmt, clippy, ui tests, Rust tests, real-peer tests)\n  \
-                 deps   install the system packages only"
+                 deps   install the system packages only\n  \
+                 conformance [stable|alpha]   the MCP conformance suite 0.1.16 (stable) or the \
+                 2026-07-28 alpha against Patchbay's client (needs a built workspace)"
             );
             std::process::exit(2);
         }
@@ -219,8 +225,8 @@ fn test(root: &Path) -> Result<()> {
     run_command(&mut real)?;
     drop(model);
 
-    step("MCP conformance suite (client scenarios)", started);
-    conformance::run(root)?;
+    step("MCP conformance suite 0.1.16 (client scenarios)", started);
+    conformance::run(root, conformance::STABLE)?;
 
     eprintln!(
         "\nAll checks passed in {:.0}s.",

@@ -142,7 +142,9 @@ impl Error {
             },
             Self::Request { source, .. } => match source {
                 CallError::Timeout(_) => ErrorKind::Unreachable,
-                CallError::InsufficientScope { .. } => ErrorKind::NeedsAuth,
+                CallError::InsufficientScope { .. } | CallError::Unauthorized { .. } => {
+                    ErrorKind::NeedsAuth
+                }
                 CallError::Service(_) => ErrorKind::ServerError,
             },
             Self::ScopeRefused { verdict, .. } if verdict.needs_auth() => ErrorKind::NeedsAuth,

@@ -9,6 +9,7 @@
 mod diagnosis;
 pub mod elicitation;
 mod legacy_sse;
+mod lifecycle;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,10 +20,10 @@ use rmcp::model::{
     CancelledNotificationParam, ClientCapabilities, ClientConfig, ClientNotification,
     ClientRequest, Implementation, Prompt, Resource, ServerResult, Tool,
 };
-use rmcp::service::{PeerRequestOptions, RunningService};
+use rmcp::service::{ClientServiceExt, PeerRequestOptions, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::{
-    InsufficientScopeError, StreamableHttpClientTransportConfig,
+    AuthRequiredError, InsufficientScopeError, StreamableHttpClientTransportConfig,
 };
 use rmcp::{RoleClient, ServiceExt};
 use url::Url;
@@ -30,6 +31,7 @@ use url::Url;
 pub(crate) use diagnosis::diagnose_detailed;
 pub use diagnosis::{Diagnosis, Remedy, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
+pub use lifecycle::Lifecycle;
 
 use crate::oauth::Grant;
 use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
@@ -240,6 +242,11 @@ pub enum CallError {
         challenge: String,
         required_scope: Option<String>,
     },
+    /// HTTP 401 to a request of an open session: the server no longer accepts the credentials
+    /// (a revoked or expired token without refresh, or a server that now trusts another
+    /// authorization server, SEP-2352). Signing in again fixes it.
+    #[error("the server no longer accepts the sign-in (HTTP 401); sign in again")]
+    Unauthorized { challenge: String },
     #[error("{0}")]
     Service(rmcp::ServiceError),
 }
@@ -253,6 +260,11 @@ impl From<rmcp::ServiceError> for CallError {
                 return Self::InsufficientScope {
                     challenge: scope.www_authenticate_header.clone(),
                     required_scope: scope.required_scope.clone(),
+                };
+            }
+            if let Some(refused) = current.downcast_ref::<AuthRequiredError>() {
+                return Self::Unauthorized {
+                    challenge: refused.www_authenticate_header.clone(),
                 };
             }
             source = current.source();
@@ -275,6 +287,46 @@ fn client_handler(endpoint: &Endpoint) -> elicitation::Handler {
     elicitation::Handler::new(client_info(), endpoint.elicitation.clone())
 }
 
+/// The HTTP client a Streamable HTTP session goes through.
+enum Http {
+    Plain(reqwest::Client),
+    /// Attaches the OAuth token and renews it.
+    Authorized(AuthorizedClient),
+}
+
+impl Http {
+    /// One connection, started the way `lifecycle` says.
+    async fn start(
+        &self,
+        endpoint: &Endpoint,
+        config: StreamableHttpClientTransportConfig,
+        lifecycle: Lifecycle,
+    ) -> Result<RunningService<RoleClient, elicitation::Handler>, ConnectError> {
+        let mode = lifecycle.mode();
+        match self {
+            Self::Plain(client) => {
+                let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
+                client_handler(endpoint)
+                    .serve_with_lifecycle(transport, mode)
+                    .await
+                    .map_err(|error| error.to_string().into())
+            }
+            Self::Authorized(client) => {
+                let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
+                client_handler(endpoint)
+                    .serve_with_lifecycle(transport, mode)
+                    .await
+                    // A failed token refresh explains the failure better than rmcp's error.
+                    .map_err(|error| {
+                        client
+                            .failure()
+                            .map_or_else(|| error.to_string().into(), ConnectError::Refresh)
+                    })
+            }
+        }
+    }
+}
+
 impl Session {
     /// Connects and initializes, choosing the transport. On failure, explains why.
     pub async fn connect(endpoint: &Endpoint) -> Result<Self, Diagnosis> {
@@ -294,14 +346,8 @@ impl Session {
         if let Some(token) = &endpoint.bearer {
             config = config.auth_header(token.expose());
         }
-        let service = match &endpoint.oauth {
-            None => {
-                let transport = StreamableHttpClientTransport::with_client(client, config);
-                client_handler(endpoint)
-                    .serve(transport)
-                    .await
-                    .map_err(|error| error.to_string())?
-            }
+        let http = match &endpoint.oauth {
+            None => Http::Plain(client),
             Some(oauth) => {
                 let mut manager = AuthorizationManager::new(endpoint.url.as_str())
                     .await
@@ -324,19 +370,24 @@ impl Session {
                     SetupError::Discovery(error) => ConnectError::Other(error.to_string()),
                     SetupError::Credentials(error) => ConnectError::Other(error.to_string()),
                 })?;
-                let transport =
-                    StreamableHttpClientTransport::with_client(auth_client.clone(), config);
-                match client_handler(endpoint).serve(transport).await {
-                    Ok(service) => service,
-                    // A failed token refresh explains the failure better than rmcp's error.
-                    Err(error) => {
-                        return Err(auth_client
-                            .failure()
-                            .map_or_else(|| error.to_string().into(), ConnectError::Refresh));
-                    }
-                }
+                Http::Authorized(auth_client)
             }
         };
+        let first = lifecycle::first_for(&endpoint.url);
+        let service = match http.start(endpoint, config.clone(), first).await {
+            Ok(service) => service,
+            // A 2025 server with sessions refuses `server/discover` at the HTTP level (400, no
+            // JSON-RPC answer rmcp could read), which ends that connection: start over with
+            // `initialize` on a new one.
+            Err(ConnectError::Other(error)) if first == Lifecycle::Discover => {
+                tracing::debug!(%error, "server/discover failed; starting with initialize");
+                http.start(endpoint, config, Lifecycle::Initialize).await?
+            }
+            Err(error) => return Err(error),
+        };
+        if let Some(info) = service.peer_info() {
+            lifecycle::remember(&endpoint.url, Lifecycle::of(&info.protocol_version));
+        }
         Ok(Self {
             service,
             transport: TransportKind::StreamableHttp,
@@ -429,7 +480,10 @@ impl Session {
         if let Some(arguments) = arguments {
             params = params.with_arguments(arguments);
         }
-        self.bounded(self.service.peer().call_tool(params)).await
+        // The service's call_tool (not the peer's) answers a 2026-07-28 server's input-required
+        // results (SEP-2322) through the client handler and sends the request again with the
+        // answers and the server's request state, for a bounded number of rounds.
+        self.bounded(self.service.call_tool(params)).await
     }
 
     /// Calls a tool for a step run, patiently: `idle` is how long the server may stay silent —
@@ -443,6 +497,7 @@ impl Session {
         idle: Duration,
         limit: Duration,
     ) -> Result<CallToolResult, CallError> {
+        let arguments_again = arguments.clone();
         let mut params = CallToolRequestParams::new(name.to_owned());
         if let Some(arguments) = arguments {
             params = params.with_arguments(arguments);
@@ -466,6 +521,19 @@ impl Session {
                 abandoned.peer = None;
                 match answer {
                     Ok(ServerResult::CallToolResult(result)) => Ok(result),
+                    // The server needs input first (SEP-2322): ask again through the driver
+                    // that answers such rounds (the first round asked nothing of the server's
+                    // tool but the question).
+                    Ok(ServerResult::InputRequiredResult(_)) => {
+                        let mut params = CallToolRequestParams::new(name.to_owned());
+                        if let Some(arguments) = arguments_again {
+                            params = params.with_arguments(arguments);
+                        }
+                        tokio::time::timeout(limit, self.service.call_tool(params))
+                            .await
+                            .map_err(|_| CallError::Timeout(limit))?
+                            .map_err(CallError::from)
+                    }
                     Ok(_) => Err(CallError::Service(rmcp::ServiceError::UnexpectedResponse)),
                     Err(rmcp::ServiceError::Timeout { timeout }) => {
                         Err(CallError::Timeout(timeout))

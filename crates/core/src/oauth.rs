@@ -21,6 +21,7 @@ pub mod refresh;
 pub mod registration;
 pub mod sign_in;
 pub mod step_up;
+pub mod workload;
 
 pub use client_credentials::{
     ClientAuth, JwtAlgorithm, MachineClient, client_credentials, machine_grant, machine_grant_again,
@@ -30,6 +31,7 @@ pub use enterprise::{CrossAppAccess, IdentityProvider, cross_app_access};
 pub use registration::{
     ClientAuthentication, OAuthClientView, Registration, RegistrationMethod, SigningKey,
 };
+pub use workload::{Workload, workload_grant};
 
 use std::future::Future;
 use std::time::Duration;
@@ -256,20 +258,34 @@ fn loopback_request(
     }
 }
 
-/// The `WWW-Authenticate` header of an unauthenticated request, if the server sends one.
+/// The `WWW-Authenticate` header of an unauthenticated request, if the server sends one. The
+/// request is the one a session opens with: `server/discover` (2026-07-28), then `initialize`
+/// for an older server, so a server that lets one of them through unauthenticated and
+/// challenges the other still names its scope before the first sign-in.
 pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .ok()?;
-    let body = crate::vocabulary::initialize_request();
-    let response = client
-        .post(server_url.clone())
+    let (discover, headers) = crate::vocabulary::discover_request();
+    let mut request = client.post(server_url.clone());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    if let Some(challenge) = challenge_of(request.json(&discover)).await {
+        return Some(challenge);
+    }
+    let initialize = crate::vocabulary::initialize_request();
+    challenge_of(client.post(server_url.clone()).json(&initialize)).await
+}
+
+/// The challenge of a 401 answer to `request`.
+async fn challenge_of(request: reqwest::RequestBuilder) -> Option<String> {
+    let response = request
         .header(
             reqwest::header::ACCEPT,
             "application/json, text/event-stream",
         )
-        .json(&body)
         .send()
         .await
         .ok()?;

@@ -85,10 +85,34 @@ pub(crate) fn first_line(text: &str) -> String {
         .collect()
 }
 
-/// The protocol revision Patchbay asks for: the newest one servers widely implement. rmcp
-/// negotiates down when a server answers with an older supported revision.
+/// The revision Patchbay asks for in the `initialize` handshake (servers older than 2026-07-28;
+/// newer ones are asked with `server/discover` first, see `mcp::lifecycle`). rmcp negotiates
+/// down when a server answers with an older supported revision.
 pub(crate) const PROTOCOL_VERSION: rmcp::model::ProtocolVersion =
     rmcp::model::ProtocolVersion::V_2025_11_25;
+
+/// The revision of the `server/discover` lifecycle Patchbay speaks.
+pub(crate) const DISCOVER_VERSION: rmcp::model::ProtocolVersion =
+    rmcp::model::ProtocolVersion::V_2026_07_28;
+
+/// A raw 2026-07-28 `server/discover` request and the headers that revision requires on it, for
+/// the probes that need to see the HTTP answer itself.
+pub(crate) fn discover_request() -> (serde_json::Value, [(&'static str, String); 2]) {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": 0, "method": "server/discover",
+        "params": { "_meta": {
+            "io.modelcontextprotocol/protocolVersion": DISCOVER_VERSION.to_string(),
+            "io.modelcontextprotocol/clientInfo":
+                { "name": "patchbay", "version": env!("CARGO_PKG_VERSION") },
+            "io.modelcontextprotocol/clientCapabilities": {}
+        } }
+    });
+    let headers = [
+        ("mcp-protocol-version", DISCOVER_VERSION.to_string()),
+        ("mcp-method", "server/discover".to_owned()),
+    ];
+    (body, headers)
+}
 
 /// A raw `initialize` request, for the probes that need to see the HTTP answer itself (the
 /// connection diagnosis, and the OAuth challenge lookup).

@@ -41,6 +41,9 @@ struct Context_ {
     idp_issuer: Option<String>,
     #[serde(default)]
     idp_token_endpoint: Option<String>,
+    /// Workload identity (auth/wif-jwt-bearer): the platform's JWT for this server.
+    #[serde(default)]
+    valid_jwt: Option<String>,
     #[serde(default, alias = "toolCalls")]
     tool_calls: Vec<ToolCall>,
 }
@@ -130,14 +133,44 @@ async fn connect(endpoint: &Endpoint) -> Result<Session> {
         .map_err(|diagnosis| anyhow::anyhow!("{}: {}", diagnosis.summary(), diagnosis.hint))
 }
 
-/// Lists tools and calls each (or the context's calls); returns the first call error.
+/// The tool a server offers to see what a client kept of another tool's input schema: it is
+/// called with each other tool's `inputSchema`, as listed, under `schema`.
+const SCHEMA_ECHO: &str = "json_schema_echo";
+
+/// Lists tools and calls each (or the context's calls); returns the first error a new sign-in
+/// could fix (the listing refused for lack of scope or for a token no longer accepted, or a call
+/// refused for lack of scope) or the first call error.
 async fn exercise(session: &Session, context: &Context_) -> Result<Option<CallError>> {
-    let tools = session.list_tools().await?;
+    let tools = match session.list_tools().await {
+        Ok(tools) => tools,
+        Err(error @ (CallError::InsufficientScope { .. } | CallError::Unauthorized { .. })) => {
+            return Ok(Some(error));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let mut first_error = None;
     if context.tool_calls.is_empty() {
         for tool in &tools {
-            if let Err(error) = session.call_tool(&tool.name, arguments_for(tool)).await {
-                first_error.get_or_insert(error);
+            let calls: Vec<Option<Map<String, Value>>> = if tool.name == SCHEMA_ECHO {
+                tools
+                    .iter()
+                    .filter(|other| other.name != SCHEMA_ECHO)
+                    .map(|other| {
+                        let mut arguments = Map::new();
+                        arguments.insert(
+                            "schema".into(),
+                            Value::Object(other.input_schema.as_ref().clone()),
+                        );
+                        Some(arguments)
+                    })
+                    .collect()
+            } else {
+                vec![arguments_for(tool)]
+            };
+            for arguments in calls {
+                if let Err(error) = session.call_tool(&tool.name, arguments).await {
+                    first_error.get_or_insert(error);
+                }
             }
         }
     } else {
@@ -148,6 +181,70 @@ async fn exercise(session: &Session, context: &Context_) -> Result<Option<CallEr
         }
     }
     Ok(first_error)
+}
+
+/// The grant a scenario's context describes. The context's shape decides, not the scenario's
+/// name, which changes between suite versions (0.1.16's `auth/cross-app-access-complete-flow`
+/// is the alpha's `auth/enterprise-managed-authorization`); only a client ID and secret need
+/// the name to tell a machine client from a pre-registered browser client.
+async fn machine_grant(scenario: &str, server: &Url, context: &Context_) -> Result<Option<Grant>> {
+    if let (Some(id_token), Some(issuer), Some(token_endpoint), Some(idp_client_id)) = (
+        &context.idp_id_token,
+        &context.idp_issuer,
+        &context.idp_token_endpoint,
+        &context.idp_client_id,
+    ) {
+        let access = CrossAppAccess {
+            idp: IdentityProvider {
+                issuer: issuer.clone(),
+                token_endpoint: token_endpoint.clone(),
+                client_id: idp_client_id.clone(),
+                client_secret: None,
+            },
+            id_token: Secret::new(id_token.clone()),
+            client_id: context.client_id.clone().context("the MCP client id")?,
+            client_secret: context.client_secret.clone().map(Secret::new),
+            scopes: Vec::new(),
+        };
+        return Ok(Some(oauth::cross_app_access(server, &access).await?));
+    }
+    if let Some(assertion) = &context.valid_jwt {
+        let workload = oauth::Workload {
+            client_id: context
+                .client_id
+                .clone()
+                .context("the workload's client id")?,
+            assertion: Secret::new(assertion.clone()),
+            scopes: Vec::new(),
+        };
+        return Ok(Some(oauth::workload_grant(server, &workload).await?));
+    }
+    if let Some(private_key_pem) = &context.private_key_pem {
+        let client = MachineClient {
+            client_id: context
+                .client_id
+                .clone()
+                .context("the scenario gives a client id")?,
+            auth: ClientAuth::PrivateKeyJwt {
+                private_key_pem: Secret::new(private_key_pem.clone()),
+                algorithm: context
+                    .signing_algorithm
+                    .as_deref()
+                    .context("and its algorithm")?
+                    .parse()?,
+            },
+            scopes: Vec::new(),
+        };
+        return Ok(Some(oauth::machine_grant(server, &client).await?));
+    }
+    if let (Some(client_id), Some(secret)) = (&context.client_id, &context.client_secret)
+        && scenario.contains("client-credentials")
+    {
+        return Ok(Some(
+            oauth::client_credentials(server, client_id, &Secret::new(secret.clone())).await?,
+        ));
+    }
+    Ok(None)
 }
 
 async fn run(scenario: &str, server: &Url, context: &Context_) -> Result<()> {
@@ -161,61 +258,7 @@ async fn run(scenario: &str, server: &Url, context: &Context_) -> Result<()> {
         return Ok(());
     }
     // Grants without a browser: the machine client (client credentials) and enterprise access.
-    let grant = match scenario {
-        "auth/client-credentials-basic" => Some(
-            oauth::client_credentials(
-                server,
-                context
-                    .client_id
-                    .as_deref()
-                    .context("the scenario gives a client id")?,
-                &Secret::new(context.client_secret.clone().context("and a secret")?),
-            )
-            .await?,
-        ),
-        "auth/client-credentials-jwt" => {
-            let client = MachineClient {
-                client_id: context
-                    .client_id
-                    .clone()
-                    .context("the scenario gives a client id")?,
-                auth: ClientAuth::PrivateKeyJwt {
-                    private_key_pem: Secret::new(
-                        context
-                            .private_key_pem
-                            .clone()
-                            .context("and a private key")?,
-                    ),
-                    algorithm: context
-                        .signing_algorithm
-                        .as_deref()
-                        .context("and its algorithm")?
-                        .parse()?,
-                },
-                scopes: Vec::new(),
-            };
-            Some(oauth::machine_grant(server, &client).await?)
-        }
-        "auth/cross-app-access-complete-flow" => {
-            let access = CrossAppAccess {
-                idp: IdentityProvider {
-                    issuer: context.idp_issuer.clone().context("the IdP's issuer")?,
-                    token_endpoint: context
-                        .idp_token_endpoint
-                        .clone()
-                        .context("its token endpoint")?,
-                    client_id: context.idp_client_id.clone().context("the IdP client id")?,
-                    client_secret: None,
-                },
-                id_token: Secret::new(context.idp_id_token.clone().context("an ID token")?),
-                client_id: context.client_id.clone().context("the MCP client id")?,
-                client_secret: context.client_secret.clone().map(Secret::new),
-                scopes: Vec::new(),
-            };
-            Some(oauth::cross_app_access(server, &access).await?)
-        }
-        _ => None,
-    };
+    let grant = machine_grant(scenario, server, context).await?;
     if let Some(grant) = grant {
         let session = connect(&endpoint(server, Some(grant))).await?;
         let outcome = exercise(&session, context).await;
@@ -231,30 +274,56 @@ async fn run(scenario: &str, server: &Url, context: &Context_) -> Result<()> {
         metadata_url: Some("https://conformance-test.local/client-metadata.json".into()),
         ..ClientChoice::default()
     };
-    if scenario == "auth/pre-registration" {
-        client.client_id = context.client_id.clone();
-        client.client_secret = context.client_secret.clone().map(Secret::new);
-    }
-    let mut challenge = None;
-    // Step-up: a 403 insufficient_scope sends us back to the authorization server with the
-    // challenge's scope, a bounded number of times.
+    // A client ID the scenario gives (and no machine grant took) is a pre-registered client.
+    client.client_id = context.client_id.clone();
+    client.client_secret = context.client_secret.clone().map(Secret::new);
+    // Step-up: a 403 insufficient_scope sends us back to the authorization server for the
+    // scopes already held plus the challenged one (SEP-2350), a bounded number of times.
+    let mut grant = sign_in(server, client.clone(), None).await?;
     for attempt in 0..3 {
-        let grant = sign_in(server, client.clone(), challenge.take()).await?;
-        let session = connect(&endpoint(server, Some(grant))).await?;
+        let session = connect(&endpoint(server, Some(grant.clone()))).await?;
         let outcome = exercise(&session, context).await;
         session.close().await;
         match outcome? {
             None => return Ok(()),
-            Some(CallError::InsufficientScope {
-                challenge: header, ..
-            }) => {
+            Some(CallError::InsufficientScope { required_scope, .. }) if attempt < 2 => {
                 eprintln!("attempt {attempt}: insufficient scope; signing in again with more");
-                challenge = Some(header);
+                let required = required_scope.context("the refusal names no scope")?;
+                let again = oauth::step_up::Reauthentication {
+                    server_url: server.clone(),
+                    previous: grant.registration()?,
+                    scopes: oauth::step_up::union(&oauth::step_up::granted(&grant), &required),
+                    required: Some(required),
+                };
+                grant = oauth::reauthenticate(
+                    &again,
+                    client.clone(),
+                    Duration::from_secs(20),
+                    &oauth::done_page(None),
+                    headless_browser,
+                )
+                .await?;
+            }
+            // The token is refused now (say the server moved to another authorization server,
+            // SEP-2352): sign in again as the person would, the stored client kept only where
+            // it is registered.
+            Some(CallError::Unauthorized { challenge }) if attempt < 2 => {
+                eprintln!("attempt {attempt}: the token is refused; signing in again");
+                grant = oauth::authorize_again(
+                    server,
+                    client.clone(),
+                    grant.registration()?.as_ref(),
+                    Some(challenge),
+                    Duration::from_secs(20),
+                    &oauth::done_page(None),
+                    headless_browser,
+                )
+                .await?;
             }
             Some(error) => bail!("a tool call failed: {error}"),
         }
     }
-    Ok(())
+    bail!("still refused for lack of scope after signing in three times")
 }
 
 #[tokio::main]

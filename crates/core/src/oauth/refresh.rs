@@ -227,14 +227,17 @@ impl TokenCell {
     }
 
     /// Takes `grant` if it was issued after the one held (a new sign-in stored meanwhile).
-    /// An older or equal one is ignored: the cell may already hold a newer refresh.
+    /// An older one is ignored: the cell may already hold a newer refresh. One issued in the
+    /// same second (times are whole seconds) is taken: the cell commits every refresh to the
+    /// store, so a stored grant that differs from the held one is a sign-in saved since — a
+    /// re-authentication right after the first sign-in must not keep the old token.
     pub fn adopt_if_newer(&self, grant: Grant) {
         let mut state = self.state();
         if grant.0 == state.tokens.grant.0 {
             return;
         }
         let candidate = Tokens::parse(grant);
-        if candidate.received_at > state.tokens.received_at {
+        if candidate.received_at >= state.tokens.received_at {
             state.tokens = candidate;
             state.rejected = None;
         }
@@ -532,6 +535,12 @@ mod tests {
         assert!(
             cell.grant().0.expose().contains("newer"),
             "a new sign-in must be taken"
+        );
+        cell.adopt_if_newer(grant("same-second", 3_000, Some(3_600)));
+        assert!(
+            cell.grant().0.expose().contains("same-second"),
+            "a sign-in saved in the same second as the held grant must be taken (re-authenticating \
+             right after signing in kept the old token: a flaky step-up test found it)"
         );
     }
 }
