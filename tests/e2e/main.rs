@@ -10,6 +10,7 @@ mod keychain;
 mod machine;
 mod mcp;
 mod oauth;
+mod protocol;
 mod providers;
 mod real_model;
 mod refresh;

@@ -154,9 +154,14 @@ async fn sign_in_through_the_loopback_redirect_then_use_the_connector() -> Resul
     let logout = sandbox.run(&["connector", "logout", "Demo"], None)?;
     ensure!(logout.code == 0, "{logout}");
     let after = sandbox.run(&["tools", "Demo"], None)?;
+    // Signed out is not "no credentials": the connector is OAuth, so the way back is signing
+    // in, named as the command (it used to say "add an access token or choose OAuth").
     ensure!(
-        after.code == 1 && after.stderr.contains("authentication"),
-        "forgotten sign-in needs auth: {after}"
+        after.code == 1
+            && after.stderr.contains("signed out")
+            && after.stderr.contains("patchbay connector login Demo")
+            && !after.stderr.contains("access token"),
+        "forgotten sign-in names the sign-in: {after}"
     );
     Ok(())
 }

@@ -178,6 +178,55 @@ async fn a_refused_tool_is_granted_by_connector_login() -> Result<()> {
     Ok(())
 }
 
+/// `connector add --auth oauth` against a server that lets the sign-in through but refuses to
+/// list tools without a further scope: the connector is added as needing authentication, the
+/// command exits 0 naming the scope and `connector login`, and that login asks for both scopes
+/// and connects it (it used to fail with nothing saved, and `connector login` then said there
+/// was no such connector).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_add_refused_for_scope_is_saved_and_connector_login_steps_up() -> Result<()> {
+    let peer = peer(ScopedTool {
+        guards_listing: true,
+        ..ScopedTool::new(TOOL, EXTRA_SCOPE, BASE_SCOPE)
+    })
+    .await?;
+    let sandbox = Sandbox::new()?;
+    let url = peer.mcp_url();
+    let (_, stderr) = signed_in(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            NAME,
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+    )
+    .await?;
+    ensure!(
+        stderr.contains("Added \"Docs\", but it cannot be used yet")
+            && stderr.contains("scope files:write")
+            && stderr.contains("patchbay connector login Docs"),
+        "the add says what is missing and how to get it:\n{stderr}"
+    );
+    ensure!(
+        shown(&sandbox)?.0 == "needs_auth",
+        "saved, needing authentication"
+    );
+    step_up(&sandbox).await?;
+    let (status, last_error) = shown(&sandbox)?;
+    ensure!(
+        status == "connected" && last_error.is_none(),
+        "after connector login it is connected: {status} {last_error:?}"
+    );
+    let tools = sandbox.run(&["tools", NAME], None)?;
+    ensure!(tools.code == 0 && tools.stdout.contains(TOOL), "{tools}");
+    Ok(())
+}
+
 /// A server that never grants the extra scope: after one step-up the call still fails, with a
 /// message that says the server did not grant it and no invitation to sign in again.
 async fn never_granted(scope_in_token_response: bool) -> Result<()> {
@@ -266,21 +315,34 @@ async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_f
         oauth: Some(grant),
     };
     let grant = sign_in_as(&peer, ClientChoice::default()).await?;
-    let refused = app
-        .add_connector(WORKSPACE, spec(grant.clone()), true)
-        .await;
-    let diagnosis = refused
+    // The sign-in worked, so it is kept although listing tools is refused: saved as needing
+    // authentication with the scope recorded (it used to be refused with nothing saved, and
+    // nothing to re-authenticate: a dead end).
+    let saved = app.add_connector(WORKSPACE, spec(grant), true).await?;
+    let diagnosis = saved
+        .diagnosis
         .as_ref()
-        .err()
-        .and_then(|error| error.diagnosis())
-        .context("adding tests the connection, and listing tools is refused")?;
+        .context("adding tests the connection")?;
     ensure!(
-        diagnosis.status() == ConnectorStatus::NeedsAuth
+        !diagnosis.ok
+            && diagnosis.status() == ConnectorStatus::NeedsAuth
             && diagnosis.http_status == Some(403)
             && diagnosis.detail == "needs more permissions: scope files:write",
         "the diagnosis names the scope, not a protocol failure: {diagnosis:?}"
     );
-    let saved = app.add_connector(WORKSPACE, spec(grant), false).await?;
+    ensure!(
+        saved.connector.status == ConnectorStatus::NeedsAuth
+            && saved.connector.last_error.as_deref()
+                == Some(
+                    "needs more permissions: scope files:write — re-authenticate to grant them"
+                ),
+        "saved as needing authentication, with the reason: {:?}",
+        saved.connector
+    );
+    ensure!(
+        app.step_up(WORKSPACE, NAME)?.needed.as_deref() == Some(EXTRA_SCOPE),
+        "the add recorded the scope to ask for"
+    );
 
     // What the status monitor runs.
     let check = app

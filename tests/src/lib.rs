@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 pub mod model_peer;
+pub mod modern_peer;
 pub mod oauth_peer;
 pub mod window;
 

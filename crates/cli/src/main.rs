@@ -513,7 +513,12 @@ async fn connector(
                     app.add_connector(workspace, spec, !skip_test).await?
                 }
             };
-            output::saved(&saved, "Added", json)
+            output::saved(
+                &saved,
+                "Added",
+                &login_command(workspace, &saved.connector.name),
+                json,
+            )
         }
         ConnectorCommand::Login { name, oauth } => {
             let front = TerminalFront {
@@ -528,7 +533,12 @@ async fn connector(
                     .renew_machine_connector(workspace, &name, client_id, credential, &front)
                     .await
                     .map_err(subject)?;
-                return output::saved(&saved, "Signed in to", json);
+                return output::saved(
+                    &saved,
+                    "Signed in to",
+                    &login_command(workspace, &name),
+                    json,
+                );
             }
             // The client entered at the first sign-in is used again with the same server,
             // scopes a server refused a request for are asked for too (step-up), and a machine
@@ -539,7 +549,12 @@ async fn connector(
                 .reauthenticate(workspace, &name, options, &front)
                 .await
                 .map_err(subject)?;
-            output::saved(&reauthorized.saved, "Signed in to", json)?;
+            output::saved(
+                &reauthorized.saved,
+                "Signed in to",
+                &login_command(workspace, &name),
+                json,
+            )?;
             if !reauthorized.not_granted.is_empty() {
                 eprintln!(
                     "warning: the server did not grant scope {}: what needs it will keep failing, \
@@ -620,7 +635,12 @@ async fn connector(
                 .edit_connector(workspace, &name, edit, !skip_test)
                 .await
                 .map_err(|error| on(error, workspace, &name))?;
-            output::saved(&saved, "Updated", json)
+            output::saved(
+                &saved,
+                "Updated",
+                &login_command(workspace, &saved.connector.name),
+                json,
+            )
         }
     }
 }

@@ -149,11 +149,26 @@ pub fn connector(
     Ok(())
 }
 
-pub fn saved(saved: &Saved, verb: &str, json: bool) -> Result<(), Failure> {
+/// What was saved and how its test went. A saved connector whose test did not pass (a sign-in
+/// kept although the server wants more scope) says what is wrong and, when signing in again is
+/// the fix, the command for it (`login`).
+pub fn saved(saved: &Saved, verb: &str, login: &str, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(saved);
     }
     match &saved.diagnosis {
+        Some(diagnosis) if !diagnosis.ok => {
+            let then = match diagnosis.remedy {
+                Some(patchbay_core::Remedy::SignInAgain) => {
+                    format!("; sign in again with: {login}")
+                }
+                _ => String::new(),
+            };
+            eprintln!(
+                "{verb} {:?}, but it cannot be used yet: {} — {}{then}",
+                saved.connector.name, diagnosis.detail, diagnosis.hint
+            );
+        }
         Some(diagnosis) => eprintln!(
             "{verb} {:?}: {}",
             saved.connector.name,

@@ -73,6 +73,9 @@ pub struct Endpoint {
     /// Who answers the server's `elicitation/create` requests. `None` (the default) does not
     /// announce the capability; see [`elicitation`].
     pub elicitation: Option<std::sync::Arc<dyn elicitation::Responder>>,
+    /// An OAuth connector without a sign-in (signed out, or never finished): a server that
+    /// asks for credentials is told to be signed in to, not given a token.
+    pub signed_out: bool,
 }
 
 /// An OAuth credential: the [`TokenCell`] holding its grant, shared by every session of one
@@ -96,6 +99,11 @@ impl OAuthCredentials {
     pub fn grant(&self) -> Grant {
         self.0.grant()
     }
+
+    /// The access token held now, not renewed.
+    pub(crate) fn access_token(&self) -> Option<Secret> {
+        self.0.current_access_token()
+    }
 }
 
 impl std::fmt::Debug for OAuthCredentials {
@@ -113,6 +121,7 @@ impl Endpoint {
             timeouts: Timeouts::default(),
             oauth: None,
             elicitation: None,
+            signed_out: false,
         }
     }
 

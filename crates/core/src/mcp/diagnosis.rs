@@ -9,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, WWW_AUTHENTICATE,
+};
 use serde::Serialize;
 
 use super::{CallError, ConnectError, Endpoint, Session, TransportKind};
@@ -179,6 +181,13 @@ const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed
      an unsupported protocol version";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
 const HINT_SIGN_IN: &str = "sign in again";
+const HINT_HEADERS: &str = "the server expects MCP request headers of a protocol revision Patchbay does not send as \
+     it wants (Patchbay speaks 2026-07-28, and 2025-11-25 and older); check for a newer Patchbay";
+const HINT_CAPABILITY: &str = "the server requires a client capability Patchbay does not offer; it cannot be used from Patchbay";
+const HINT_VERSION: &str = "the server supports none of the MCP protocol revisions Patchbay speaks (2026-07-28, and \
+     2025-11-25 and older)";
+const HINT_METHOD: &str = "the server does not know the MCP handshake (server/discover or initialize): it may not be \
+     an MCP server, or speak a revision Patchbay does not";
 const HINT_NEW_CLIENT_CREDENTIALS: &str =
     "enter the machine client's new secret or key (it was rotated or revoked)";
 const HINT_REFRESH: &str = "the authorization server could not renew the access token; the sign-in is kept \
@@ -344,7 +353,38 @@ enum Probe {
     LooksLikeMcp(StatusCode),
 }
 
-/// One raw initialize POST, to read the status and content type rmcp's error may hide.
+/// What one probe request got back.
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    challenged: bool,
+    location: Option<String>,
+    /// The JSON-RPC error of a 400 answer, when the body is one.
+    refusal: Option<RpcRefusal>,
+}
+
+/// A server's JSON-RPC error object.
+#[derive(Debug, serde::Deserialize)]
+struct RpcRefusal {
+    code: i32,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct RpcAnswer {
+    error: RpcRefusal,
+}
+
+/// How much of a 400 answer is read for its JSON-RPC error.
+const REFUSAL_LIMIT: usize = 64 * 1024;
+
+/// Probe requests as the failed session sent them, to read the status, content type and error
+/// body rmcp's error may hide: `server/discover` with the 2026-07-28 headers first, then, when
+/// that is refused as an older server would refuse it, `initialize`. Custom headers, the access
+/// token and the OAuth token go along, so a server is judged on the credentials it was given.
 async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
     let client = match endpoint.http_client() {
         Ok(client) => client,
@@ -357,7 +397,7 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
             ));
         }
     };
-    let headers = match endpoint.header_map(true) {
+    let mut headers = match endpoint.header_map(true) {
         Ok(headers) => headers,
         Err(error) => {
             return Probe::Diagnosed(Diagnosis::failure(
@@ -368,16 +408,72 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
             ));
         }
     };
-    let body = crate::vocabulary::initialize_request();
+    if let Some(token) = endpoint
+        .oauth
+        .as_ref()
+        .and_then(|oauth| oauth.access_token())
+        && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+    {
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    let (discover, discover_headers) = crate::vocabulary::discover_request();
+    let mut extra = headers.clone();
+    for (name, value) in discover_headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            extra.insert(name, value);
+        }
+    }
+    let answer = match post(&client, endpoint, extra, &discover, started).await {
+        Ok(answer) => answer,
+        Err(diagnosed) => return diagnosed,
+    };
+    let modern_refusal = answer
+        .refusal
+        .as_ref()
+        .is_some_and(|refusal| MODERN_REFUSALS.contains(&refusal.code));
+    let answer = if answer.status == StatusCode::BAD_REQUEST && !modern_refusal {
+        // Not a 2026-07-28 server (or not MCP): ask as older servers expect.
+        let mut extra = headers;
+        if let Ok(value) = HeaderValue::from_str(&crate::vocabulary::PROTOCOL_VERSION.to_string()) {
+            extra.insert("mcp-protocol-version", value);
+        }
+        let initialize = crate::vocabulary::initialize_request();
+        match post(&client, endpoint, extra, &initialize, started).await {
+            Ok(answer) => answer,
+            Err(diagnosed) => return diagnosed,
+        }
+    } else {
+        answer
+    };
+    classify(answer, endpoint, started)
+}
+
+/// JSON-RPC errors only a server of 2026-07-28 or later sends: it speaks the new revision and
+/// objects to something specific (a header, a capability, the version).
+const MODERN_REFUSALS: [i32; 3] = [-32020, -32021, -32022];
+
+/// One probe POST; a session it opens on the server is closed again.
+async fn post(
+    client: &reqwest::Client,
+    endpoint: &Endpoint,
+    headers: HeaderMap,
+    body: &serde_json::Value,
+    started: Instant,
+) -> Result<Answer, Probe> {
     let request = client
         .post(endpoint.url.clone())
         .headers(headers.clone())
         .header(ACCEPT, "application/json, text/event-stream")
-        .json(&body)
+        .json(body)
         .timeout(endpoint.timeouts.request);
     let response = match request.send().await {
         Ok(response) => response,
-        Err(error) => return Probe::Diagnosed(describe_transport_error(&error, endpoint, started)),
+        Err(error) => {
+            return Err(Probe::Diagnosed(describe_transport_error(
+                &error, endpoint, started,
+            )));
+        }
     };
     let status = response.status();
     if let Some(session) = response.headers().get("mcp-session-id").cloned() {
@@ -396,9 +492,71 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
+    let challenged = response.headers().contains_key(WWW_AUTHENTICATE);
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(|location| location.chars().take(200).collect::<String>());
+    let refusal = if status == StatusCode::BAD_REQUEST && content_type.contains("json") {
+        read_limited(response, REFUSAL_LIMIT)
+            .await
+            .and_then(|bytes| serde_json::from_slice::<RpcAnswer>(&bytes).ok())
+            .map(|answer| answer.error)
+    } else {
+        None
+    };
+    Ok(Answer {
+        status,
+        content_type,
+        challenged,
+        location,
+        refusal,
+    })
+}
+
+/// At most `limit` bytes of the body; `None` for a longer or broken one.
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if bytes.len() + chunk.len() > limit {
+            return None;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Some(bytes)
+}
+
+/// The probe's answer in a person's words.
+fn classify(answer: Answer, endpoint: &Endpoint, started: Instant) -> Probe {
+    let Answer {
+        status,
+        content_type,
+        challenged,
+        location,
+        refusal,
+    } = answer;
+    // A JSON-RPC error is an MCP server speaking: its words name the cause (not a reason to
+    // try the legacy transport, as a bare 400 is).
+    if status == StatusCode::BAD_REQUEST
+        && let Some(refusal) = &refusal
+    {
+        return Probe::Diagnosed(refused(refusal, started).with_status(status));
+    }
     match status {
         StatusCode::UNAUTHORIZED => {
-            let challenged = response.headers().contains_key(WWW_AUTHENTICATE);
+            if endpoint.oauth.is_some() || endpoint.signed_out {
+                let detail = if endpoint.signed_out {
+                    "HTTP 401 Unauthorized: this OAuth connector is signed out"
+                } else {
+                    "HTTP 401 Unauthorized: the server no longer accepts the sign-in"
+                };
+                return Probe::Diagnosed(
+                    Diagnosis::failure(Stage::Auth, started, detail, HINT_SIGN_IN)
+                        .with_remedy(Remedy::SignInAgain)
+                        .with_status(status),
+                );
+            }
             let (detail, hint) = if endpoint.bearer.is_some() {
                 (
                     "HTTP 401 Unauthorized: the server rejected the access token",
@@ -427,12 +585,7 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
             Probe::TryLegacy(status)
         }
         status if status.is_redirection() => {
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|value| value.to_str().ok())
-                .map(|location| location.chars().take(200).collect::<String>())
-                .unwrap_or_default();
+            let location = location.unwrap_or_default();
             Probe::Diagnosed(
                 Diagnosis::failure(
                     Stage::Http,
@@ -475,6 +628,41 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
                 .with_status(status),
         ),
     }
+}
+
+/// A server's JSON-RPC refusal of the probe, with the advice its code calls for.
+fn refused(refusal: &RpcRefusal, started: Instant) -> Diagnosis {
+    let message = crate::vocabulary::first_line(&refusal.message);
+    let mut detail = format!(
+        "the server refused the MCP request: {message} (JSON-RPC {})",
+        refusal.code
+    );
+    let hint = match refusal.code {
+        -32020 => HINT_HEADERS,
+        -32021 => HINT_CAPABILITY,
+        -32022 => {
+            let supported = refusal
+                .data
+                .as_ref()
+                .and_then(|data| data.get("supported"))
+                .and_then(serde_json::Value::as_array)
+                .map(|versions| {
+                    versions
+                        .iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .filter(|versions| !versions.is_empty());
+            if let Some(supported) = supported {
+                detail.push_str(&format!("; it supports {supported}"));
+            }
+            HINT_VERSION
+        }
+        -32601 => HINT_METHOD,
+        _ => HINT_PROTOCOL,
+    };
+    Diagnosis::failure(Stage::Initialize, started, detail, hint)
 }
 
 fn describe_transport_error(
@@ -567,6 +755,21 @@ pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option
             diagnosis.scope_refused(&verdict);
             diagnosis.http_status = Some(StatusCode::FORBIDDEN.as_u16());
             refusal = Some(required_scope);
+        }
+        Err(CallError::Unauthorized { .. }) => {
+            diagnosis.ok = false;
+            diagnosis.stage = Stage::Auth;
+            diagnosis.http_status = Some(StatusCode::UNAUTHORIZED.as_u16());
+            if endpoint.oauth.is_some() {
+                diagnosis.detail =
+                    "HTTP 401 Unauthorized: the server stopped accepting the sign-in".into();
+                diagnosis.hint = HINT_SIGN_IN.to_owned();
+                diagnosis.remedy = Some(Remedy::SignInAgain);
+            } else {
+                diagnosis.detail =
+                    "HTTP 401 Unauthorized: the server stopped accepting the credentials".into();
+                diagnosis.hint = HINT_BAD_CREDENTIALS.to_owned();
+            }
         }
         Err(error) => {
             diagnosis.ok = false;

@@ -226,6 +226,12 @@ impl TokenCell {
         self.state().tokens.grant.clone()
     }
 
+    /// The access token held now, without renewing it (the connection diagnosis sends it as
+    /// the failed session did).
+    pub fn current_access_token(&self) -> Option<Secret> {
+        self.state().tokens.access.clone()
+    }
+
     /// Takes `grant` if it was issued after the one held (a new sign-in stored meanwhile).
     /// An older one is ignored: the cell may already hold a newer refresh. One issued in the
     /// same second (times are whole seconds) is taken: the cell commits every refresh to the

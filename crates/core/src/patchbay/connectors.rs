@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use super::{Patchbay, blocking, now};
 use crate::error::Error;
-use crate::mcp::{Diagnosis, Endpoint, OAuthCredentials};
+use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials};
 use crate::oauth::Grant;
 use crate::oauth::refresh::lease::RefreshLock;
+use crate::oauth::step_up::Verdict;
 use crate::secret::Secret;
 use crate::store::{
-    AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, Store,
+    AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, StepUp, Store,
     Workspace,
 };
 use crate::validate::{self, InvalidInput};
@@ -148,10 +149,28 @@ impl Patchbay {
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
         endpoint.oauth = pending.clone();
-        let diagnosis = if test {
-            Some(self.checked(&endpoint).await?)
-        } else {
-            None
+        // A sign-in that worked is kept even when the server then refuses to list tools for lack
+        // of scope: the connector is saved as needing authentication with the scope recorded,
+        // so Re-authenticate (`connector login`) asks for it, instead of a dead end with
+        // nothing saved to re-authenticate.
+        let mut step_up = None;
+        let diagnosis = match (&pending, test) {
+            (_, false) => None,
+            (Some(pending), true) => {
+                let (mut diagnosis, refusal) = mcp::diagnose_detailed(&endpoint).await;
+                match refusal {
+                    Some(required) if !diagnosis.ok => {
+                        let verdict =
+                            Verdict::judge(required.as_deref(), Some(&pending.grant()), None);
+                        diagnosis.scope_refused(&verdict);
+                        step_up = Some(verdict);
+                    }
+                    _ if diagnosis.ok => {}
+                    _ => return Err(Error::ConnectionFailed(Box::new(diagnosis))),
+                }
+                Some(diagnosis)
+            }
+            (None, true) => Some(self.checked(&endpoint).await?),
         };
 
         blocking(|| {
@@ -186,11 +205,20 @@ impl Patchbay {
                     .as_ref()
                     .map_or(ConnectorStatus::Unknown, Diagnosis::status),
                 last_checked_at: diagnosis.as_ref().map(|_| timestamp.clone()),
-                last_error: None,
+                last_error: step_up.as_ref().map(Verdict::message),
                 created_at: timestamp.clone(),
                 updated_at: timestamp,
             };
             store.save_connector(&row, secrets)?;
+            if let Some(Verdict::SignInAgain { required }) = &step_up {
+                store.set_step_up(
+                    &row.id,
+                    &StepUp {
+                        needed: Some(required.clone()),
+                        refused: None,
+                    },
+                )?;
+            }
             let connector = view(&store, &workspace, row)?;
             Ok(Saved {
                 connector,

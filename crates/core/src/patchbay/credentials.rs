@@ -29,6 +29,8 @@ impl Patchbay {
                 .tokens
                 .cell(&row.id, Grant(grant), || self.stored_grant(row));
             endpoint.oauth = Some(OAuthCredentials::shared(cell));
+        } else if row.auth == crate::store::AuthKind::OAuth {
+            endpoint.signed_out = true;
         }
         endpoint.headers = self.headers(store, row)?;
         Ok(endpoint)

@@ -1,0 +1,95 @@
+//! MCP 2026-07-28 against Patchbay's client: a server that speaks only that revision (rmcp's own
+//! server, `patchbay_tests::modern_peer`) is reached with `server/discover` and used like any
+//! other, an older one (server-everything) still through `initialize`, and a 2026 server's
+//! JSON-RPC refusal is named in the diagnosis instead of being blamed on the URL's path.
+
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+use patchbay_core::mcp::{Endpoint, Session, Stage, Timeouts, diagnose};
+use patchbay_tests::{EverythingMode, modern_peer, server_everything};
+
+fn endpoint(url: &str) -> Result<Endpoint> {
+    let mut endpoint = Endpoint::new(url.parse()?);
+    endpoint.timeouts = Timeouts {
+        connect: Duration::from_secs(3),
+        request: Duration::from_secs(10),
+    };
+    Ok(endpoint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_of_only_2026_07_28_is_discovered_listed_and_called() -> Result<()> {
+    let peer = modern_peer::serve().await?;
+    let endpoint = endpoint(&peer.url)?;
+    let diagnosis = diagnose(&endpoint).await;
+    ensure!(
+        diagnosis.ok
+            && diagnosis.protocol_version.as_deref() == Some("2026-07-28")
+            && diagnosis.server_name.as_deref() == Some("modern-peer")
+            && diagnosis.tool_count == Some(1),
+        "the 2026 server is reached and its revision shown: {diagnosis:?}"
+    );
+    let session = Session::connect(&endpoint)
+        .await
+        .map_err(|diagnosis| anyhow::anyhow!("{diagnosis:?}"))?;
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("a".into(), 17.into());
+    arguments.insert("b".into(), 25.into());
+    let result = session.call_tool("add", Some(arguments)).await?;
+    let text = serde_json::to_string(&result.content)?;
+    ensure!(text.contains("42"), "the call went through: {text}");
+    session.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_server_is_still_reached_with_initialize() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let endpoint = endpoint(&peer.everything_url(EverythingMode::StreamableHttp))?;
+    for round in ["first", "remembered"] {
+        let diagnosis = diagnose(&endpoint).await;
+        ensure!(
+            diagnosis.ok && diagnosis.protocol_version.as_deref() == Some("2025-11-25"),
+            "{round} connection to a 2025-11-25 server: {diagnosis:?}\n{}",
+            peer.log()
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2026_servers_json_rpc_refusal_is_named_not_blamed_on_the_path() -> Result<()> {
+    // A stand-in (see modern_peer::serve_refusing): every request refused with one error.
+    for (code, message, advice) in [
+        (
+            -32020,
+            "Missing MCP-Protocol-Version header",
+            "MCP request headers of a protocol revision",
+        ),
+        (
+            -32022,
+            "Unsupported protocol version",
+            "none of the MCP protocol revisions Patchbay speaks",
+        ),
+        (
+            -32601,
+            "Method not found",
+            "does not know the MCP handshake",
+        ),
+    ] {
+        let peer = modern_peer::serve_refusing(code, message).await?;
+        let diagnosis = diagnose(&endpoint(&peer.url)?).await;
+        ensure!(
+            !diagnosis.ok
+                && diagnosis.stage == Stage::Initialize
+                && diagnosis.http_status == Some(400)
+                && diagnosis.detail.contains(message)
+                && diagnosis.detail.contains(&format!("JSON-RPC {code}"))
+                && diagnosis.hint.contains(advice)
+                && !diagnosis.hint.contains("path"),
+            "{code}: the server's own words and the advice they call for: {diagnosis:?}"
+        );
+    }
+    Ok(())
+}

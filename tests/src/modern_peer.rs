@@ -1,0 +1,128 @@
+//! A server that speaks only MCP 2026-07-28, as servers in the field now do: the official Rust
+//! SDK's own server (rmcp's Streamable HTTP service, stateless as that revision is), offering
+//! one tool, `add`. It supports no older revision, so a client that opens with `initialize` and
+//! no `MCP-Protocol-Version` header is refused the way such servers refuse it.
+//!
+//! `serve_refusing` is a stand-in (a mock, said so): a 2026 server that refuses every request
+//! with one JSON-RPC error over HTTP 400 (say `-32020` for a missing header), to see what
+//! Patchbay tells a person about it. No real server here can be made to answer that way on demand.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use anyhow::Result;
+use rmcp::ErrorData;
+use rmcp::handler::server::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
+    Tool,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+
+/// The server's tools.
+#[derive(Clone, Default)]
+struct Adder;
+
+impl ServerHandler for Adder {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("modern-peer", "2026.7.28"))
+            .with_protocol_version(ProtocolVersion::V_2026_07_28)
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Owned(vec![ProtocolVersion::V_2026_07_28])
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let schema = json!({
+            "type": "object",
+            "properties": { "a": { "type": "number" }, "b": { "type": "number" } },
+            "required": ["a", "b"]
+        });
+        let serde_json::Value::Object(schema) = schema else {
+            return Err(ErrorData::internal_error("schema", None));
+        };
+        Ok(ListToolsResult::with_all_items(vec![Tool::new(
+            "add",
+            "Adds two numbers",
+            Arc::new(schema),
+        )]))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if request.name != "add" {
+            return Err(ErrorData::invalid_params("no such tool", None));
+        }
+        let arguments = request.arguments.unwrap_or_default();
+        let number = |name: &str| arguments.get(name).and_then(serde_json::Value::as_f64);
+        let (Some(a), Some(b)) = (number("a"), number("b")) else {
+            return Err(ErrorData::invalid_params("a and b must be numbers", None));
+        };
+        Ok(CallToolResponse::Complete(CallToolResult::success(vec![
+            ContentBlock::text(format!("{}", a + b)),
+        ])))
+    }
+}
+
+/// A running peer; dropping it stops the server.
+pub struct ModernPeer {
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ModernPeer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the 2026-07-28-only server on a free loopback port; its MCP endpoint is `url`.
+pub async fn serve() -> Result<ModernPeer> {
+    let service = StreamableHttpService::new(
+        || Ok(Adder),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let app = axum::Router::new().nest_service("/mcp", service);
+    spawn(app).await
+}
+
+/// Starts the stand-in that answers every POST with HTTP 400 and this JSON-RPC error.
+pub async fn serve_refusing(code: i32, message: &'static str) -> Result<ModernPeer> {
+    let app = axum::Router::new().route(
+        "/mcp",
+        axum::routing::post(move || async move {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } })
+                    .to_string(),
+            )
+        }),
+    );
+    spawn(app).await
+}
+
+async fn spawn(app: axum::Router) -> Result<ModernPeer> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/mcp", listener.local_addr()?);
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            eprintln!("modern peer stopped: {error}");
+        }
+    });
+    Ok(ModernPeer { url, task })
+}
