@@ -112,6 +112,39 @@ afterEach(() => {
 });
 
 describe('authorizing a new OAuth connector', () => {
+  it('keeps a sign-in the server then wants more scope for, and says so in a warning', async () => {
+    const signIn = pendingSignIn('authorize_connector');
+    await renderWith([], signIn.backend);
+    await openAddDialog();
+    await fillOAuthForm();
+    await fireEvent.click(screen.getByTestId('authorize'));
+    await waitFor(() => expect(calls('authorize_connector')).toHaveLength(1));
+
+    const message = 'needs more permissions: scope files:write — re-authenticate to grant them';
+    signIn.result.resolve({
+      connector: linear({ status: 'needs_auth', last_error: message }),
+      diagnosis: diagnosis({
+        ok: false,
+        stage: 'auth',
+        http_status: 403,
+        detail: 'needs more permissions: scope files:write',
+        hint: 're-authenticate to grant them',
+        remedy: 'sign_in_again',
+        tool_count: null,
+      }),
+    });
+    const toast = await screen.findByTestId('toast');
+    expect(toast.dataset.tone, 'a warning, not a success').toBe('warning');
+    expect(toast.textContent).toContain('Saved Linear, but it can’t be used yet');
+    expect(toast.textContent).toContain('scope files:write');
+    expect(screen.queryByRole('dialog'), 'the dialog closes: the connector is saved').toBeNull();
+    expect(row('Linear').dataset.status).toBe('needs_auth');
+    expect(
+      within(row('Linear')).getByTestId('reauthorize-connector'),
+      'Re-authenticate is where the missing scope is asked for',
+    ).toBeTruthy();
+  });
+
   it('waits for the browser with the link to copy, then saves, toasts and closes', async () => {
     const signIn = pendingSignIn('authorize_connector');
     await renderWith([], signIn.backend);
