@@ -5,6 +5,7 @@
 //! any other failure. Secrets are read from stdin only, never from argv.
 
 mod front;
+mod input;
 mod output;
 mod providers;
 mod steps;
@@ -350,7 +351,9 @@ fn open(cli: &Cli) -> Result<Patchbay, Failure> {
         connect: seconds.min(Duration::from_secs(10)),
         request: seconds,
     };
-    Ok(Patchbay::open(&data_dir, keychain, &service)?.with_timeouts(timeouts))
+    Ok(Patchbay::open(&data_dir, keychain, &service)?
+        .with_timeouts(timeouts)
+        .with_input(std::sync::Arc::new(input::TerminalInput::default())))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

@@ -44,6 +44,7 @@ pub mod vocabulary;
 pub use error::{Error, ErrorKind, Hint};
 pub use keychain::{Keychain, MemoryKeychain, os_keychain};
 pub use llm::ProviderKind;
+pub use mcp::elicitation::Responder;
 pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
 pub use oauth::flows::Delivery;
 pub use oauth::redirect::{RedirectChoice, SCHEME as DEEP_LINK_SCHEME};

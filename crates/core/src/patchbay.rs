@@ -59,6 +59,9 @@ pub struct Patchbay {
     tokens: TokenCells,
     /// OAuth sign-ins in flight: their callback registry and cancel switches.
     sign_ins: sign_in::SignIns,
+    /// Who answers a server's requests for input (elicitation, and 2026-07-28's input-required
+    /// results) on the front end's behalf; `None`: nobody, so nothing is announced.
+    input: Option<Arc<dyn crate::mcp::elicitation::Responder>>,
 }
 
 fn now() -> String {
@@ -87,12 +90,20 @@ impl Patchbay {
             timeouts: Timeouts::default(),
             tokens: TokenCells::new(system_clock()),
             sign_ins: sign_in::SignIns::default(),
+            input: None,
         })
     }
 
     /// The clock OAuth token expiry is judged by (tests move it forward). Call before use.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.tokens = TokenCells::new(clock);
+        self
+    }
+
+    /// Lets `responder` answer the servers' requests for input in every session this facade
+    /// opens (the CLI asks on its terminal). Call before use.
+    pub fn with_input(mut self, responder: Arc<dyn crate::mcp::elicitation::Responder>) -> Self {
+        self.input = Some(responder);
         self
     }
 

@@ -23,6 +23,12 @@ use serde_json::{Map, Value};
 #[async_trait::async_trait]
 pub trait Responder: Debug + Send + Sync {
     async fn respond(&self, request: &ElicitRequestParams) -> ElicitResult;
+
+    /// Whether to announce the capability, so servers ask at all (a front end with nobody to
+    /// ask right now says no, and declines what arrives anyway with its own words).
+    fn announces(&self) -> bool {
+        true
+    }
 }
 
 /// Accepts every form request with the defaults its schema declares, leaving out fields without
@@ -75,7 +81,10 @@ pub struct Handler {
 impl Handler {
     /// Announces the form elicitation capability only when someone will answer.
     pub fn new(mut info: ClientConfig, responder: Option<Arc<dyn Responder>>) -> Self {
-        if responder.is_some() {
+        if responder
+            .as_ref()
+            .is_some_and(|responder| responder.announces())
+        {
             info.capabilities.elicitation =
                 Some(ElicitationCapability::new().with_form(FormElicitationCapability::new()));
         }

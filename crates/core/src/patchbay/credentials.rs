@@ -33,6 +33,7 @@ impl Patchbay {
             endpoint.signed_out = true;
         }
         endpoint.headers = self.headers(store, row)?;
+        endpoint.elicitation = self.input.clone();
         Ok(endpoint)
     }
 
