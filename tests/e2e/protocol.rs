@@ -65,7 +65,7 @@ async fn a_2026_servers_json_rpc_refusal_is_named_not_blamed_on_the_path() -> Re
         (
             -32020,
             "Missing MCP-Protocol-Version header",
-            "MCP request headers of a protocol revision",
+            "rejected the request's MCP headers",
         ),
         (
             -32022,

@@ -181,8 +181,8 @@ const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed
      an unsupported protocol version";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
 const HINT_SIGN_IN: &str = "sign in again";
-const HINT_HEADERS: &str = "the server expects MCP request headers of a protocol revision Patchbay does not send as \
-     it wants (Patchbay speaks 2026-07-28, and 2025-11-25 and older); check for a newer Patchbay";
+const HINT_HEADERS: &str = "the server rejected the request's MCP headers: it may speak a newer protocol revision \
+     than Patchbay does (2026-07-28, and 2025-11-25 and older); check for a Patchbay update";
 const HINT_CAPABILITY: &str = "the server requires a client capability Patchbay does not offer; it cannot be used from Patchbay";
 const HINT_VERSION: &str = "the server supports none of the MCP protocol revisions Patchbay speaks (2026-07-28, and \
      2025-11-25 and older)";
