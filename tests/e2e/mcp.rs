@@ -10,7 +10,8 @@ use patchbay_tests::{EverythingMode, oauth_demo_server, server_everything};
 
 use crate::fake_http::{Behaviour, serve};
 
-fn endpoint(url: &str) -> Result<Endpoint> {
+/// An endpoint with short timeouts (loopback peers answer at once).
+pub(crate) fn endpoint(url: &str) -> Result<Endpoint> {
     let mut endpoint = Endpoint::new(url.parse()?);
     endpoint.timeouts = Timeouts {
         connect: Duration::from_secs(3),

@@ -3,20 +3,11 @@
 //! other, an older one (server-everything) still through `initialize`, and a 2026 server's
 //! JSON-RPC refusal is named in the diagnosis instead of being blamed on the URL's path.
 
-use std::time::Duration;
-
 use anyhow::{Result, ensure};
-use patchbay_core::mcp::{Endpoint, Session, Stage, Timeouts, diagnose};
+use patchbay_core::mcp::{Session, Stage, diagnose};
 use patchbay_tests::{EverythingMode, modern_peer, server_everything};
 
-fn endpoint(url: &str) -> Result<Endpoint> {
-    let mut endpoint = Endpoint::new(url.parse()?);
-    endpoint.timeouts = Timeouts {
-        connect: Duration::from_secs(3),
-        request: Duration::from_secs(10),
-    };
-    Ok(endpoint)
-}
+use crate::mcp::endpoint;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_of_only_2026_07_28_is_discovered_listed_and_called() -> Result<()> {

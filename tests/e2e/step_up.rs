@@ -59,8 +59,9 @@ async fn signed_in(sandbox: &Sandbox, args: &[&str]) -> Result<(String, String)>
     Ok((authorization_url, stderr))
 }
 
-/// Adds the connector with a first sign-in, which asks for the base scope only.
-async fn add(sandbox: &Sandbox, peer: &OAuthPeer) -> Result<()> {
+/// Adds the connector with a first sign-in, which asks for the base scope only; returns what
+/// the command printed.
+async fn add(sandbox: &Sandbox, peer: &OAuthPeer) -> Result<String> {
     let url = peer.mcp_url();
     let args = [
         "connector",
@@ -72,12 +73,12 @@ async fn add(sandbox: &Sandbox, peer: &OAuthPeer) -> Result<()> {
         "--auth",
         "oauth",
     ];
-    let (authorization_url, _) = signed_in(sandbox, &args).await?;
+    let (authorization_url, stderr) = signed_in(sandbox, &args).await?;
     ensure!(
         requested_scopes(&authorization_url)? == [BASE_SCOPE],
         "the first sign-in asks for the 401 challenge's scope: {authorization_url}"
     );
-    Ok(())
+    Ok(stderr)
 }
 
 /// `connector show NAME --json`: (status, last_error).
@@ -191,21 +192,7 @@ async fn an_add_refused_for_scope_is_saved_and_connector_login_steps_up() -> Res
     })
     .await?;
     let sandbox = Sandbox::new()?;
-    let url = peer.mcp_url();
-    let (_, stderr) = signed_in(
-        &sandbox,
-        &[
-            "connector",
-            "add",
-            "--name",
-            NAME,
-            "--url",
-            &url,
-            "--auth",
-            "oauth",
-        ],
-    )
-    .await?;
+    let stderr = add(&sandbox, &peer).await?;
     ensure!(
         stderr.contains("Added \"Docs\", but it cannot be used yet")
             && stderr.contains("scope files:write")

@@ -118,6 +118,24 @@ impl Grant {
         Self::new(credentials, None)
     }
 
+    /// A token response received now, without a registration kept (the grants that need no
+    /// browser and no refresh: enterprise access, workload identity), bound to `issuer` like any
+    /// other grant, so a changed authorization server discards it.
+    fn from_token(
+        client_id: &str,
+        token: rmcp::transport::auth::OAuthTokenResponse,
+        scopes: Vec<String>,
+        issuer: Option<String>,
+    ) -> Result<Self, OAuthError> {
+        let received_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .ok();
+        let stored = StoredCredentials::new(client_id.to_owned(), Some(token), scopes, received_at)
+            .with_issuer(issuer);
+        Self::from_stored(&stored)
+    }
+
     pub fn to_stored(&self) -> Result<StoredCredentials, OAuthError> {
         serde_json::from_str(self.0.expose())
             .map_err(|error| OAuthError::Credentials(error.to_string()))

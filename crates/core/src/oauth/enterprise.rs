@@ -13,15 +13,12 @@
 //! uses like any other. Obtaining the ID token (the company sign-in) is the caller's part; the
 //! grant carries no refresh token, so when it expires the caller exchanges a fresh ID token.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use oauth2::ClientSecret;
 use rmcp::transport::auth::enterprise::{
     EmaAuthorizationServer, EmaClientAuthentication, EmaExchangeRequest,
 };
 use rmcp::transport::auth::{
-    AuthorizationManager, AuthorizationMetadata, OAuthTokenResponse, StoredCredentials,
-    default_oauth_http_client,
+    AuthorizationManager, AuthorizationMetadata, OAuthTokenResponse, default_oauth_http_client,
 };
 use url::Url;
 
@@ -113,19 +110,7 @@ pub async fn cross_app_access(
     }
     let response: OAuthTokenResponse = serde_json::from_value(response)
         .map_err(|error| OAuthError::Credentials(error.to_string()))?;
-    let received_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .ok();
-    let stored = StoredCredentials::new(
-        access.client_id.clone(),
-        Some(response),
-        scopes,
-        received_at,
-    )
-    // Bound to the issuer like any other grant: a changed authorization server discards it.
-    .with_issuer(Some(issuer));
-    Grant::from_stored(&stored)
+    Grant::from_token(&access.client_id, response, scopes, Some(issuer))
 }
 
 fn client_secret(secret: &Secret) -> ClientSecret {

@@ -10,10 +10,10 @@
 //! type (`EmaIdJag`, which cannot be built from an arbitrary assertion), and oauth2 has no
 //! JWT-bearer grant.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use oauth2::TokenResponse;
-use rmcp::transport::auth::{AuthorizationManager, OAuthTokenResponse, StoredCredentials};
+use rmcp::transport::auth::{AuthorizationManager, OAuthTokenResponse};
 use url::Url;
 
 use super::{Grant, OAuthError, discovery};
@@ -101,17 +101,5 @@ pub async fn workload_grant(server_url: &Url, workload: &Workload) -> Result<Gra
         || workload.scopes.clone(),
         |scopes| scopes.iter().map(|scope| scope.to_string()).collect(),
     );
-    let received_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .ok();
-    let stored = StoredCredentials::new(
-        workload.client_id.clone(),
-        Some(token),
-        granted,
-        received_at,
-    )
-    // Bound to the issuer like any other grant: a changed authorization server discards it.
-    .with_issuer(metadata.issuer.clone());
-    Grant::from_stored(&stored)
+    Grant::from_token(&workload.client_id, token, granted, metadata.issuer.clone())
 }
