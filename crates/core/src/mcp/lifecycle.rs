@@ -18,9 +18,6 @@ use rmcp::service::ClientLifecycleMode;
 use serde::Serialize;
 use url::Url;
 
-/// The newest revision Patchbay speaks, offered first.
-pub(crate) const LATEST: ProtocolVersion = ProtocolVersion::V_2026_07_28;
-
 /// How a session started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,7 +35,7 @@ impl Lifecycle {
     pub(super) fn mode(self) -> ClientLifecycleMode {
         match self {
             Self::Discover => ClientLifecycleMode::Auto {
-                preferred_versions: vec![LATEST],
+                preferred_versions: vec![crate::vocabulary::DISCOVER_VERSION],
                 legacy_version: Some(crate::vocabulary::PROTOCOL_VERSION),
             },
             Self::Initialize => ClientLifecycleMode::Initialize,
@@ -101,7 +98,10 @@ mod tests {
 
     #[test]
     fn the_version_tells_the_start() {
-        assert_eq!(Lifecycle::of(&LATEST), Lifecycle::Discover);
+        assert_eq!(
+            Lifecycle::of(&crate::vocabulary::DISCOVER_VERSION),
+            Lifecycle::Discover
+        );
         assert_eq!(
             Lifecycle::of(&ProtocolVersion::V_2025_11_25),
             Lifecycle::Initialize
