@@ -1,11 +1,13 @@
 //! MCP 2026-07-28 against Patchbay's client: a server that speaks only that revision (rmcp's own
 //! server, `patchbay_tests::modern_peer`) is reached with `server/discover` and used like any
 //! other, an older one (server-everything) still through `initialize`, and a 2026 server's
-//! JSON-RPC refusal is named in the diagnosis instead of being blamed on the URL's path.
+//! JSON-RPC refusal is named in the diagnosis instead of being blamed on the URL's path; a
+//! question a server asks on its standalone stream right after the session starts is answered.
 
 use anyhow::{Result, ensure};
+use patchbay_core::mcp::elicitation::AcceptDefaults;
 use patchbay_core::mcp::{Session, Stage, diagnose};
-use patchbay_tests::{EverythingMode, modern_peer, server_everything};
+use patchbay_tests::{EverythingMode, late_stream_peer, modern_peer, server_everything};
 
 use crate::mcp::endpoint;
 
@@ -82,5 +84,27 @@ async fn a_2026_servers_json_rpc_refusal_is_named_not_blamed_on_the_path() -> Re
             "{code}: the server's own words and the advice they call for: {diagnosis:?}"
         );
     }
+    Ok(())
+}
+
+/// A server may ask its question on the session's standalone stream the moment a tool is called.
+/// Patchbay hands a session out only once that stream is answered, so a call made at once is not
+/// asked into the void (the stand-in opens the stream 600 ms late and drops what it cannot send;
+/// before the fix this call came back "the question was dropped").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_on_the_standalone_stream_right_after_connecting_is_answered() -> Result<()> {
+    let peer = late_stream_peer::serve(std::time::Duration::from_millis(600)).await?;
+    let mut endpoint = endpoint(&peer.url)?;
+    endpoint.elicitation = Some(std::sync::Arc::new(AcceptDefaults));
+    let session = Session::connect(&endpoint)
+        .await
+        .map_err(|diagnosis| anyhow::anyhow!("{diagnosis:?}"))?;
+    let result = session.call_tool("ask", None).await?;
+    let text = serde_json::to_string(&result.content)?;
+    ensure!(
+        result.is_error != Some(true) && text.contains("answered") && text.contains("Ada"),
+        "the question reached Patchbay and its default came back: {text}"
+    );
+    session.close().await;
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod late_stream_peer;
 pub mod model_peer;
 pub mod modern_peer;
 pub mod oauth_peer;

@@ -116,7 +116,7 @@ pub async fn serve_refusing(code: i32, message: &'static str) -> Result<ModernPe
     spawn(app).await
 }
 
-async fn spawn(app: axum::Router) -> Result<ModernPeer> {
+pub(crate) async fn spawn(app: axum::Router) -> Result<ModernPeer> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
     let task = tokio::spawn(async move {

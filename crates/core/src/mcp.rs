@@ -10,6 +10,7 @@ mod diagnosis;
 pub mod elicitation;
 mod legacy_sse;
 mod lifecycle;
+mod listening;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -32,6 +33,7 @@ pub(crate) use diagnosis::diagnose_detailed;
 pub use diagnosis::{Diagnosis, Remedy, Stage, diagnose};
 pub use legacy_sse::{LegacySseError, LegacySseTransport};
 pub use lifecycle::Lifecycle;
+use listening::Listening;
 
 use crate::oauth::Grant;
 use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
@@ -304,7 +306,8 @@ enum Http {
 }
 
 impl Http {
-    /// One connection, started the way `lifecycle` says.
+    /// One connection, started the way `lifecycle` says, handed out once the server can reach
+    /// us ([`listening`]).
     async fn start(
         &self,
         endpoint: &Endpoint,
@@ -312,27 +315,49 @@ impl Http {
         lifecycle: Lifecycle,
     ) -> Result<RunningService<RoleClient, elicitation::Handler>, ConnectError> {
         let mode = lifecycle.mode();
+        let wait = listening::STANDALONE_WAIT.min(endpoint.timeouts.request);
         match self {
             Self::Plain(client) => {
+                let client = Listening::new(client.clone());
                 let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
-                client_handler(endpoint)
+                let service = client_handler(endpoint)
                     .serve_with_lifecycle(transport, mode)
                     .await
-                    .map_err(|error| error.to_string().into())
+                    .map_err(|error| ConnectError::from(error.to_string()))?;
+                listen(&client, wait).await;
+                Ok(service)
             }
             Self::Authorized(client) => {
+                let client = Listening::new(client.clone());
                 let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
-                client_handler(endpoint)
+                let service = client_handler(endpoint)
                     .serve_with_lifecycle(transport, mode)
                     .await
                     // A failed token refresh explains the failure better than rmcp's error.
                     .map_err(|error| {
                         client
+                            .inner()
                             .failure()
                             .map_or_else(|| error.to_string().into(), ConnectError::Refresh)
-                    })
+                    })?;
+                listen(&client, wait).await;
+                Ok(service)
             }
         }
+    }
+}
+
+/// Waits for `client`'s standalone stream; a server slower than `wait` to answer it is used
+/// anyway (it may only lose what it sends before the stream opens).
+async fn listen<C: rmcp::transport::streamable_http_client::StreamableHttpClient + Sync>(
+    client: &Listening<C>,
+    wait: Duration,
+) {
+    if !client.ready(wait).await {
+        tracing::debug!(
+            ?wait,
+            "the standalone stream was not answered in time; going on"
+        );
     }
 }
 
