@@ -8,7 +8,8 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     AUTHORIZE_EVENT, ApprovalAnswer, AuthorizeWaiting, ConnectorEditInput, ConnectorInput,
-    FOCUS_EVENT, FocusConnector, HeaderInput, MachineClientInput, MachineCredentialInput,
+    FOCUS_EVENT, FocusConnector, HeaderInput, INPUT_CLOSED_EVENT, INPUT_EVENT, InputAction,
+    InputAnswer, InputClosed, InputRequested, MachineClientInput, MachineCredentialInput,
     OAuthClientInput, ProviderEditInput, ProviderInput, STATUS_EVENT, STEP_RUN_EVENT, SignInInput,
     SigningAlgorithm, StatusEvent, StepRunEvent, StepRunEventKind,
 };
@@ -72,6 +73,10 @@ pub fn typescript() -> String {
         ApprovalAnswer::decl(&config),
         StepRunEventKind::decl(&config),
         StepRunEvent::decl(&config),
+        InputRequested::decl(&config),
+        InputClosed::decl(&config),
+        InputAction::decl(&config),
+        InputAnswer::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
@@ -106,7 +111,8 @@ fn constants() -> String {
          export const ERROR_CODES: readonly ErrorCode[] = [\n{codes}\n];\n\n\
          /** The events the shell emits. */\n\
          export const EVENTS = {{\n  authorizeWaiting: '{AUTHORIZE_EVENT}',\n  \
-         connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n  stepRun: '{STEP_RUN_EVENT}',\n}} as const;\n\n\
+         connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n  stepRun: '{STEP_RUN_EVENT}',\n  \
+         inputRequested: '{INPUT_EVENT}',\n  inputClosed: '{INPUT_CLOSED_EVENT}',\n}} as const;\n\n\
          /** How long a browser sign-in waits for the person, in seconds. */\n\
          export const AUTHORIZE_TIMEOUT_SECONDS = {};\n",
         patchbay_core::AUTHORIZE_TIMEOUT.as_secs()

@@ -141,6 +141,8 @@ impl SignInInput {
             client,
             redirect: self.redirect,
             flow_id: Some(self.flow_id),
+            // The app forgets a reused registration whose sign-in did not finish by itself.
+            new_client: false,
         }
     }
 }
@@ -257,6 +259,46 @@ impl std::fmt::Debug for ProviderInput {
     }
 }
 
+/// Event `input-requested`: connector `connector`'s server asks the person something while a
+/// tool runs; answer with `answer_input(id, …)`. A form has `schema` (a flat JSON Schema object:
+/// strings, numbers, integers, booleans, enums); URL mode has `url`, a page to visit (shown,
+/// never opened by Patchbay). After `limit_secs` the question is cancelled.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InputRequested {
+    pub id: String,
+    pub connector: String,
+    pub message: String,
+    #[ts(type = "unknown")]
+    pub schema: Option<serde_json::Value>,
+    pub url: Option<String>,
+    #[ts(type = "number")]
+    pub limit_secs: u64,
+}
+
+/// Event `input-closed`: question `id` no longer waits (answered, timed out, or its call ended).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct InputClosed {
+    pub id: String,
+}
+
+/// What the person did with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum InputAction {
+    /// Send the form (or, for a URL, "I went to the page").
+    Accept,
+    Decline,
+    Cancel,
+}
+
+/// The person's answer to a question: the form's values when sent.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct InputAnswer {
+    pub action: InputAction,
+    #[ts(type = "Record<string, unknown> | null")]
+    pub content: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// A person's answer to an approval the run waits for.
 #[derive(Debug, Clone, Copy, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -348,6 +390,8 @@ impl From<RunEvent<'_>> for StepRunEventKind {
 }
 
 pub const STEP_RUN_EVENT: &str = "step-run";
+pub const INPUT_EVENT: &str = "input-requested";
+pub const INPUT_CLOSED_EVENT: &str = "input-closed";
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";
 pub const STATUS_EVENT: &str = "connector-status";
 pub const FOCUS_EVENT: &str = "focus-connector";

@@ -7,6 +7,7 @@ pub mod bindings;
 mod commands;
 mod dto;
 mod error;
+mod input;
 mod monitor;
 mod navigation;
 mod runs;
@@ -15,7 +16,7 @@ mod tray;
 
 use std::panic::AssertUnwindSafe;
 
-use tauri::{Manager, RunEvent, Runtime, WindowEvent};
+use tauri::{Emitter, Manager, RunEvent, Runtime, WindowEvent};
 
 pub use error::{ErrorCode, IpcError};
 pub use state::PatchbayState;
@@ -110,6 +111,7 @@ commands![
     steps::remove_step,
     steps::run_step,
     steps::answer_approval,
+    steps::answer_input,
     steps::cancel_run,
     steps::list_runs,
     steps::run_record,
@@ -145,6 +147,16 @@ fn setup<R: Runtime>(app: &tauri::AppHandle<R>) {
         Err(_) => tracing::warn!("no tray icon: the tray library is missing"),
     }
     let state = app.state::<PatchbayState>();
+    let handle = app.clone();
+    state.input().attach(Box::new(move |event| {
+        let sent = match event {
+            input::InputEvent::Requested(question) => handle.emit(dto::INPUT_EVENT, question),
+            input::InputEvent::Closed(closed) => handle.emit(dto::INPUT_CLOSED_EVENT, closed),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "telling the window about a question");
+        }
+    }));
     if let Ok(core) = state.patchbay() {
         state.set_monitor(monitor::start(app, core));
         let handle = app.clone();

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use patchbay_core::{Delivery, MonitorHandle, Patchbay};
 
+use crate::input::WindowInput;
 use crate::{ErrorCode, IpcError};
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
@@ -22,31 +23,39 @@ pub struct PatchbayState {
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
     runs: crate::runs::Runs,
+    /// Asks the window what connectors' servers ask while their tools run.
+    input: Arc<WindowInput>,
 }
 
 impl PatchbayState {
     /// Opens the store in `PATCHBAY_DATA_DIR` (else the OS app-data dir) with the OS keychain.
     pub fn open_from_env() -> Self {
-        let opened = open_from_env().map(Arc::new);
+        Self::new(open_from_env())
+    }
+
+    /// A state over an already opened core, or a stored failure (tests use both). The core
+    /// asks the window (once it is attached) what servers ask while their tools run.
+    pub fn new(opened: Result<Patchbay, IpcError>) -> Self {
+        let input = Arc::new(WindowInput::default());
+        let opened = opened.map(|core| {
+            Arc::new(core.with_input(input.clone() as Arc<dyn patchbay_core::Responder>))
+        });
         if let Err(error) = &opened {
             tracing::error!(code = ?error.code, "cannot open Patchbay: {}", error.message);
         }
-        Self::from_result(opened)
-    }
-
-    /// A state over an already opened core, or a stored failure (tests use both).
-    pub fn new(opened: Result<Patchbay, IpcError>) -> Self {
-        Self::from_result(opened.map(Arc::new))
-    }
-
-    fn from_result(opened: Result<Arc<Patchbay>, IpcError>) -> Self {
         Self {
             opened,
             monitor: Mutex::new(None),
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
             runs: crate::runs::Runs::default(),
+            input,
         }
+    }
+
+    /// The window's side of questions servers ask.
+    pub(crate) fn input(&self) -> Arc<WindowInput> {
+        self.input.clone()
     }
 
     /// The opened core, or the error that kept it from opening.

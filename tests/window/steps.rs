@@ -4,7 +4,8 @@
 //! opens the Steps page with that connector; a model that cannot call tools hides the connector
 //! picker and says why, a tool-capable one shows it; running shows the tool call, asks for
 //! approval inline with the full arguments, and shows the answer; a tool result that carries
-//! markup is shown as text, never run; the run is kept in the history and the CLI sees it.
+//! markup is shown as text, never run; the run is kept in the history and the CLI sees it; a
+//! tool that asks the person something while it runs gets its answer through a dialog.
 
 use std::time::Duration;
 
@@ -280,5 +281,80 @@ async fn real_model_in_the_window() -> Result<()> {
         "real model in the window: {model}, {:.0} s, outcome {outcome}, answer {answer:?}",
         started.elapsed().as_secs_f64()
     );
+    desktop.quit().await
+}
+
+/// A tool that asks the person something while it runs (MCP elicitation): the real
+/// server-everything's `trigger-elicitation-request`, called by the scripted model in a step.
+/// The window asks in a dialog naming the connector, checks the form before sending, and the
+/// tool gets the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_asking_for_input_is_answered_in_a_dialog() -> Result<()> {
+    let label = "question";
+    fresh_screenshots(label)?;
+    let (sandbox, _model, _everything) = prepared(vec![
+        Turn::tool_call("Everything__trigger-elicitation-request", json!({})),
+        Turn::text("Thanks, that is all I needed."),
+    ])
+    .await?;
+    let desktop = Desktop::launch(&sandbox, label).await?;
+    desktop.wait_for_rows(&["Everything"], UI_LIMIT).await?;
+    desktop
+        .click(&Desktop::in_row("Everything", "try-in-step"))
+        .await?;
+    desktop.wait_for(&testid("step-provider")).await?;
+    desktop.choose(&testid("step-provider"), "scripted").await?;
+    desktop.fill(&testid("step-model"), "tool-model").await?;
+    desktop.wait_for(&testid("connector-picker")).await?;
+    desktop.choose(&testid("step-approval"), "auto").await?;
+    desktop
+        .fill(&testid("step-prompt"), "Ask me for my details.")
+        .await?;
+    desktop.click(&testid("step-run")).await?;
+
+    let asked = desktop
+        .wait_for_text(&testid("question-dialog"), "Everything asks", RUN_LIMIT)
+        .await;
+    if asked.is_err() {
+        desktop.screenshot("99-not-asked").await?;
+    }
+    asked?;
+    let dialog = desktop
+        .wait_for_text(&testid("question-dialog"), "String with email format", UI_LIMIT)
+        .await?;
+    ensure!(
+        dialog.contains("Please provide inputs") && dialog.contains("String with email format"),
+        "the server's message and form are shown, field by field: {dialog}"
+    );
+    desktop.screenshot("00-question").await?;
+    // Sending without the required name says so next to it, and sends nothing.
+    desktop.click(&testid("question-send")).await?;
+    desktop
+        .wait_for_text(&testid("question-field-name"), "Required", UI_LIMIT)
+        .await?;
+    desktop.screenshot("01-required").await?;
+    desktop
+        .fill(
+            &format!("{} input", testid("question-field-name")),
+            "Ada Lovelace",
+        )
+        .await?;
+    desktop.click(&testid("question-send")).await?;
+
+    let calls = desktop
+        .wait_for_text(&testid("call-card"), "Ada Lovelace", RUN_LIMIT)
+        .await?;
+    ensure!(
+        calls.contains("User provided the requested information"),
+        "the tool got the accepted answer: {calls}"
+    );
+    desktop
+        .wait_for_text(&testid("run-answer"), "all I needed", RUN_LIMIT)
+        .await?;
+    ensure!(
+        !shown(&desktop, &testid("question-dialog")).await?,
+        "the dialog is gone once answered"
+    );
+    desktop.screenshot("02-answered").await?;
     desktop.quit().await
 }

@@ -324,6 +324,8 @@ async function sendStatus(target: ConnectorView, current: ConnectorStatus, error
  * lacks, or a misspelled one, is a type error, as is an answer of the wrong shape.
  */
 const handlers: { [C in CommandName]: Handler<C> } = {
+  // The mock's servers never ask questions (input-requested), so no answer has a question.
+  answer_input: () => null,
   list_workspaces: () => workspaces,
   add_workspace: ({ name }) => {
     const workspace = { id: `w-${Date.now()}`, name, created_at: new Date().toISOString() };

@@ -15,6 +15,8 @@ import {
   type Diagnosis,
   EVENTS,
   type FocusConnector,
+  type InputClosed,
+  type InputRequested,
   type IpcError,
   type ModelView,
   type OAuthClientView,
@@ -173,6 +175,12 @@ export async function emit(
   event: typeof EVENTS.authorizeWaiting,
   payload: AuthorizeWaiting,
 ): Promise<void>;
+export async function emit(
+  event: typeof EVENTS.inputRequested,
+  payload: InputRequested,
+): Promise<void>;
+export async function emit(event: typeof EVENTS.inputClosed, payload: InputClosed): Promise<void>;
+// Last: `Parameters<typeof emit>` reads the last overload (Steps.test.ts relies on it).
 export async function emit(event: typeof EVENTS.stepRun, payload: StepRunEvent): Promise<void>;
 export async function emit(event: EventName, payload: unknown): Promise<void> {
   const handler = listeners.get(event);

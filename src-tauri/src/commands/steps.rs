@@ -7,7 +7,7 @@ use patchbay_core::{AlwaysAllowed, RunRecord, RunSummary, StepSpec, StepView};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::IpcError;
-use crate::dto::ApprovalAnswer;
+use crate::dto::{ApprovalAnswer, InputAnswer};
 use crate::runs::WindowRun;
 use crate::state::PatchbayState;
 
@@ -66,6 +66,13 @@ pub fn answer_approval(
     answer: ApprovalAnswer,
 ) {
     state.runs().answer(&run_id, &request_id, answer.into());
+}
+
+/// Answers question `id` a connector's server asked (`input-requested`); a late answer does
+/// nothing.
+#[tauri::command]
+pub fn answer_input(state: State<'_, PatchbayState>, id: String, answer: InputAnswer) {
+    state.input().answer(&id, answer);
 }
 
 /// Stops run `run_id` at once (its transcript so far is saved); a late Cancel does nothing.

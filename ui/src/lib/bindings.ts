@@ -242,6 +242,14 @@ export type StepRunEventKind = { "kind": "round_started", round: number, } | { "
 
 export type StepRunEvent = { run_id: string, event: StepRunEventKind, };
 
+export type InputRequested = { id: string, connector: string, message: string, schema: unknown, url: string | null, limit_secs: number, };
+
+export type InputClosed = { id: string, };
+
+export type InputAction = "accept" | "decline" | "cancel";
+
+export type InputAnswer = { action: InputAction, content: Record<string, unknown> | null, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -275,6 +283,7 @@ export const COMMANDS = [
   'remove_step',
   'run_step',
   'answer_approval',
+  'answer_input',
   'cancel_run',
   'list_runs',
   'run_record',
@@ -303,6 +312,8 @@ export const EVENTS = {
   connectorStatus: 'connector-status',
   focusConnector: 'focus-connector',
   stepRun: 'step-run',
+  inputRequested: 'input-requested',
+  inputClosed: 'input-closed',
 } as const;
 
 /** How long a browser sign-in waits for the person, in seconds. */

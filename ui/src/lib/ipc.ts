@@ -15,6 +15,9 @@ import {
   ERROR_CODES,
   EVENTS,
   type FocusConnector,
+  type InputAnswer,
+  type InputClosed,
+  type InputRequested,
   type IpcError,
   type LocalProvider,
   type MachineClientInput,
@@ -109,6 +112,7 @@ export type Commands = Contract<{
     args: { runId: string; requestId: string; answer: ApprovalAnswer };
     result: null;
   };
+  answer_input: { args: { id: string; answer: InputAnswer }; result: null };
   cancel_run: { args: { runId: string }; result: null };
   list_runs: { args: { workspace: string; step: string | null }; result: RunSummary[] };
   run_record: { args: { workspace: string; id: string }; result: RunRecord };
@@ -403,6 +407,21 @@ export function onAuthorizeWaiting(
   handler: (event: AuthorizeWaiting) => void,
 ): Promise<UnlistenFn> {
   return subscribe(EVENTS.authorizeWaiting, handler);
+}
+
+/** A connector's server asks the person something while one of its tools runs. */
+export function onInputRequested(handler: (event: InputRequested) => void): Promise<UnlistenFn> {
+  return subscribe(EVENTS.inputRequested, handler);
+}
+
+/** A question no longer waits (answered, timed out, or its call ended). */
+export function onInputClosed(handler: (event: InputClosed) => void): Promise<UnlistenFn> {
+  return subscribe(EVENTS.inputClosed, handler);
+}
+
+/** Answers a question a server asked (`onInputRequested`); a late answer does nothing. */
+export function answerInput(id: string, answer: InputAnswer): Promise<null> {
+  return call('answer_input', { id, answer });
 }
 
 /** Something happened in a step run; `run_id` says which (the page listens for its own). */

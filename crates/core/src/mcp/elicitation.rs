@@ -24,10 +24,35 @@ use serde_json::{Map, Value};
 pub trait Responder: Debug + Send + Sync {
     async fn respond(&self, request: &ElicitRequestParams) -> ElicitResult;
 
+    /// [`Responder::respond`] for a request from the stored connector `connector`, for a front
+    /// end that tells the person who is asking (the app's form does).
+    async fn respond_for(&self, connector: &str, request: &ElicitRequestParams) -> ElicitResult {
+        let _ = connector;
+        self.respond(request).await
+    }
+
     /// Whether to announce the capability, so servers ask at all (a front end with nobody to
     /// ask right now says no, and declines what arrives anyway with its own words).
     fn announces(&self) -> bool {
         true
+    }
+}
+
+/// Passes a stored connector's name on to the responder (see [`Responder::respond_for`]).
+#[derive(Debug)]
+pub(crate) struct ForConnector {
+    pub connector: String,
+    pub inner: Arc<dyn Responder>,
+}
+
+#[async_trait::async_trait]
+impl Responder for ForConnector {
+    async fn respond(&self, request: &ElicitRequestParams) -> ElicitResult {
+        self.inner.respond_for(&self.connector, request).await
+    }
+
+    fn announces(&self) -> bool {
+        self.inner.announces()
     }
 }
 

@@ -33,7 +33,12 @@ impl Patchbay {
             endpoint.signed_out = true;
         }
         endpoint.headers = self.headers(store, row)?;
-        endpoint.elicitation = self.input.clone();
+        endpoint.elicitation = self.input.clone().map(|inner| {
+            Arc::new(crate::mcp::elicitation::ForConnector {
+                connector: row.name.clone(),
+                inner,
+            }) as Arc<dyn crate::mcp::elicitation::Responder>
+        });
         Ok(endpoint)
     }
 
