@@ -1,7 +1,8 @@
 //! Client registrations kept with the grant, against the mock OAuth peer
 //! (`patchbay_tests::oauth_peer`: a mock because no authorization server we can run offline has a
 //! pre-registered confidential client that must authenticate with `client_secret_basic`, or can
-//! move a resource to another authorization server). Checklist items 12 and 26. All but the CLI
+//! move a resource to another authorization server, or forget a registered client on demand).
+//! Checklist items 12 and 26. All but the CLI
 //! test use the in-memory keychain; the CLI opens the OS keychain.
 
 use std::time::Duration;
@@ -260,6 +261,66 @@ async fn connector_login_in_the_cli_reuses_the_stored_client() -> Result<()> {
         peer.registrations() == 0 && peer.authorize_clients() == [CLIENT_ID, CLIENT_ID],
         "no registration, the same client: {:?}",
         peer.authorize_clients()
+    );
+    Ok(())
+}
+
+/// Patchbay's own (dynamic) registration is reused at the same authorization server, with the
+/// redirect URI it registered, instead of registering a new client at every sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_reuses_patchbays_dynamic_registration() -> Result<()> {
+    let peer = OAuthPeer::start(Behaviour::default()).await?;
+    let first = sign_in_again(&peer, None).await?;
+    let registration = first
+        .registration()?
+        .context("the sign-in keeps its registration")?;
+    ensure!(
+        peer.registrations() == 1 && registration.method == RegistrationMethod::Dynamic,
+        "the first sign-in registers: {registration:?}"
+    );
+    let again = sign_in_again(&peer, Some(&registration)).await?;
+    ensure!(
+        peer.registrations() == 1
+            && peer.authorize_clients()
+                == [
+                    registration.client_id.clone(),
+                    registration.client_id.clone()
+                ],
+        "no second registration, the same client signs in: {:?}",
+        peer.authorize_clients()
+    );
+    ensure!(
+        again.registration()?.as_ref() == Some(&registration),
+        "still the dynamic registration, with the same redirect URI: {:?}",
+        again.registration()?
+    );
+    Ok(())
+}
+
+/// A server that forgot Patchbay's registration refuses it with an error page (no redirect):
+/// that sign-in fails, and the next one registers afresh instead of being refused forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_the_server_forgot_is_replaced_at_the_next_sign_in() -> Result<()> {
+    let peer = OAuthPeer::start(Behaviour::default()).await?;
+    let registration = sign_in_again(&peer, None)
+        .await?
+        .registration()?
+        .context("the sign-in keeps its registration")?;
+    peer.forget_registered_clients();
+    let refused = sign_in_again(&peer, Some(&registration)).await;
+    ensure!(
+        refused.is_err() && peer.registrations() == 1,
+        "the forgotten client is refused at the sign-in page: {refused:?}"
+    );
+    let replaced = sign_in_again(&peer, Some(&registration)).await?;
+    let new = replaced
+        .registration()?
+        .context("the new sign-in keeps its registration")?;
+    ensure!(
+        peer.registrations() == 2
+            && new.method == RegistrationMethod::Dynamic
+            && new.client_id != registration.client_id,
+        "a new client was registered: {new:?}"
     );
     Ok(())
 }

@@ -245,6 +245,12 @@ impl OAuthPeer {
         change(&mut self.peer.record().behaviour);
     }
 
+    /// The authorization server forgets every dynamically registered client (as servers that
+    /// expire unused registrations do): `/authorize` then refuses them with an error page.
+    pub fn forget_registered_clients(&self) {
+        self.peer.record().clients.clear();
+    }
+
     /// Server-side expiry: every access token issued so far is rejected from now on.
     pub fn expire_access_tokens(&self) {
         let now = Instant::now();

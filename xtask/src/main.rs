@@ -37,7 +37,8 @@ fn main() -> Result<()> {
                  test   everything CI runs (fmt, clippy, ui tests, Rust tests, real-peer tests)\n  \
                  deps   install the system packages only\n  \
                  conformance [stable|alpha]   the MCP conformance suite 0.1.16 (stable) or the \
-                 2026-07-28 alpha against Patchbay's client (needs a built workspace)"
+                 2026-07-28 alpha alone against Patchbay's client (needs a built workspace; \
+                 `test` runs both)"
             );
             std::process::exit(2);
         }
@@ -227,6 +228,11 @@ fn test(root: &Path) -> Result<()> {
 
     step("MCP conformance suite 0.1.16 (client scenarios)", started);
     conformance::run(root, conformance::STABLE)?;
+    step(
+        "MCP conformance suite 0.2.0-alpha.12, revision 2026-07-28 (client scenarios)",
+        started,
+    );
+    conformance::run(root, conformance::ALPHA)?;
 
     eprintln!(
         "\nAll checks passed in {:.0}s.",

@@ -27,9 +27,19 @@ impl SignInFront for TerminalFront {
     fn progress(&self, step: SignInStep<'_>) {
         match step {
             SignInStep::Discovering { server } => eprintln!("Discovering how {server} signs in …"),
-            SignInStep::ReusingClient { client_id } => eprintln!(
+            SignInStep::ReusingClient {
+                client_id,
+                dynamic: false,
+            } => eprintln!(
                 "Signing in with the pre-registered client {client_id:?} saved with this \
                  connector (another authorization server would get a new registration)."
+            ),
+            SignInStep::ReusingClient {
+                client_id,
+                dynamic: true,
+            } => eprintln!(
+                "Signing in with the client Patchbay registered with this server before \
+                 ({client_id:?}); if the sign-in page rejects it, run this again with --new-client."
             ),
             SignInStep::AskingForMoreScopes { required, scopes } => eprintln!(
                 "Asking for more permissions: scope {required} (requesting {}: what was granted \

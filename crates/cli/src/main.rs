@@ -139,6 +139,10 @@ struct OAuthArgs {
     /// The private key's JWT signing algorithm: RS256, RS384, RS512, ES256 or ES384.
     #[arg(long, value_name = "ALG", requires = "private_key_stdin")]
     signing_algorithm: Option<String>,
+    /// Register Patchbay with the server afresh instead of reusing the client it registered
+    /// at the last sign-in.
+    #[arg(long, conflicts_with = "client_id")]
+    new_client: bool,
 }
 
 #[derive(Subcommand)]
@@ -669,6 +673,7 @@ fn sign_in_options(args: &OAuthArgs) -> Result<SignInOptions, Failure> {
         },
         redirect: RedirectChoice::Loopback,
         flow_id: None,
+        new_client: args.new_client,
     })
 }
 

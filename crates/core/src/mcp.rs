@@ -37,6 +37,8 @@ use listening::Listening;
 
 use crate::oauth::Grant;
 use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
+use crate::oauth::dpop::Dpop;
+use crate::oauth::dpop::token_client::manager as dpop_manager;
 use crate::oauth::refresh::{RefreshError, TokenCell};
 use crate::vocabulary::PROTOCOL_VERSION;
 use rmcp::transport::auth::AuthorizationManager;
@@ -383,9 +385,18 @@ impl Session {
         let http = match &endpoint.oauth {
             None => Http::Plain(client),
             Some(oauth) => {
-                let mut manager = AuthorizationManager::new(endpoint.url.as_str())
-                    .await
-                    .map_err(|error| error.to_string())?;
+                // A DPoP-bound grant proves its key at the token endpoint and to the server.
+                let dpop = oauth
+                    .0
+                    .grant()
+                    .dpop_key()
+                    .map_err(|error| error.to_string())?
+                    .map(Dpop::new);
+                let mut manager = match &dpop {
+                    Some(dpop) => dpop_manager(&endpoint.url, dpop.clone()).await,
+                    None => AuthorizationManager::new(endpoint.url.as_str()).await,
+                }
+                .map_err(|error| error.to_string())?;
                 // Discovery with Patchbay's 2025-03-26 rule, before rmcp would discover on its own.
                 let metadata = crate::oauth::discovery::resolve_metadata(&manager, &endpoint.url)
                     .await
@@ -397,6 +408,7 @@ impl Session {
                     oauth.0.clone(),
                     &endpoint.url,
                     Some(metadata),
+                    dpop,
                 )
                 .await
                 .map_err(|error| match error {

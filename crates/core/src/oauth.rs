@@ -13,6 +13,7 @@
 pub mod authorized_client;
 pub mod client_credentials;
 pub mod discovery;
+pub mod dpop;
 pub mod enterprise;
 pub mod flows;
 pub mod loopback;

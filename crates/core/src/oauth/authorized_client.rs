@@ -9,6 +9,10 @@
 //! client's secret (kept in the grant's [`super::registration`]) authenticates its refreshes,
 //! and only at the authorization server it was registered with; a machine client renews its
 //! token by the client-credentials grant ([`super::client_credentials`]), likewise only there.
+//!
+//! A DPoP-bound token ([`super::dpop`]) goes as `Authorization: DPoP …` with a fresh proof for
+//! each request's method and URL; a `use_dpop_nonce` refusal is answered with the server's nonce
+//! and the same token, never by a refresh.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,6 +27,7 @@ use rmcp::transport::streamable_http_client::{
 };
 
 use super::OAuthError;
+use super::dpop::Dpop;
 use super::refresh::{CellStore, RefreshError, Renewer, TokenCell};
 use super::registration;
 use crate::secret::Secret;
@@ -38,6 +43,8 @@ pub struct AuthorizedClient {
     renewer: Arc<Renewer>,
     /// The last refresh failure this client met, so a failed connection can say why.
     failure: Arc<Mutex<Option<RefreshError>>>,
+    /// The key a DPoP-bound token is presented with ([`super::dpop`]).
+    dpop: Option<Arc<Dpop>>,
 }
 
 /// Why an [`AuthorizedClient`] could not be set up.
@@ -64,6 +71,7 @@ impl AuthorizedClient {
         cell: Arc<TokenCell>,
         server: &url::Url,
         metadata: Option<AuthorizationMetadata>,
+        dpop: Option<Arc<Dpop>>,
     ) -> Result<Self, SetupError> {
         manager.set_credential_store(CellStore(cell.clone()));
         if !manager.initialize_from_store().await? {
@@ -81,6 +89,7 @@ impl AuthorizedClient {
             cell,
             renewer: Arc::new(Renewer::new(manager, server.clone(), metadata)),
             failure: Arc::new(Mutex::new(None)),
+            dpop,
         })
     }
 
@@ -107,10 +116,95 @@ impl AuthorizedClient {
         })
     }
 
-    /// Runs `call` with the current token; on a 401, once more with the cell's answer.
-    async fn send<T, F, Fut>(&self, call: F) -> Result<T, HttpError>
+    /// How `token` goes on a request to `uri` with `method`: as the bearer token, or (a
+    /// DPoP-bound token) in the headers with a fresh proof. Returns the bearer and the headers.
+    fn present(
+        &self,
+        token: &Secret,
+        method: &'static str,
+        uri: &str,
+        custom_headers: &HashMap<HeaderName, HeaderValue>,
+    ) -> Result<(Option<String>, HashMap<HeaderName, HeaderValue>), HttpError> {
+        let Some(dpop) = &self.dpop else {
+            return Ok((Some(token.expose().to_owned()), custom_headers.clone()));
+        };
+        let unusable = |error: String| {
+            StreamableHttpError::Auth(AuthError::InternalError(format!("DPoP: {error}")))
+        };
+        let url = url::Url::parse(uri).map_err(|error| unusable(error.to_string()))?;
+        let proof = dpop
+            .proof(method, &url, Some(token.expose()))
+            .map_err(|error| unusable(error.to_string()))?;
+        let mut headers = custom_headers.clone();
+        let value = |text: String| {
+            let mut value =
+                HeaderValue::from_str(&text).map_err(|error| unusable(error.to_string()))?;
+            value.set_sensitive(true);
+            Ok::<_, HttpError>(value)
+        };
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            value(format!("DPoP {}", token.expose()))?,
+        );
+        headers.insert(HeaderName::from_static("dpop"), value(proof)?);
+        Ok((None, headers))
+    }
+
+    /// The nonce a DPoP server wants (RFC 9449 §9). rmcp's HTTP client reports a 401's
+    /// challenge but drops its other headers, so the nonce is asked for here: a JSON-RPC `ping`
+    /// (harmless if the server answers it) with a proof and no nonce, whose `DPoP-Nonce` header is
+    /// kept. Says whether a new nonce was learned.
+    async fn learn_nonce(
+        &self,
+        uri: &str,
+        session_id: Option<&str>,
+        token: &Secret,
+        custom_headers: &HashMap<HeaderName, HeaderValue>,
+    ) -> bool {
+        let (Some(dpop), Ok(url)) = (&self.dpop, url::Url::parse(uri)) else {
+            return false;
+        };
+        let Ok((_, headers)) = self.present(token, "POST", uri, custom_headers) else {
+            return false;
+        };
+        let mut request = self
+            .http
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, text/event-stream",
+            )
+            .body(r#"{"jsonrpc":"2.0","id":"patchbay-dpop-nonce","method":"ping"}"#);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        if let Some(session) = session_id {
+            request = request.header("mcp-session-id", session);
+        }
+        let Ok(response) = request.send().await else {
+            return false;
+        };
+        let nonce = response
+            .headers()
+            .get(super::dpop::NONCE_HEADER)
+            .and_then(|value| value.to_str().ok());
+        dpop.remember_nonce(&url, nonce)
+    }
+
+    /// Runs `call` with the current token presented for `method` on `uri`; on a 401, once more
+    /// with the cell's answer (or, when a DPoP server asks for a nonce, with the same token and
+    /// the nonce).
+    async fn send<T, F, Fut>(
+        &self,
+        method: &'static str,
+        uri: &str,
+        session_id: Option<&str>,
+        custom_headers: &HashMap<HeaderName, HeaderValue>,
+        call: F,
+    ) -> Result<T, HttpError>
     where
-        F: Fn(Option<String>) -> Fut,
+        F: Fn(Option<String>, HashMap<HeaderName, HeaderValue>) -> Fut,
         Fut: Future<Output = Result<T, HttpError>>,
     {
         let token = self
@@ -118,7 +212,17 @@ impl AuthorizedClient {
             .access_token(&self.renewer)
             .await
             .map_err(|error| self.failed(error))?;
-        let outcome = match call(Some(token.expose().to_owned())).await {
+        let (bearer, headers) = self.present(&token, method, uri, custom_headers)?;
+        let outcome = match call(bearer, headers).await {
+            Err(StreamableHttpError::AuthRequired(challenge))
+                if super::dpop::wants_nonce(&challenge.www_authenticate_header)
+                    && self
+                        .learn_nonce(uri, session_id, &token, custom_headers)
+                        .await =>
+            {
+                let (bearer, headers) = self.present(&token, method, uri, custom_headers)?;
+                call(bearer, headers).await
+            }
             Err(StreamableHttpError::AuthRequired(challenge)) => {
                 let retry: Secret = match self.cell.after_rejection(&self.renewer, &token).await {
                     Ok(retry) => retry,
@@ -132,7 +236,8 @@ impl AuthorizedClient {
                     }
                     Err(error) => return Err(self.failed(error)),
                 };
-                call(Some(retry.expose().to_owned())).await
+                let (bearer, headers) = self.present(&retry, method, uri, custom_headers)?;
+                call(bearer, headers).await
             }
             outcome => outcome,
         };
@@ -156,15 +261,21 @@ impl StreamableHttpClient for AuthorizedClient {
         _auth_token: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.send(|token| {
-            self.http.post_message(
-                uri.clone(),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-            )
-        })
+        self.send(
+            "POST",
+            &uri,
+            session_id.as_deref(),
+            &custom_headers,
+            |token, headers| {
+                self.http.post_message(
+                    uri.clone(),
+                    message.clone(),
+                    session_id.clone(),
+                    token,
+                    headers,
+                )
+            },
+        )
         .await
     }
 
@@ -177,16 +288,22 @@ impl StreamableHttpClient for AuthorizedClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.send(|token| {
-            self.http.post_message_with_max_sse_event_size(
-                uri.clone(),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-                max_sse_event_size,
-            )
-        })
+        self.send(
+            "POST",
+            &uri,
+            session_id.as_deref(),
+            &custom_headers,
+            |token, headers| {
+                self.http.post_message_with_max_sse_event_size(
+                    uri.clone(),
+                    message.clone(),
+                    session_id.clone(),
+                    token,
+                    headers,
+                    max_sse_event_size,
+                )
+            },
+        )
         .await
     }
 
@@ -199,16 +316,22 @@ impl StreamableHttpClient for AuthorizedClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        self.send(|token| {
-            self.http.post_message_with_response_limits(
-                uri.clone(),
-                message.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-                limits,
-            )
-        })
+        self.send(
+            "POST",
+            &uri,
+            session_id.as_deref(),
+            &custom_headers,
+            |token, headers| {
+                self.http.post_message_with_response_limits(
+                    uri.clone(),
+                    message.clone(),
+                    session_id.clone(),
+                    token,
+                    headers,
+                    limits,
+                )
+            },
+        )
         .await
     }
 
@@ -219,14 +342,16 @@ impl StreamableHttpClient for AuthorizedClient {
         _auth_token: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), HttpError> {
-        self.send(|token| {
-            self.http.delete_session(
-                uri.clone(),
-                session_id.clone(),
-                token,
-                custom_headers.clone(),
-            )
-        })
+        self.send(
+            "DELETE",
+            &uri,
+            Some(&session_id),
+            &custom_headers,
+            |token, headers| {
+                self.http
+                    .delete_session(uri.clone(), session_id.clone(), token, headers)
+            },
+        )
         .await
     }
 
@@ -238,15 +363,21 @@ impl StreamableHttpClient for AuthorizedClient {
         _auth_token: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<EventStream, HttpError> {
-        self.send(|token| {
-            self.http.get_stream(
-                uri.clone(),
-                session_id.clone(),
-                last_event_id.clone(),
-                token,
-                custom_headers.clone(),
-            )
-        })
+        self.send(
+            "GET",
+            &uri,
+            session_id.as_deref(),
+            &custom_headers,
+            |token, headers| {
+                self.http.get_stream(
+                    uri.clone(),
+                    session_id.clone(),
+                    last_event_id.clone(),
+                    token,
+                    headers,
+                )
+            },
+        )
         .await
     }
 
@@ -259,16 +390,22 @@ impl StreamableHttpClient for AuthorizedClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<EventStream, HttpError> {
-        self.send(|token| {
-            self.http.get_stream_with_max_sse_event_size(
-                uri.clone(),
-                session_id.clone(),
-                last_event_id.clone(),
-                token,
-                custom_headers.clone(),
-                max_sse_event_size,
-            )
-        })
+        self.send(
+            "GET",
+            &uri,
+            session_id.as_deref(),
+            &custom_headers,
+            |token, headers| {
+                self.http.get_stream_with_max_sse_event_size(
+                    uri.clone(),
+                    session_id.clone(),
+                    last_event_id.clone(),
+                    token,
+                    headers,
+                    max_sse_event_size,
+                )
+            },
+        )
         .await
     }
 }

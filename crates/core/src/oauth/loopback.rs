@@ -29,8 +29,9 @@ pub struct Loopback {
 }
 
 impl Loopback {
-    pub async fn bind() -> Result<Self, OAuthError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+    /// Listens on `port` (a reused registration's), or on a free one.
+    pub async fn bind(port: Option<u16>) -> Result<Self, OAuthError> {
+        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
             .await
             .map_err(OAuthError::Loopback)?;
         let port = listener.local_addr().map_err(OAuthError::Loopback)?.port();
@@ -171,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_its_flows_answer_ends_the_wait() {
-        let listener = Loopback::bind().await.expect("bind");
+        let listener = Loopback::bind(None).await.expect("bind");
         let uri = listener.redirect_uri();
         assert!(
             uri.starts_with("http://127.0.0.1:") && uri.ends_with("/callback"),
@@ -251,7 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_issuer_ends_the_flow_and_closes_the_listener() {
-        let listener = Loopback::bind().await.expect("bind");
+        let listener = Loopback::bind(None).await.expect("bind");
         let uri = listener.redirect_uri();
         let port = uri
             .trim_start_matches("http://127.0.0.1:")

@@ -222,16 +222,20 @@ impl Registration {
     }
 
     /// The client to sign in with again, when it may be reused: a pre-registered client (one
-    /// the person entered; dynamic registrations are made afresh, as before) that is bound to an
-    /// issuer. The caller checks that issuer against what discovery finds before the client is
-    /// used ([`Registration::belongs_to`]).
+    /// the person entered) or a dynamic registration (with the redirect URI it registered, so
+    /// servers do not fill up with one client per sign-in), bound to an issuer. The caller checks
+    /// that issuer against what discovery finds before the client is used
+    /// ([`Registration::belongs_to`]) and registers afresh when it changed.
     pub fn reusable(&self) -> Option<ClientChoice> {
-        (self.method == RegistrationMethod::PreRegistered && self.issuer.is_some()).then(|| {
-            ClientChoice {
-                client_id: Some(self.client_id.clone()),
-                client_secret: self.client_secret.clone(),
-                metadata_url: None,
-            }
+        let kind = match self.method {
+            RegistrationMethod::PreRegistered => true,
+            RegistrationMethod::Dynamic => !self.redirect_uri.is_empty(),
+            RegistrationMethod::MetadataDocument | RegistrationMethod::ClientCredentials => false,
+        };
+        (kind && self.issuer.is_some()).then(|| ClientChoice {
+            client_id: Some(self.client_id.clone()),
+            client_secret: self.client_secret.clone(),
+            metadata_url: None,
         })
     }
 
@@ -340,12 +344,16 @@ impl Grant {
             .transpose()
     }
 
-    /// The same registration with refreshed credentials.
+    /// The same registration (and DPoP key, [`super::dpop`]) with refreshed credentials.
     pub(crate) fn with_credentials(
         &self,
         credentials: &StoredCredentials,
     ) -> Result<Self, OAuthError> {
-        Self::new(credentials, self.registration()?.as_ref())
+        let refreshed = Self::new(credentials, self.registration()?.as_ref())?;
+        match self.dpop_key()? {
+            Some(key) => refreshed.with_dpop(&key),
+            None => Ok(refreshed),
+        }
     }
 }
 
@@ -506,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_pre_registered_client_bound_to_an_issuer_is_reused() {
+    fn a_pre_registered_or_dynamic_client_bound_to_an_issuer_is_reused() {
         let chosen = preregistered().reusable();
         assert_eq!(
             chosen
@@ -518,16 +526,30 @@ mod tests {
             chosen.and_then(|choice| choice.client_secret),
             Some(Secret::new(SENTINEL))
         );
-        for method in [
-            RegistrationMethod::Dynamic,
-            RegistrationMethod::MetadataDocument,
-        ] {
-            let registration = Registration {
-                method,
-                ..preregistered()
-            };
-            assert!(registration.reusable().is_none(), "{method:?}");
-        }
+        let dynamic = Registration {
+            method: RegistrationMethod::Dynamic,
+            client_secret: None,
+            redirect_uri: "http://127.0.0.1:4711/callback".into(),
+            ..preregistered()
+        };
+        assert_eq!(
+            dynamic.reusable().and_then(|choice| choice.client_id),
+            Some("client".to_owned()),
+            "Patchbay's own registration is reused, not made again at every sign-in"
+        );
+        let without_redirect = Registration {
+            redirect_uri: String::new(),
+            ..dynamic
+        };
+        assert!(without_redirect.reusable().is_none());
+        let metadata_document = Registration {
+            method: RegistrationMethod::MetadataDocument,
+            ..preregistered()
+        };
+        assert!(
+            metadata_document.reusable().is_none(),
+            "a metadata document URL is offered by every sign-in anyway"
+        );
         let unbound = Registration {
             issuer: None,
             ..preregistered()

@@ -29,12 +29,14 @@ use rmcp::transport::auth::{
 use url::Url;
 
 use super::discovery;
+use super::dpop::{self, Dpop};
 use super::flows::{Flows, IssuerCheck};
 use super::loopback::Loopback;
 use super::redirect::{self, DEEP_LINK_REDIRECT_URI, RedirectChoice};
-use super::registration::Registration;
+use super::registration::{Registration, RegistrationMethod};
 use super::step_up::Reauthentication;
 use super::{ClientChoice, Grant, OAuthError, ensure_openable, fetch_challenge};
+use oauth2::TokenResponse;
 
 /// How long discovery and registration may take together before the sign-in gives up: they are
 /// a handful of small requests, each well under a second from a healthy server, so one silent
@@ -82,6 +84,8 @@ struct Started {
     recorded: RecordingStateStore,
     redirect_uri: String,
     listener: Option<Loopback>,
+    /// The proof-of-possession key of a sign-in to a DPoP authorization server.
+    dpop: Option<Arc<Dpop>>,
 }
 
 impl Started {
@@ -160,13 +164,20 @@ where
     F: Future<Output = Result<(), BrowserError>>,
 {
     let prepared = tokio::time::timeout(PREPARE_LIMIT, prepare(&request, previous, scopes)).await;
-    let (started, client) = prepared.map_err(|_| OAuthError::ServerSilent(PREPARE_LIMIT))??;
+    let (started, client, reused) =
+        prepared.map_err(|_| OAuthError::ServerSilent(PREPARE_LIMIT))??;
+    // A reused dynamic registration that does not end in a grant is not offered again by this
+    // process (the server may have dropped the client: its page then shows an error, no redirect).
+    let mut abandoned = reused
+        .filter(|registration| registration.method == RegistrationMethod::Dynamic)
+        .map(|registration| Abandoned(Some(abandonment(registration))));
     let Started {
         mut state,
         credentials,
         recorded,
         redirect_uri,
         listener,
+        dpop,
     } = started;
 
     let authorization_url = Url::parse(&state.get_authorization_url().await?)
@@ -208,60 +219,147 @@ where
         .load()
         .await?
         .ok_or_else(|| OAuthError::Credentials("the token exchange stored nothing".into()))?;
-    let registration = Registration::of_sign_in(&client, &stored, &redirect_uri);
-    Grant::new(&stored, Some(&registration))
+    let mut registration = Registration::of_sign_in(&client, &stored, &redirect_uri);
+    if let Some(previous) = reused.filter(|previous| previous.client_id == stored.client_id) {
+        // Still the client it was: a reused dynamic registration stays dynamic.
+        registration.method = previous.method;
+    }
+    if let Some(abandoned) = &mut abandoned {
+        abandoned.0 = None;
+    }
+    let grant = Grant::new(&stored, Some(&registration))?;
+    // The key is kept only when the token is bound to it; a `Bearer` answer is used as such.
+    let bound = stored
+        .token_response
+        .as_ref()
+        .is_some_and(|token| dpop::is_dpop_token(token.token_type().as_ref()));
+    match dpop {
+        Some(dpop) if bound => grant.with_dpop(dpop.key()),
+        _ => Ok(grant),
+    }
 }
 
 /// Discovery and registration: everything before the browser opens. `previous` is reused when
-/// its authorization server is the one discovery finds.
-async fn prepare(
+/// its authorization server is the one discovery finds (and then returned as the third element).
+async fn prepare<'a>(
     request: &SignInRequest,
-    previous: Option<&Registration>,
+    previous: Option<&'a Registration>,
     scopes: &[String],
-) -> Result<(Started, ClientChoice), OAuthError> {
+) -> Result<(Started, ClientChoice, Option<&'a Registration>), OAuthError> {
     // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
     let challenge = match request.challenge.clone() {
         Some(challenge) => Some(challenge),
         None => fetch_challenge(&request.server_url).await,
     };
+    let dpop = dpop::for_sign_in(&request.server_url).await?;
     let reuse = previous
         .filter(|_| request.client.client_id.is_none())
-        .and_then(|registration| Some((registration, registration.reusable()?)));
+        .filter(|registration| !was_abandoned(registration))
+        .and_then(|registration| {
+            let (redirect, port) = reuse_redirect(request.redirect, registration)?;
+            Some((registration, registration.reusable()?, redirect, port))
+        });
     let fresh = || {
         start_first(
             request,
             &request.client,
-            request.redirect,
+            (request.redirect, None),
             &challenge,
             scopes,
+            dpop.clone(),
         )
     };
-    let (started, client) = match reuse {
-        Some((registration, client)) => {
-            let redirect = reuse_redirect(request.redirect, registration);
-            let started = start_first(request, &client, redirect, &challenge, scopes).await?;
-            if registration.belongs_to(started.issuer().as_deref()) {
-                (started, client)
-            } else {
-                tracing::info!("the authorization server changed; registering Patchbay afresh");
-                drop(started);
-                (fresh().await?, request.client.clone())
-            }
-        }
-        None => (fresh().await?, request.client.clone()),
+    let Some((registration, client, redirect, port)) = reuse else {
+        return Ok((fresh().await?, request.client.clone(), None));
     };
-    Ok((started, client))
+    let dynamic = registration.method == RegistrationMethod::Dynamic;
+    match start_first(
+        request,
+        &client,
+        (redirect, port),
+        &challenge,
+        scopes,
+        dpop.clone(),
+    )
+    .await
+    {
+        Ok(started) if registration.belongs_to(started.issuer().as_deref()) => {
+            Ok((started, client, Some(registration)))
+        }
+        Ok(started) => {
+            tracing::info!("the authorization server changed; registering Patchbay afresh");
+            drop(started);
+            Ok((fresh().await?, request.client.clone(), None))
+        }
+        // A registration of Patchbay's own is replaceable (say its loopback port is taken now).
+        Err(error) if dynamic => {
+            tracing::info!(%error, "the stored registration cannot be used; registering afresh");
+            Ok((fresh().await?, request.client.clone(), None))
+        }
+        Err(error) => Err(error),
+    }
 }
 
-/// A reused client goes back to the kind of redirect it was used with: a client registered
-/// with a loopback redirect URI is not sent to the app's deep link first.
-fn reuse_redirect(requested: RedirectChoice, registration: &Registration) -> RedirectChoice {
-    let loopback = Url::parse(&registration.redirect_uri)
-        .is_ok_and(|uri| uri.scheme() == "http" && uri.host_str() == Some("127.0.0.1"));
-    if loopback && requested.attempts().contains(&RedirectChoice::Loopback) {
-        RedirectChoice::Loopback
-    } else {
-        requested
+/// Reused dynamic registrations (issuer and client ID) whose sign-in did not end in a grant.
+static ABANDONED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn abandonment(registration: &Registration) -> String {
+    format!(
+        "{} {}",
+        registration.issuer.as_deref().unwrap_or_default(),
+        registration.client_id
+    )
+}
+
+fn was_abandoned(registration: &Registration) -> bool {
+    let key = abandonment(registration);
+    ABANDONED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(&key)
+}
+
+/// Notes its registration in [`ABANDONED`] when dropped still holding it: the sign-in failed,
+/// timed out or was cancelled (dropped) before it produced a grant.
+struct Abandoned(Option<String>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(client_id) = self.0.take() {
+            ABANDONED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(client_id);
+        }
+    }
+}
+
+/// How a stored client signs in again: a client registered with a loopback redirect URI goes
+/// back to loopback, not to the app's deep link first. A dynamic registration is used only with
+/// the exact redirect URI it registered (the deep link, or loopback on the same port); `None`
+/// when the request cannot use that one.
+fn reuse_redirect(
+    requested: RedirectChoice,
+    registration: &Registration,
+) -> Option<(RedirectChoice, Option<u16>)> {
+    let registered = Url::parse(&registration.redirect_uri).ok();
+    let loopback = registered
+        .as_ref()
+        .filter(|uri| uri.scheme() == "http" && uri.host_str() == Some("127.0.0.1"));
+    let allows_loopback = requested.attempts().contains(&RedirectChoice::Loopback);
+    if registration.method != RegistrationMethod::Dynamic {
+        return Some(if loopback.is_some() && allows_loopback {
+            (RedirectChoice::Loopback, None)
+        } else {
+            (requested, None)
+        });
+    }
+    match loopback {
+        Some(uri) if allows_loopback => Some((RedirectChoice::Loopback, uri.port())),
+        Some(_) => None,
+        None => (registration.redirect_uri == DEEP_LINK_REDIRECT_URI
+            && requested == RedirectChoice::DeepLink)
+            .then_some((RedirectChoice::DeepLink, None)),
     }
 }
 
@@ -269,14 +367,23 @@ fn reuse_redirect(requested: RedirectChoice, registration: &Registration) -> Red
 async fn start_first(
     request: &SignInRequest,
     client: &ClientChoice,
-    redirect: RedirectChoice,
+    (redirect, port): (RedirectChoice, Option<u16>),
     challenge: &Option<String>,
     scopes: &[String],
+    dpop: Option<Arc<Dpop>>,
 ) -> Result<Started, OAuthError> {
     let mut refusal = None;
     let mut started = None;
     for &choice in redirect.attempts() {
-        match start(request, client, choice, challenge.clone(), scopes).await {
+        let attempt = start(
+            request,
+            client,
+            (choice, port),
+            challenge.clone(),
+            scopes,
+            dpop.clone(),
+        );
+        match attempt.await {
             Ok(authorization) => {
                 started = Some(authorization);
                 break;
@@ -313,20 +420,24 @@ async fn start_first(
 async fn start(
     request: &SignInRequest,
     client: &ClientChoice,
-    choice: RedirectChoice,
+    (choice, port): (RedirectChoice, Option<u16>),
     challenge: Option<String>,
     scopes: &[String],
+    dpop: Option<Arc<Dpop>>,
 ) -> Result<Started, OAuthError> {
     let (redirect_uri, listener) = match choice {
         RedirectChoice::DeepLink => (DEEP_LINK_REDIRECT_URI.to_owned(), None),
         RedirectChoice::Loopback => {
-            let listener = Loopback::bind().await?;
+            let listener = Loopback::bind(port).await?;
             (listener.redirect_uri(), Some(listener))
         }
     };
     let credentials = InMemoryCredentialStore::new();
     let recorded = RecordingStateStore::default();
-    let mut manager = AuthorizationManager::new(request.server_url.as_str()).await?;
+    let mut manager = match &dpop {
+        Some(dpop) => dpop::token_client::manager(&request.server_url, dpop.clone()).await?,
+        None => AuthorizationManager::new(request.server_url.as_str()).await?,
+    };
     manager.set_credential_store(credentials.clone());
     manager.set_state_store(recorded.clone());
     let authorization = authorization_request(client, &redirect_uri, challenge, scopes);
@@ -342,6 +453,7 @@ async fn start(
         recorded,
         redirect_uri,
         listener,
+        dpop,
     })
 }
 
@@ -423,5 +535,81 @@ struct ListenerTask(tokio::task::JoinHandle<()>);
 impl Drop for ListenerTask {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(method: RegistrationMethod, redirect_uri: &str) -> Registration {
+        Registration {
+            client_id: "client".into(),
+            client_secret: None,
+            signing_key: None,
+            issuer: Some("https://auth.example".into()),
+            method,
+            redirect_uri: redirect_uri.into(),
+            scopes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_dynamic_registration_signs_in_again_only_with_the_redirect_it_registered() {
+        let loopback = registered(
+            RegistrationMethod::Dynamic,
+            "http://127.0.0.1:4711/callback",
+        );
+        assert_eq!(
+            reuse_redirect(RedirectChoice::DeepLink, &loopback),
+            Some((RedirectChoice::Loopback, Some(4711))),
+            "the same port, or the server would refuse the redirect"
+        );
+        assert_eq!(
+            reuse_redirect(RedirectChoice::Loopback, &loopback),
+            Some((RedirectChoice::Loopback, Some(4711)))
+        );
+        let deep_link = registered(RegistrationMethod::Dynamic, DEEP_LINK_REDIRECT_URI);
+        assert_eq!(
+            reuse_redirect(RedirectChoice::DeepLink, &deep_link),
+            Some((RedirectChoice::DeepLink, None))
+        );
+        assert_eq!(
+            reuse_redirect(RedirectChoice::Loopback, &deep_link),
+            None,
+            "the CLI cannot receive the app's link: it registers its own client"
+        );
+        let entered = registered(
+            RegistrationMethod::PreRegistered,
+            "http://127.0.0.1:4711/callback",
+        );
+        assert_eq!(
+            reuse_redirect(RedirectChoice::DeepLink, &entered),
+            Some((RedirectChoice::Loopback, None)),
+            "a client the person registered takes any loopback port (RFC 8252 §7.3)"
+        );
+    }
+
+    #[test]
+    fn a_reused_registration_whose_sign_in_did_not_finish_is_not_offered_again() {
+        let first = registered(RegistrationMethod::Dynamic, DEEP_LINK_REDIRECT_URI);
+        let other_server = Registration {
+            issuer: Some("https://other.example".into()),
+            ..first.clone()
+        };
+        assert!(!was_abandoned(&first));
+        drop(Abandoned(Some(abandonment(&first))));
+        assert!(was_abandoned(&first));
+        assert!(
+            !was_abandoned(&other_server),
+            "the same client ID at another server is another client"
+        );
+        let mut finished = Abandoned(Some(abandonment(&other_server)));
+        finished.0 = None;
+        drop(finished);
+        assert!(
+            !was_abandoned(&other_server),
+            "a finished sign-in leaves no note"
+        );
     }
 }

@@ -19,6 +19,7 @@ use super::connectors::view;
 use super::{ConnectorSpec, Patchbay, Saved, blocking, now, step_up};
 use crate::error::Error;
 use crate::mcp::{Endpoint, OAuthCredentials};
+use crate::oauth::RegistrationMethod;
 use crate::oauth::flows::{Delivery, Flows};
 use crate::oauth::redirect::{DEEP_LINK_DONE, RedirectChoice};
 use crate::oauth::sign_in::{self as flow, SignInRequest};
@@ -47,8 +48,9 @@ pub trait SignInFront: Send + Sync {
 pub enum SignInStep<'a> {
     /// Discovery and registration with `server` (up to [`flow::PREPARE_LIMIT`]).
     Discovering { server: &'a Url },
-    /// Signing in again with the pre-registered client saved with the connector.
-    ReusingClient { client_id: &'a str },
+    /// Signing in again with the client saved with the connector: one the person entered
+    /// (pre-registered), or the one Patchbay registered with this server before (`dynamic`).
+    ReusingClient { client_id: &'a str, dynamic: bool },
     /// A step-up: `required` is asked for beside what was granted before (`scopes` in all).
     AskingForMoreScopes {
         required: &'a str,
@@ -73,6 +75,9 @@ pub struct SignInOptions {
     /// digits and dashes. `None`: it ends only by finishing, failing, timing out or being
     /// dropped.
     pub flow_id: Option<String>,
+    /// Register Patchbay afresh instead of reusing the client an earlier dynamic registration
+    /// made (say the server forgot it and its sign-in page rejects it).
+    pub new_client: bool,
 }
 
 /// What Re-authenticate returns: the saved connector, and the scopes it asked for that the
@@ -311,13 +316,33 @@ impl Patchbay {
             done_page,
         };
         front.progress(SignInStep::Discovering { server });
+        // `--new-client`: the earlier dynamic registration is not offered.
+        let fresh_again;
+        let again = match again {
+            Some(again)
+                if options.new_client
+                    && again
+                        .previous
+                        .as_ref()
+                        .is_some_and(|previous| previous.method == RegistrationMethod::Dynamic) =>
+            {
+                fresh_again = oauth::step_up::Reauthentication {
+                    previous: None,
+                    ..again.clone()
+                };
+                Some(&fresh_again)
+            }
+            again => again,
+        };
         if options.client.client_id.is_none()
-            && let Some(client) = again
-                .and_then(|again| again.previous.as_ref())
-                .and_then(|previous| previous.reusable())
+            && let Some(previous) = again.and_then(|again| again.previous.as_ref())
+            && let Some(client) = previous.reusable()
             && let Some(id) = &client.client_id
         {
-            front.progress(SignInStep::ReusingClient { client_id: id });
+            front.progress(SignInStep::ReusingClient {
+                client_id: id,
+                dynamic: previous.method == RegistrationMethod::Dynamic,
+            });
         }
         let browser = |visit: Visit| async move {
             front.visit(visit).await?;
