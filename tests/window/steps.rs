@@ -55,6 +55,24 @@ async fn prepared(script: Vec<Turn>) -> Result<(Sandbox, ModelPeer, patchbay_tes
     Ok((sandbox, model, everything))
 }
 
+/// [`prepared`] with `script`, the window launched (screenshots under `label`), and Try in a
+/// step clicked on the connector's row: the Steps page, a new step with that connector.
+async fn tried_in_a_step(
+    label: &str,
+    script: Vec<Turn>,
+) -> Result<(Sandbox, ModelPeer, patchbay_tests::Peer, Desktop)> {
+    fresh_screenshots(label)?;
+    let (sandbox, model, everything) = prepared(script).await?;
+    let desktop = Desktop::launch(&sandbox, label).await?;
+    desktop.wait_for_rows(&["Everything"], UI_LIMIT).await?;
+    desktop
+        .click(&Desktop::in_row("Everything", "try-in-step"))
+        .await?;
+    desktop.wait_for(&testid("steps-page")).await?;
+    desktop.wait_for(&testid("step-provider")).await?;
+    Ok((sandbox, model, everything, desktop))
+}
+
 async fn shown(desktop: &Desktop, css: &str) -> Result<bool> {
     Ok(desktop
         .script(
@@ -68,22 +86,14 @@ async fn shown(desktop: &Desktop, css: &str) -> Result<bool> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn try_a_connector_in_a_step_with_an_approval() -> Result<()> {
-    let label = "steps";
-    fresh_screenshots(label)?;
-    let (sandbox, model, _everything) = prepared(vec![
-        Turn::tool_call("Everything__echo", json!({"message": HOSTILE})),
-        Turn::text("The server echoed your markup back."),
-    ])
+    let (sandbox, model, _everything, desktop) = tried_in_a_step(
+        "steps",
+        vec![
+            Turn::tool_call("Everything__echo", json!({"message": HOSTILE})),
+            Turn::text("The server echoed your markup back."),
+        ],
+    )
     .await?;
-    let desktop = Desktop::launch(&sandbox, label).await?;
-    desktop.wait_for_rows(&["Everything"], UI_LIMIT).await?;
-
-    // Try in a step: the Steps page, a new step with this connector.
-    desktop
-        .click(&Desktop::in_row("Everything", "try-in-step"))
-        .await?;
-    desktop.wait_for(&testid("steps-page")).await?;
-    desktop.wait_for(&testid("step-provider")).await?;
     desktop.screenshot("00-try-in-step").await?;
     desktop.choose(&testid("step-provider"), "scripted").await?;
 
@@ -290,19 +300,14 @@ async fn real_model_in_the_window() -> Result<()> {
 /// tool gets the answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tool_asking_for_input_is_answered_in_a_dialog() -> Result<()> {
-    let label = "question";
-    fresh_screenshots(label)?;
-    let (sandbox, _model, _everything) = prepared(vec![
-        Turn::tool_call("Everything__trigger-elicitation-request", json!({})),
-        Turn::text("Thanks, that is all I needed."),
-    ])
+    let (_sandbox, _model, _everything, desktop) = tried_in_a_step(
+        "question",
+        vec![
+            Turn::tool_call("Everything__trigger-elicitation-request", json!({})),
+            Turn::text("Thanks, that is all I needed."),
+        ],
+    )
     .await?;
-    let desktop = Desktop::launch(&sandbox, label).await?;
-    desktop.wait_for_rows(&["Everything"], UI_LIMIT).await?;
-    desktop
-        .click(&Desktop::in_row("Everything", "try-in-step"))
-        .await?;
-    desktop.wait_for(&testid("step-provider")).await?;
     desktop.choose(&testid("step-provider"), "scripted").await?;
     desktop.fill(&testid("step-model"), "tool-model").await?;
     desktop.wait_for(&testid("connector-picker")).await?;
@@ -320,7 +325,11 @@ async fn a_tool_asking_for_input_is_answered_in_a_dialog() -> Result<()> {
     }
     asked?;
     let dialog = desktop
-        .wait_for_text(&testid("question-dialog"), "String with email format", UI_LIMIT)
+        .wait_for_text(
+            &testid("question-dialog"),
+            "String with email format",
+            UI_LIMIT,
+        )
         .await?;
     ensure!(
         dialog.contains("Please provide inputs") && dialog.contains("String with email format"),
