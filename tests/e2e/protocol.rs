@@ -2,7 +2,8 @@
 //! server, `patchbay_tests::modern_peer`) is reached with `server/discover` and used like any
 //! other, an older one (server-everything) still through `initialize`, and a 2026 server's
 //! JSON-RPC refusal is named in the diagnosis instead of being blamed on the URL's path; a
-//! question a server asks on its standalone stream right after the session starts is answered.
+//! question a server asks on its standalone stream right after the session starts is answered;
+//! a tool list the server calls fresh (SEP-2549 cache hints) is not asked for again.
 
 use anyhow::{Result, ensure};
 use patchbay_core::mcp::elicitation::AcceptDefaults;
@@ -106,5 +107,63 @@ async fn a_question_on_the_standalone_stream_right_after_connecting_is_answered(
         "the question reached Patchbay and its default came back: {text}"
     );
     session.close().await;
+    Ok(())
+}
+
+/// A 2026-07-28 server's cache hints (SEP-2549): a tool list it calls fresh for a minute is not
+/// asked for again by the next session (a step run right after another); a private one is kept
+/// only for the connector it was listed for; a health check lists live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_list_the_server_calls_fresh_is_not_listed_again() -> Result<()> {
+    use rmcp::model::CacheScope;
+    async fn list_twice(endpoint: &patchbay_core::mcp::Endpoint) -> Result<()> {
+        for _ in 0..2 {
+            let session = Session::connect(endpoint)
+                .await
+                .map_err(|diagnosis| anyhow::anyhow!("{diagnosis:?}"))?;
+            let tools = session.list_tools_cached().await?;
+            ensure!(tools.len() == 1, "the peer's one tool: {tools:?}");
+            session.close().await;
+        }
+        Ok(())
+    }
+
+    let public = modern_peer::serve_with_cache_hint(60_000, CacheScope::Public).await?;
+    list_twice(&endpoint(&public.url)?).await?;
+    ensure!(
+        public.tool_lists() == 1,
+        "a public list fresh for a minute is listed once, not {} times",
+        public.tool_lists()
+    );
+    let diagnosis = diagnose(&endpoint(&public.url)?).await;
+    ensure!(
+        diagnosis.ok && public.tool_lists() == 2,
+        "a health check lists live: {} lists",
+        public.tool_lists()
+    );
+
+    let private = modern_peer::serve_with_cache_hint(60_000, CacheScope::Private).await?;
+    list_twice(&endpoint(&private.url)?).await?;
+    ensure!(
+        private.tool_lists() == 2,
+        "a private list is not kept for a connection that names no connector: {} lists",
+        private.tool_lists()
+    );
+    let mut connector = endpoint(&private.url)?;
+    connector.cache_partition = Some("connector-1".into());
+    list_twice(&connector).await?;
+    ensure!(
+        private.tool_lists() == 3,
+        "it is kept for its connector: {} lists",
+        private.tool_lists()
+    );
+
+    let unhinted = modern_peer::serve().await?;
+    list_twice(&endpoint(&unhinted.url)?).await?;
+    ensure!(
+        unhinted.tool_lists() == 2,
+        "no hint, nothing kept: {} lists",
+        unhinted.tool_lists()
+    );
     Ok(())
 }

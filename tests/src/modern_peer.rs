@@ -9,23 +9,28 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
-    Tool,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    Implementation, ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities,
+    ServerConfig, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::json;
 
-/// The server's tools.
+/// The server's tools; `hint` is the cache hint (SEP-2549) its tool list carries.
 #[derive(Clone, Default)]
-struct Adder;
+struct Adder {
+    hint: Option<(u64, CacheScope)>,
+    /// How many times the tools were listed.
+    lists: Arc<AtomicUsize>,
+}
 
 impl ServerHandler for Adder {
     fn get_info(&self) -> ServerConfig {
@@ -51,11 +56,16 @@ impl ServerHandler for Adder {
         let serde_json::Value::Object(schema) = schema else {
             return Err(ErrorData::internal_error("schema", None));
         };
-        Ok(ListToolsResult::with_all_items(vec![Tool::new(
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        let listed = ListToolsResult::with_all_items(vec![Tool::new(
             "add",
             "Adds two numbers",
             Arc::new(schema),
-        )]))
+        )]);
+        Ok(match self.hint {
+            Some((ttl_ms, scope)) => listed.with_ttl_ms(ttl_ms).with_cache_scope(scope),
+            None => listed,
+        })
     }
 
     async fn call_tool(
@@ -81,6 +91,14 @@ impl ServerHandler for Adder {
 pub struct ModernPeer {
     pub url: String,
     task: tokio::task::JoinHandle<()>,
+    lists: Arc<AtomicUsize>,
+}
+
+impl ModernPeer {
+    /// How many times a client listed the tools.
+    pub fn tool_lists(&self) -> usize {
+        self.lists.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for ModernPeer {
@@ -91,13 +109,29 @@ impl Drop for ModernPeer {
 
 /// Starts the 2026-07-28-only server on a free loopback port; its MCP endpoint is `url`.
 pub async fn serve() -> Result<ModernPeer> {
+    serve_adder(Adder::default()).await
+}
+
+/// [`serve`], its tool list saying it stays fresh for `ttl_ms` for `scope` (SEP-2549).
+pub async fn serve_with_cache_hint(ttl_ms: u64, scope: CacheScope) -> Result<ModernPeer> {
+    serve_adder(Adder {
+        hint: Some((ttl_ms, scope)),
+        ..Adder::default()
+    })
+    .await
+}
+
+async fn serve_adder(adder: Adder) -> Result<ModernPeer> {
+    let lists = adder.lists.clone();
     let service = StreamableHttpService::new(
-        || Ok(Adder),
+        move || Ok(adder.clone()),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
     let app = axum::Router::new().nest_service("/mcp", service);
-    spawn(app).await
+    let mut peer = spawn(app).await?;
+    peer.lists = lists;
+    Ok(peer)
 }
 
 /// Starts the stand-in that answers every POST with HTTP 400 and this JSON-RPC error.
@@ -124,5 +158,9 @@ pub(crate) async fn spawn(app: axum::Router) -> Result<ModernPeer> {
             eprintln!("modern peer stopped: {error}");
         }
     });
-    Ok(ModernPeer { url, task })
+    Ok(ModernPeer {
+        url,
+        task,
+        lists: Arc::default(),
+    })
 }

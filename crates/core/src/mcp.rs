@@ -11,6 +11,7 @@ pub mod elicitation;
 mod legacy_sse;
 mod lifecycle;
 mod listening;
+pub mod listing_cache;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -80,6 +81,9 @@ pub struct Endpoint {
     /// An OAuth connector without a sign-in (signed out, or never finished): a server that
     /// asks for credentials is told to be signed in to, not given a token.
     pub signed_out: bool,
+    /// Whose lists a server's private cache hints may be kept for (the connector's id);
+    /// `None` keeps only lists the server calls public ([`listing_cache`]).
+    pub cache_partition: Option<String>,
 }
 
 /// An OAuth credential: the [`TokenCell`] holding its grant, shared by every session of one
@@ -126,6 +130,7 @@ impl Endpoint {
             oauth: None,
             elicitation: None,
             signed_out: false,
+            cache_partition: None,
         }
     }
 
@@ -242,6 +247,8 @@ pub struct Session {
     request_timeout: Duration,
     connected_in: Duration,
     on_scope_refusal: Option<ScopeRefusalHook>,
+    /// Where this connection's tool lists may be kept ([`listing_cache`]).
+    listing: listing_cache::Keys,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -295,9 +302,11 @@ fn client_info() -> ClientConfig {
     info
 }
 
-/// Patchbay's client info, answering elicitation through the endpoint's responder, if any.
+/// Patchbay's client info, answering elicitation through the endpoint's responder, if any, and
+/// dropping cached tool lists when the server says its tools changed.
 fn client_handler(endpoint: &Endpoint) -> elicitation::Handler {
     elicitation::Handler::new(client_info(), endpoint.elicitation.clone())
+        .forgetting(listing_cache::Keys::of(endpoint))
 }
 
 /// The HTTP client a Streamable HTTP session goes through.
@@ -440,6 +449,7 @@ impl Session {
             request_timeout: endpoint.timeouts.request,
             connected_in: started.elapsed(),
             on_scope_refusal: None,
+            listing: listing_cache::Keys::of(endpoint),
         })
     }
 
@@ -460,6 +470,7 @@ impl Session {
             request_timeout: endpoint.timeouts.request,
             connected_in: started.elapsed(),
             on_scope_refusal: None,
+            listing: listing_cache::Keys::of(endpoint),
         })
     }
 
@@ -504,9 +515,28 @@ impl Session {
         result
     }
 
-    /// Every tool, following pagination to the end.
+    /// Every tool, following pagination to the end, asked of the server (a health check must);
+    /// the list is kept as the server's cache hints allow ([`listing_cache`]).
     pub async fn list_tools(&self) -> Result<Vec<Tool>, CallError> {
-        self.bounded(self.service.peer().list_all_tools()).await
+        let listed = self
+            .bounded(self.service.peer().list_all_tools_with_cache_hint())
+            .await?;
+        listing_cache::put(
+            &self.listing,
+            &listed.items,
+            listed.ttl_ms,
+            listed.cache_scope,
+        );
+        Ok(listed.items)
+    }
+
+    /// Every tool, from the list kept while the server's cache hints say it is fresh (SEP-2549),
+    /// else from the server.
+    pub async fn list_tools_cached(&self) -> Result<Vec<Tool>, CallError> {
+        match listing_cache::get(&self.listing) {
+            Some(tools) => Ok(tools),
+            None => self.list_tools().await,
+        }
     }
 
     pub async fn list_resources(&self) -> Result<Vec<Resource>, CallError> {

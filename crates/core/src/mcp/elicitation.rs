@@ -101,6 +101,8 @@ pub fn schema_defaults(schema: &Value) -> Map<String, Value> {
 pub struct Handler {
     info: ClientConfig,
     responder: Option<Arc<dyn Responder>>,
+    /// The tool lists to drop when the server says its tools changed.
+    listing: Option<super::listing_cache::Keys>,
 }
 
 impl Handler {
@@ -113,13 +115,29 @@ impl Handler {
             info.capabilities.elicitation =
                 Some(ElicitationCapability::new().with_form(FormElicitationCapability::new()));
         }
-        Self { info, responder }
+        Self {
+            info,
+            responder,
+            listing: None,
+        }
+    }
+
+    /// Drops the tool lists kept under `keys` on `notifications/tools/list_changed`.
+    pub(crate) fn forgetting(mut self, keys: super::listing_cache::Keys) -> Self {
+        self.listing = Some(keys);
+        self
     }
 }
 
 impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
         self.info.clone()
+    }
+
+    async fn on_tool_list_changed(&self, _context: rmcp::service::NotificationContext<RoleClient>) {
+        if let Some(keys) = &self.listing {
+            super::listing_cache::forget(keys);
+        }
     }
 
     async fn create_elicitation(

@@ -33,6 +33,7 @@ impl Patchbay {
             endpoint.signed_out = true;
         }
         endpoint.headers = self.headers(store, row)?;
+        endpoint.cache_partition = Some(row.id.clone());
         endpoint.elicitation = self.input.clone().map(|inner| {
             Arc::new(crate::mcp::elicitation::ForConnector {
                 connector: row.name.clone(),

@@ -187,7 +187,8 @@ impl Patchbay {
         let mut toolboxes = Vec::with_capacity(spec.connectors.len());
         for connector in &spec.connectors {
             let session = self.session(workspace, &connector.name).await?;
-            let listed = session.list_tools().await.map_err(|error| {
+            // While the server's cache hints say its list is fresh, it is not asked again.
+            let listed = session.list_tools_cached().await.map_err(|error| {
                 self.request_failure(workspace, &connector.name, "listing tools", error)
             })?;
             for wanted in connector.tools.iter().chain(&connector.disabled_tools) {
