@@ -29,7 +29,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rmcp::transport::auth::AuthorizationManager;
+use rmcp::transport::auth::{AuthError, AuthorizationManager};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -272,17 +272,21 @@ impl Grant {
 }
 
 /// A fresh key for a sign-in to `server_url` when its authorization server takes Patchbay's
-/// proofs. Its metadata is looked up first through rmcp's own discovery (and address policy);
-/// when that fails, `None`, and the sign-in's discovery reports the failure.
-pub(crate) async fn for_sign_in(server_url: &Url) -> Result<Option<Arc<Dpop>>, OAuthError> {
-    let Ok(manager) = AuthorizationManager::new(server_url.as_str()).await else {
-        return Ok(None);
-    };
-    match manager.resolve_metadata().await {
+/// proofs. Its metadata is looked up first, from the server's `challenge` like the sign-in's own
+/// discovery and through rmcp's address policy. A discovery that fails here fails the sign-in
+/// with the same error (not a second time); an issuer mismatch is left to the sign-in, which
+/// knows the 2025-03-26 exception ([`super::discovery`]).
+pub(crate) async fn for_sign_in(
+    server_url: &Url,
+    challenge: Option<&str>,
+) -> Result<Option<Arc<Dpop>>, OAuthError> {
+    let manager = AuthorizationManager::new(server_url.as_str()).await?;
+    match manager.resolve_metadata_from_challenge(challenge).await {
         Ok(resolution) if advertised(&resolution.metadata.additional_fields) => {
             Ok(Some(Dpop::new(DpopKey::generate()?)))
         }
-        _ => Ok(None),
+        Ok(_) | Err(AuthError::AuthorizationServerMismatch { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
     }
 }
 

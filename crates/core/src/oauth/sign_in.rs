@@ -251,7 +251,7 @@ async fn prepare<'a>(
         Some(challenge) => Some(challenge),
         None => fetch_challenge(&request.server_url).await,
     };
-    let dpop = dpop::for_sign_in(&request.server_url).await?;
+    let dpop = dpop::for_sign_in(&request.server_url, challenge.as_deref()).await?;
     let reuse = previous
         .filter(|_| request.client.client_id.is_none())
         .filter(|registration| !was_abandoned(registration))
