@@ -6,6 +6,7 @@ mod callback;
 mod cli;
 mod discovery;
 mod fake_http;
+mod hostile;
 mod input;
 mod keychain;
 mod machine;

@@ -4,11 +4,29 @@
 //! line on stderr plus a hint, exit 0 on success, 2 on bad input (including unknown names), 1 on
 //! any other failure. Secrets are read from stdin only, never from argv.
 
+// Every human line goes through `term::clean`: these shadow std's macros in the whole crate, so
+// no call site can forget it (`--json` output uses `std::println!` as is).
+macro_rules! println {
+    () => { ::std::println!() };
+    ($($arg:tt)*) => { ::std::println!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+}
+macro_rules! eprintln {
+    () => { ::std::eprintln!() };
+    ($($arg:tt)*) => { ::std::eprintln!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+}
+macro_rules! print {
+    ($($arg:tt)*) => { ::std::print!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { ::std::eprint!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+}
+
 mod front;
 mod input;
 mod output;
 mod providers;
 mod steps;
+mod term;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;

@@ -12,7 +12,8 @@ use crate::Failure;
 
 pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Other(e.to_string()))?;
-    println!("{text}");
+    // As serde wrote it: control characters are escaped in JSON strings.
+    std::println!("{text}");
     Ok(())
 }
 

@@ -24,6 +24,7 @@
 //!
 //! This crate never imports tauri; a check in `cargo xtask test` enforces it.
 
+mod bounded;
 pub mod crypto;
 pub mod error;
 pub mod keychain;

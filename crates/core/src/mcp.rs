@@ -12,6 +12,7 @@ mod legacy_sse;
 mod lifecycle;
 mod listening;
 pub mod listing_cache;
+mod sse_guard;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -201,6 +202,9 @@ pub enum TransportKind {
 pub(crate) enum ConnectError {
     /// The OAuth access token could not be renewed.
     Refresh(RefreshError),
+    /// The server answered the legacy GET with an event stream, which then failed (broke off,
+    /// sent no usable endpoint, or an event Patchbay refuses): it is a legacy SSE server.
+    LegacyStream(String),
     Other(String),
 }
 
@@ -208,7 +212,7 @@ impl std::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Refresh(failure) => failure.fmt(f),
-            Self::Other(error) => f.write_str(error),
+            Self::LegacyStream(error) | Self::Other(error) => f.write_str(error),
         }
     }
 }
@@ -459,7 +463,12 @@ impl Session {
         let transport =
             LegacySseTransport::connect(client, &endpoint.url, endpoint.header_map(true)?)
                 .await
-                .map_err(|error| error.to_string())?;
+                .map_err(|error| match error {
+                    LegacySseError::Http(_)
+                    | LegacySseError::Status(_)
+                    | LegacySseError::NotEventStream(_) => ConnectError::Other(error.to_string()),
+                    _ => ConnectError::LegacyStream(error.to_string()),
+                })?;
         let service = client_handler(endpoint)
             .serve(transport)
             .await

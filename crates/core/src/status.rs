@@ -249,21 +249,49 @@ impl MonitorConfig {
     /// applied (tests and impatient users shorten them).
     pub fn from_env() -> Self {
         let seconds = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .and_then(|value| value.parse::<f64>().ok())
-                .filter(|v| *v > 0.0)
+            let value = std::env::var(name).ok()?;
+            let parsed = parse_seconds(&value);
+            if parsed.is_none() {
+                tracing::warn!(name, value, "ignored: not a positive number of seconds");
+            }
+            parsed
         };
         let mut config = Self::default();
         if let Some(interval) = seconds("PATCHBAY_MONITOR_INTERVAL_SECS") {
-            config.interval = Duration::from_secs_f64(interval);
+            config.interval = interval;
             config.backoff_base = config.backoff_base.min(config.interval);
         }
         if let Some(max) = seconds("PATCHBAY_MONITOR_BACKOFF_MAX_SECS") {
-            config.backoff_max = Duration::from_secs_f64(max);
+            config.backoff_max = max;
             config.backoff_base = config.backoff_base.min(config.backoff_max);
         }
         config
+    }
+}
+
+/// The longest interval the settings take: longer ones (up to `inf`) are this, so no deadline
+/// computed from them can overflow.
+const LONGEST_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A positive, finite number of seconds, at most [`LONGEST_SETTING`].
+fn parse_seconds(text: &str) -> Option<Duration> {
+    let seconds = text.trim().parse::<f64>().ok()?;
+    (seconds.is_finite() && seconds > 0.0)
+        .then(|| Duration::from_secs_f64(seconds.min(LONGEST_SETTING.as_secs_f64())))
+}
+
+#[cfg(test)]
+mod settings {
+    use super::*;
+
+    #[test]
+    fn only_positive_finite_seconds_are_taken_and_long_ones_are_capped() {
+        assert_eq!(parse_seconds("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_seconds(" 30 "), Some(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("1e30"), Some(LONGEST_SETTING));
+        for refused in ["inf", "-inf", "NaN", "0", "-1", "soon", ""] {
+            assert_eq!(parse_seconds(refused), None, "{refused:?}");
+        }
     }
 }
 

@@ -39,6 +39,8 @@ pub enum StoreError {
     TooNew { found: usize, supported: usize },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("cannot make the database file private to you: {0}")]
+    Io(std::io::Error),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +80,33 @@ pub struct StepUp {
     pub refused: Option<String>,
 }
 
+/// Makes `path` (created if missing) and its `-wal` and `-shm` files, where they exist,
+/// readable and writable by their owner only.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(StoreError::Io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(StoreError::Io(error)),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 pub struct Store {
     connection: Connection,
 }
@@ -86,8 +115,11 @@ const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names
                                  last_checked_at, last_error, created_at, updated_at";
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path` and migrates it. The file is private
+    /// to its owner (0600, tightened if an older version left it readable to others); SQLite
+    /// gives its `-wal` and `-shm` files the database's mode.
     pub fn open(path: &Path, now: &str) -> Result<Self, StoreError> {
+        private_file(path)?;
         let connection = Connection::open(path)?;
         Self::configure(connection, now)
     }
@@ -421,6 +453,41 @@ fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
     }))
+}
+
+#[cfg(test)]
+mod private_files {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_journal_are_private_even_in_an_open_directory() -> Result<(), StoreError>
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().map_err(StoreError::Io)?;
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|metadata| metadata.permissions().mode() & 0o777)
+                .map_err(StoreError::Io)
+        };
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(StoreError::Io)?;
+        let path = dir.path().join("patchbay.db");
+        // An older version's database, readable by everyone.
+        std::fs::write(&path, b"").map_err(StoreError::Io)?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .map_err(StoreError::Io)?;
+        let store = Store::open(&path, "2026-01-01T00:00:00Z")?;
+        store.insert_workspace("Private", None, "2026-01-01T00:00:00Z", "w-private")?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        for file in [path.clone(), wal.into(), shm.into()] {
+            assert_eq!(mode(&file)?, 0o600, "{}", file.display());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

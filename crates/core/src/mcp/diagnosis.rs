@@ -179,6 +179,8 @@ const HINT_HANG: &str = "the server accepted the connection but did not answer i
      or not an MCP server";
 const HINT_PROTOCOL: &str = "the server speaks HTTP but the MCP handshake failed: it may not be an MCP server or may use \
      an unsupported protocol version";
+const HINT_LEGACY_STREAM: &str = "the server speaks the older HTTP+SSE transport, but its event stream \
+                                  failed or sent something Patchbay refuses; the server may be misbehaving";
 const HINT_REDIRECT: &str = "the URL redirects; enter the final URL instead";
 const HINT_SIGN_IN: &str = "sign in again";
 const HINT_HEADERS: &str = "the server rejected the request's MCP headers: it may speak a newer protocol revision \
@@ -226,7 +228,7 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
     {
         Ok(Ok(session)) => return Ok(session),
         Ok(Err(ConnectError::Refresh(failure))) => return Err(refresh_failure(failure, started)),
-        Ok(Err(ConnectError::Other(error))) => error,
+        Ok(Err(ConnectError::Other(error) | ConnectError::LegacyStream(error))) => error,
         Err(_) => {
             return Err(Diagnosis::failure(
                 Stage::Initialize,
@@ -246,6 +248,13 @@ pub(super) async fn connect(endpoint: &Endpoint) -> Result<Session, Diagnosis> {
         Probe::TryLegacy(status) => {
             match tokio::time::timeout(request_timeout, Session::legacy(endpoint)).await {
                 Ok(Ok(session)) => return Ok(session),
+                // A legacy SSE server whose stream went wrong: say what, not the POST's status.
+                Ok(Err(ConnectError::LegacyStream(detail))) => {
+                    let mut diagnosis =
+                        Diagnosis::failure(Stage::Initialize, started, detail, HINT_LEGACY_STREAM);
+                    diagnosis.transport = Some(TransportKind::LegacySse);
+                    diagnosis
+                }
                 Ok(Err(legacy_error)) => {
                     tracing::debug!(error = %legacy_error, "legacy SSE connect failed");
                     let detail = if status == StatusCode::NOT_FOUND {
@@ -499,7 +508,7 @@ async fn post(
         .and_then(|value| value.to_str().ok())
         .map(|location| location.chars().take(200).collect::<String>());
     let refusal = if status == StatusCode::BAD_REQUEST && content_type.contains("json") {
-        read_limited(response, REFUSAL_LIMIT)
+        crate::bounded::read_limited(response, REFUSAL_LIMIT)
             .await
             .and_then(|bytes| serde_json::from_slice::<RpcAnswer>(&bytes).ok())
             .map(|answer| answer.error)
@@ -513,18 +522,6 @@ async fn post(
         location,
         refusal,
     })
-}
-
-/// At most `limit` bytes of the body; `None` for a longer or broken one.
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.ok()? {
-        if bytes.len() + chunk.len() > limit {
-            return None;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Some(bytes)
 }
 
 /// The probe's answer in a person's words.

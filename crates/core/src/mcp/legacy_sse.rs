@@ -16,6 +16,8 @@ use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use url::Url;
 
+use super::sse_guard::Guarded;
+
 #[derive(Debug, thiserror::Error)]
 pub enum LegacySseError {
     #[error("HTTP request failed: {0}")]
@@ -72,8 +74,9 @@ impl LegacySseTransport {
         if !content_type.starts_with("text/event-stream") {
             return Err(LegacySseError::NotEventStream(content_type));
         }
+        // Bounded events, and no deep recursion in the parser (see `sse_guard`).
         let mut events: EventStream =
-            sse_stream::SseStream::from_bytes_stream(response.bytes_stream()).boxed();
+            sse_stream::SseStream::from_bytes_stream(Guarded::new(response.bytes_stream())).boxed();
         let post_url = loop {
             match events.next().await {
                 None => return Err(LegacySseError::NoEndpoint),

@@ -35,6 +35,9 @@ use super::OAuthError;
 /// Each probe of the legacy path; the server is the one we are about to sign in to.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most of a metadata document read (real ones are a few KiB).
+const METADATA_LIMIT: usize = 1024 * 1024;
+
 /// The revision whose discovery rules the fallback follows; its spec asks clients to send it.
 const LEGACY_REVISION: &str = "2025-03-26";
 
@@ -128,7 +131,8 @@ async fn legacy_metadata(server_url: &Url) -> Option<AuthorizationMetadata> {
     if response.status() != reqwest::StatusCode::OK {
         return None;
     }
-    let metadata: AuthorizationMetadata = response.json().await.ok()?;
+    let body = crate::bounded::read_limited(response, METADATA_LIMIT).await?;
+    let metadata: AuthorizationMetadata = serde_json::from_slice(&body).ok()?;
     issuer_on_server_origin(server_url, metadata.issuer.as_deref()?).then_some(metadata)
 }
 

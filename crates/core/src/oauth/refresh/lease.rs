@@ -119,13 +119,12 @@ impl RefreshLock {
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             builder.create(parent).map_err(failed)?;
         }
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&self.path)
-            .map_err(failed)
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // Private like the data directory's other files.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&self.path).map_err(failed)
     }
 }
 

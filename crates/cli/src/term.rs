@@ -1,0 +1,54 @@
+//! What reaches the terminal. Servers choose their names, tool descriptions, results and error
+//! messages, and a terminal obeys control sequences in them: ESC/OSC sequences can retitle it,
+//! clear it, or write the clipboard (OSC 52); BiDi overrides can make text read differently than
+//! it is. Every human line the CLI prints goes through [`clean`] (the crate root's `println!` and
+//! friends shadow std's), which shows C0 controls as their visible control pictures (ESC as
+//! `␛`), DEL as `␡`, and C1 controls and BiDi formatting characters as `�`; newlines and tabs
+//! stay. `--json` output is printed as serde writes it (control characters escaped).
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach the terminal as is.
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi(c)
+}
+
+/// Unicode's bidirectional formatting characters (embeddings, overrides, isolates, marks).
+fn is_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `text` with every control and BiDi character made visible and harmless.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            c if !unsafe_char(c) => c,
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7f}' => '\u{2421}',
+            _ => '\u{FFFD}',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        let hostile = "name\u{1b}]0;pwned\u{7}\u{1b}[2J\r\u{9b}31m \u{202e}txt.exe";
+        let shown = clean(hostile);
+        assert!(!shown.chars().any(unsafe_char), "{shown:?}");
+        assert_eq!(shown, "name␛]0;pwned␇␛[2J␍�31m �txt.exe");
+        assert!(matches!(
+            clean("plain\ttext\n"),
+            Cow::Borrowed("plain\ttext\n")
+        ));
+    }
+}
