@@ -138,6 +138,8 @@ impl Store {
         migrations::migrate(&mut connection)?;
         let store = Self { connection };
         store.ensure_default_workspace(now)?;
+        // What an earlier process could not empty (another one was reading) goes now.
+        store.scrub();
         Ok(store)
     }
 
@@ -242,9 +244,11 @@ impl Store {
     }
 
     /// Deletes a workspace, its wrapped key, its connectors and their secrets.
+    /// Deletes a workspace with its wrapped key, connectors, providers and secrets.
     pub fn delete_workspace(&self, id: &str) -> Result<(), StoreError> {
         self.connection
             .execute("DELETE FROM workspaces WHERE id = ?1", [id])?;
+        self.scrub();
         Ok(())
     }
 
@@ -354,6 +358,7 @@ impl Store {
                 row.updated_at,
             ],
         )?;
+        let secrets_changed = !secrets.is_empty();
         secrets::apply(
             &transaction,
             &row.workspace_id,
@@ -361,13 +366,34 @@ impl Store {
             secrets,
         )?;
         transaction.commit()?;
+        if secrets_changed {
+            self.scrub();
+        }
         Ok(())
     }
 
     pub fn delete_connector(&self, id: &str) -> Result<(), StoreError> {
         self.connection
             .execute("DELETE FROM connectors WHERE id = ?1", [id])?;
+        self.scrub();
         Ok(())
+    }
+
+    /// Replaced and deleted secrets leave their old bytes in the write-ahead log until a
+    /// checkpoint copies the log into the database (where `secure_delete` zeroes freed space)
+    /// and empties it; this runs one after each such change, and at open. While another process
+    /// is in the middle of reading, the checkpoint stops short; the next change finishes it.
+    pub(crate) fn scrub(&self) {
+        let checkpoint = self
+            .connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            });
+        match checkpoint {
+            Ok(0) => {}
+            Ok(_) => tracing::debug!("the write-ahead log is in use; emptied at the next change"),
+            Err(error) => tracing::warn!(%error, "emptying the write-ahead log"),
+        }
     }
 
     pub fn set_status(
@@ -486,6 +512,84 @@ mod private_files {
         for file in [path.clone(), wal.into(), shm.into()] {
             assert_eq!(mode(&file)?, 0o600, "{}", file.display());
         }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod scrubbing {
+    use super::*;
+
+    /// The bytes of the database and its write-ahead log.
+    fn on_disk(path: &Path) -> Result<Vec<u8>, StoreError> {
+        let mut bytes = std::fs::read(path).map_err(StoreError::Io)?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        match std::fs::read(&wal) {
+            Ok(wal) => bytes.extend(wal),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(StoreError::Io(error)),
+        }
+        Ok(bytes)
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+    }
+
+    /// Checklist 44. Before, a deleted connector's ciphertext stayed in `-wal` while another
+    /// process (the app) kept the database open: nothing emptied the log.
+    #[test]
+    fn deleted_and_replaced_secrets_leave_no_bytes_behind_while_another_process_is_open()
+    -> Result<(), StoreError> {
+        const NOW: &str = "2026-01-01T00:00:00Z";
+        let dir = tempfile::tempdir().map_err(StoreError::Io)?;
+        let path = dir.path().join("patchbay.db");
+        let _app = Store::open(&path, NOW)?;
+        let mut cli = Store::open(&path, NOW)?;
+        let workspace = cli
+            .workspaces()?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::Corrupt("no workspace".into()))?;
+        let row = ConnectorRow {
+            id: "c1".into(),
+            workspace_id: workspace.id.clone(),
+            name: "Docs".into(),
+            url: "https://docs.example/mcp".into(),
+            auth: AuthKind::Token,
+            header_names: Vec::new(),
+            status: ConnectorStatus::Unknown,
+            last_checked_at: None,
+            last_error: None,
+            created_at: NOW.into(),
+            updated_at: NOW.into(),
+        };
+        let put = |ciphertext: &[u8]| {
+            vec![SecretChange::Put {
+                field: SecretField::Token,
+                ciphertext: ciphertext.to_vec(),
+            }]
+        };
+        let first = b"SNTL-first-ciphertext-4c1d".repeat(8);
+        let second = b"SNTL-second-ciphertext-9e2a".repeat(8);
+        cli.save_connector(&row, put(&first))?;
+        cli.save_connector(&row, put(&second))?;
+        assert!(
+            !contains(&on_disk(&path)?, &first),
+            "the replaced ciphertext is gone"
+        );
+        assert!(
+            contains(&on_disk(&path)?, &second),
+            "the test sees ciphertexts"
+        );
+        cli.delete_connector("c1")?;
+        assert!(
+            !contains(&on_disk(&path)?, &second),
+            "the deleted ciphertext is gone from the database and its log"
+        );
         Ok(())
     }
 }

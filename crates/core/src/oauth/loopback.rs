@@ -15,6 +15,8 @@ use super::flows::{Delivery, Flows};
 
 /// The request head we accept; real browsers send far less.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
+/// How long a connection has to send its whole request head (a browser needs milliseconds).
+const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 const CALLBACK_PATH: &str = "/callback";
 /// Shown for an answer no flow accepted. Fixed text: the request's own text is never echoed.
 const NOT_ACCEPTED: &str =
@@ -44,42 +46,75 @@ impl Loopback {
 
     /// Answers requests until one ends its flow; `done_page` is shown for the accepted one. The
     /// caller bounds the wait (the flow's own limit) by dropping or aborting this future.
+    ///
+    /// Each connection is served on its own and must send its request head within
+    /// [`HEAD_DEADLINE`]: a local client trickling bytes (or many of them) cannot hold the
+    /// listener while the browser's callback waits behind it.
     pub async fn serve(self, flows: Flows, done_page: String) {
+        let this = std::sync::Arc::new(self);
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let mut socket = match self.listener.accept().await {
-                Ok((socket, _)) => socket,
-                Err(error) => {
-                    tracing::warn!(%error, "loopback redirect listener");
-                    return;
+            tokio::select! {
+                accepted = this.listener.accept() => {
+                    let mut socket = match accepted {
+                        Ok((socket, _)) => socket,
+                        Err(error) => {
+                            tracing::warn!(%error, "loopback redirect listener");
+                            return;
+                        }
+                    };
+                    let (this, flows, done_page) = (this.clone(), flows.clone(), done_page.clone());
+                    connections.spawn(async move {
+                        this.answer(&mut socket, &flows, &done_page).await
+                    });
                 }
-            };
-            let head = match read_head(&mut socket).await {
-                Ok(head) => head,
-                Err(error) => {
-                    tracing::debug!(%error, "unreadable loopback request");
-                    continue;
+                Some(finished) = connections.join_next() => {
+                    if finished.unwrap_or(false) {
+                        return;
+                    }
                 }
-            };
-            let delivery = match self.callback_url(&head) {
-                Ok(url) => flows.deliver(&url),
-                Err(reason) => {
-                    respond(&mut socket, "400 Bad Request", &page(reason)).await;
-                    continue;
-                }
-            };
-            match delivery {
-                Delivery::Accepted => {
-                    respond(&mut socket, "200 OK", &done_page).await;
-                    return;
-                }
-                Delivery::Rejected => {
-                    respond(&mut socket, "400 Bad Request", &page(REJECTED)).await;
-                    return;
-                }
-                Delivery::Dropped(reason) => {
-                    tracing::info!(?reason, "loopback redirect ignored");
-                    respond(&mut socket, "400 Bad Request", &page(NOT_ACCEPTED)).await;
-                }
+            }
+        }
+    }
+
+    /// Answers one connection; true once its flow ended (accepted or rejected).
+    async fn answer(
+        &self,
+        socket: &mut tokio::net::TcpStream,
+        flows: &Flows,
+        done_page: &str,
+    ) -> bool {
+        let head = match tokio::time::timeout(HEAD_DEADLINE, read_head(socket)).await {
+            Ok(Ok(head)) => head,
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "unreadable loopback request");
+                return false;
+            }
+            Err(_) => {
+                tracing::debug!("a loopback request too slow to arrive");
+                return false;
+            }
+        };
+        let delivery = match self.callback_url(&head) {
+            Ok(url) => flows.deliver(&url),
+            Err(reason) => {
+                respond(socket, "400 Bad Request", &page(reason)).await;
+                return false;
+            }
+        };
+        match delivery {
+            Delivery::Accepted => {
+                respond(socket, "200 OK", done_page).await;
+                true
+            }
+            Delivery::Rejected => {
+                respond(socket, "400 Bad Request", &page(REJECTED)).await;
+                true
+            }
+            Delivery::Dropped(reason) => {
+                tracing::info!(?reason, "loopback redirect ignored");
+                respond(socket, "400 Bad Request", &page(NOT_ACCEPTED)).await;
+                false
             }
         }
     }
@@ -140,9 +175,7 @@ async fn read_head(socket: &mut tokio::net::TcpStream) -> std::io::Result<String
         if buffer.len() > MAX_REQUEST_BYTES {
             return Err(std::io::Error::other("request head too large"));
         }
-        let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut chunk))
-            .await
-            .map_err(|_| std::io::Error::other("slow request"))??;
+        let read = socket.read(&mut chunk).await?;
         if read == 0 {
             return Err(std::io::Error::other("closed before the request ended"));
         }
@@ -248,6 +281,51 @@ mod tests {
                 .is_err(),
             "the listener is closed after the one callback"
         );
+    }
+
+    /// Before, connections were read one after the other with a 10 s limit per read: a local
+    /// client sending a byte every 9 s held the listener, and the browser's callback waited
+    /// behind it for as long as it liked.
+    #[tokio::test]
+    async fn a_trickling_client_does_not_hold_back_the_callback() {
+        let listener = Loopback::bind(None).await.expect("bind");
+        let uri = listener.redirect_uri();
+        let port: u16 = uri
+            .trim_start_matches("http://127.0.0.1:")
+            .trim_end_matches("/callback")
+            .parse()
+            .expect("port");
+        let flows = Flows::new();
+        let issuer = IssuerCheck {
+            expected: None,
+            required: false,
+        };
+        let _waiter = flows.register("st", &uri, issuer);
+        let serving = tokio::spawn(listener.serve(flows.clone(), "<p>done</p>".into()));
+        let trickling = tokio::spawn(async move {
+            let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("connect");
+            for byte in "GET /callback?code=x&state=st HTTP/1.1\r\n".bytes().cycle() {
+                if socket.write_all(&[byte]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let answer = tokio::time::timeout(
+            Duration::from_secs(3),
+            send(
+                port,
+                format!("GET /callback?code=c&state=st HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"),
+            ),
+        )
+        .await
+        .expect("the callback is answered while the other client trickles");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        serving.await.expect("the listener ends after the callback");
+        trickling.abort();
     }
 
     #[tokio::test]

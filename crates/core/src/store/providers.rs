@@ -89,6 +89,7 @@ impl Store {
                 row.updated_at,
             ],
         )?;
+        let secrets_changed = !secrets.is_empty();
         secrets::apply(
             &transaction,
             &row.workspace_id,
@@ -96,6 +97,9 @@ impl Store {
             secrets,
         )?;
         transaction.commit()?;
+        if secrets_changed {
+            self.scrub();
+        }
         Ok(())
     }
 
@@ -103,6 +107,7 @@ impl Store {
     pub fn delete_provider(&self, id: &str) -> Result<(), StoreError> {
         self.connection
             .execute("DELETE FROM providers WHERE id = ?1", [id])?;
+        self.scrub();
         Ok(())
     }
 
