@@ -107,3 +107,82 @@ async fn a_tool_asking_for_input_is_answered_on_the_terminal() -> Result<()> {
     );
     Ok(())
 }
+
+/// A secret typed at the CLI's prompt is not echoed (before, `--token-stdin` on a terminal
+/// showed the token as it was typed). The terminal is a pseudo-terminal from `script`, whose
+/// output is everything the terminal displayed; the token is typed only once the prompt says
+/// echo is off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_typed_at_the_prompt_is_not_shown() -> Result<()> {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    const TOKEN: &str = "SNTL-typed-token-5d1f";
+    let sandbox = Sandbox::new()?;
+    let command = [
+        quoted(&patchbay_bin()?.display().to_string()),
+        "--data-dir".into(),
+        quoted(&sandbox.data_dir().display().to_string()),
+        "connector add --name Typed --url https://typed.example/mcp --token-stdin --skip-test"
+            .into(),
+    ]
+    .join(" ");
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("PATCHBAY_KEYCHAIN_SERVICE", &sandbox.keychain_service)
+        .env_remove("PATCHBAY_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("util-linux's script (bsdutils) runs the CLI on a pseudo-terminal")?;
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().context("stdout")?;
+    let reader = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 1024];
+            while let Ok(read @ 1..) = stdout.read(&mut chunk) {
+                if let Ok(mut shown) = shown.lock() {
+                    shown.extend_from_slice(&chunk[..read]);
+                }
+            }
+        })
+    };
+    let text = |shown: &Arc<Mutex<Vec<u8>>>| {
+        shown
+            .lock()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    };
+    let asked = std::time::Instant::now();
+    while !text(&shown).contains("nothing is shown") {
+        ensure!(
+            asked.elapsed() < std::time::Duration::from_secs(20),
+            "no prompt:\n{}",
+            text(&shown)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(format!("{TOKEN}\n").as_bytes())?;
+    let status = child.wait()?;
+    let _ = reader.join();
+    let shown = text(&shown);
+    ensure!(
+        status.success(),
+        "the connector is added ({status}):\n{shown}"
+    );
+    ensure!(
+        !shown.contains(TOKEN),
+        "the typed token is not shown:\n{shown}"
+    );
+    let list = sandbox.run(&["connector", "list", "--json"], None)?;
+    ensure!(
+        list.stdout.contains("\"token_set\": true"),
+        "and it was saved: {list}"
+    );
+    Ok(())
+}

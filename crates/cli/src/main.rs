@@ -745,7 +745,7 @@ fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> 
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("Paste {what}, then press Enter and Ctrl-D:");
+        return read_secret_from_terminal(what).map(Some);
     }
     let mut buffer = zeroize::Zeroizing::new(String::new());
     stdin
@@ -760,6 +760,33 @@ fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> 
         )));
     }
     Ok(Some(Secret::new(buffer.trim())))
+}
+
+/// A secret typed or pasted on the terminal, never shown: one line, or a PEM key's lines up to
+/// its `-----END` line.
+fn read_secret_from_terminal(what: &str) -> Result<Secret, Failure> {
+    eprintln!("Type or paste {what}, then press Enter (nothing is shown):");
+    let mut text = zeroize::Zeroizing::new(String::new());
+    loop {
+        let line = zeroize::Zeroizing::new(
+            rpassword::read_password()
+                .map_err(|error| Failure::Input(format!("cannot read {what}: {error}")))?,
+        );
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(line.trim_end());
+        if text.len() as u64 > MAX_STDIN_BYTES {
+            return Err(Failure::Input(format!(
+                "{what} is larger than {} KiB",
+                MAX_STDIN_BYTES / 1024
+            )));
+        }
+        let pem = text.trim_start().starts_with("-----BEGIN");
+        if !pem || line.trim_start().starts_with("-----END") {
+            return Ok(Secret::new(text.trim()));
+        }
+    }
 }
 
 fn parse_headers(lines: &[String]) -> Result<Vec<(String, Secret)>, Failure> {
