@@ -320,3 +320,72 @@ async fn credentials_never_follow_a_redirect_to_another_origin() -> Result<()> {
     }
     Ok(())
 }
+
+/// A secret header value can be given on stdin (`--headers-stdin`) instead of argv, where other
+/// users of the computer can read it in the process list; it reaches the server and is shown
+/// nowhere. A stand-in records what the server received (a mock: server-everything does not
+/// report headers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_header_is_taken_from_stdin_not_argv() -> Result<()> {
+    use crate::fake_http::Routes;
+    let server = Routes::serve(|_| Vec::new()).await?;
+    let sandbox = Sandbox::new()?;
+    let url = format!("{}/mcp", server.base);
+    let stdin = format!("X-Api-Key: {HEADER_SENTINEL}\n\nX-Team: blue\n");
+    let add = tokio::task::block_in_place(|| {
+        sandbox.run(
+            &[
+                "connector",
+                "add",
+                "--name",
+                "Headers",
+                "--url",
+                &url,
+                "--headers-stdin",
+                "--skip-test",
+            ],
+            Some(&stdin),
+        )
+    })?;
+    ensure!(add.code == 0, "{add}");
+    let list = tokio::task::block_in_place(|| sandbox.run(&["connector", "list", "--json"], None))?;
+    ensure!(
+        list.stdout.contains("X-Api-Key")
+            && list.stdout.contains("X-Team")
+            && !list.stdout.contains(HEADER_SENTINEL)
+            && !add.stderr.contains(HEADER_SENTINEL),
+        "the names are listed, the value is not: {list}"
+    );
+    let _ = tokio::task::block_in_place(|| sandbox.run(&["connector", "test", "Headers"], None))?;
+    ensure!(
+        server
+            .seen()
+            .iter()
+            .any(|seen| seen
+                .headers
+                .iter()
+                .any(|(name, value)| name.eq_ignore_ascii_case("x-api-key")
+                    && value == HEADER_SENTINEL)),
+        "the header reached the server"
+    );
+    let both = tokio::task::block_in_place(|| {
+        sandbox.run(
+            &[
+                "connector",
+                "add",
+                "--name",
+                "Both",
+                "--url",
+                &url,
+                "--headers-stdin",
+                "--token-stdin",
+            ],
+            Some("x"),
+        )
+    })?;
+    ensure!(
+        both.code == 2 && both.stderr.contains("cannot be used with"),
+        "stdin carries one of them: {both}"
+    );
+    Ok(())
+}

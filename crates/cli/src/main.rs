@@ -126,9 +126,30 @@ struct CredentialArgs {
     /// Read the access token from stdin (never pass secrets as arguments).
     #[arg(long)]
     token_stdin: bool,
-    /// A custom header sent on every request, `Name: value` (repeatable).
+    /// A custom header sent on every request, `Name: value` (repeatable). Arguments are
+    /// visible to other users of this computer (in the process list): give secret values with
+    /// --headers-stdin instead.
     #[arg(long = "header", value_name = "'NAME: VALUE'")]
     headers: Vec<String>,
+    /// Read custom headers from stdin, one `Name: value` per line (on a terminal, typed without
+    /// echo and ended with an empty line); combined with any --header.
+    #[arg(long, conflicts_with = "token_stdin")]
+    headers_stdin: bool,
+}
+
+impl CredentialArgs {
+    /// The headers from --header and --headers-stdin; `None` when neither was given.
+    fn headers(&self) -> Result<Option<Vec<(String, Secret)>>, Failure> {
+        if self.headers.is_empty() && !self.headers_stdin {
+            return Ok(None);
+        }
+        let mut headers = parse_headers(&self.headers)?;
+        if self.headers_stdin {
+            let lines = read_header_lines()?;
+            headers.extend(parse_headers(&lines)?);
+        }
+        Ok(Some(headers))
+    }
 }
 
 #[derive(Args)]
@@ -507,7 +528,7 @@ async fn connector(
                         .into(),
                 ));
             }
-            let headers = parse_headers(&credentials.headers)?;
+            let headers = credentials.headers()?.unwrap_or_default();
             let spec = ConnectorSpec {
                 name,
                 url,
@@ -642,10 +663,8 @@ async fn connector(
             let token = read_token(credentials.token_stdin)?;
             let headers = if clear_headers {
                 Some(Vec::new())
-            } else if credentials.headers.is_empty() {
-                None
             } else {
-                Some(parse_headers(&credentials.headers)?)
+                credentials.headers()?
             };
             let edit = ConnectorEdit {
                 name: new_name,
@@ -787,6 +806,46 @@ fn read_secret_from_terminal(what: &str) -> Result<Secret, Failure> {
             return Ok(Secret::new(text.trim()));
         }
     }
+}
+
+/// Header lines from stdin (`Name: value`, empty lines skipped): typed without echo on a
+/// terminal, up to an empty line.
+fn read_header_lines() -> Result<zeroize::Zeroizing<Vec<String>>, Failure> {
+    let stdin = std::io::stdin();
+    let mut lines = zeroize::Zeroizing::new(Vec::new());
+    if stdin.is_terminal() {
+        eprintln!(
+            "Type or paste the headers, one `Name: value` per line, then an empty line (nothing is shown):"
+        );
+        loop {
+            let line = rpassword::read_password()
+                .map_err(|error| Failure::Input(format!("cannot read the headers: {error}")))?;
+            if line.trim().is_empty() {
+                break;
+            }
+            lines.push(line);
+        }
+        return Ok(lines);
+    }
+    let mut buffer = zeroize::Zeroizing::new(String::new());
+    stdin
+        .lock()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut buffer)
+        .map_err(|error| Failure::Input(format!("cannot read the headers from stdin: {error}")))?;
+    if buffer.len() as u64 > MAX_STDIN_BYTES {
+        return Err(Failure::Input(format!(
+            "the headers on stdin are larger than {} KiB",
+            MAX_STDIN_BYTES / 1024
+        )));
+    }
+    lines.extend(
+        buffer
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_owned),
+    );
+    Ok(lines)
 }
 
 fn parse_headers(lines: &[String]) -> Result<Vec<(String, Secret)>, Failure> {
