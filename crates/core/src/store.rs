@@ -517,6 +517,42 @@ mod private_files {
 }
 
 #[cfg(test)]
+mod opening {
+    use super::*;
+
+    /// Before, both read `user_version` 0 outside the write transaction and the second failed
+    /// with "table ... already exists".
+    #[test]
+    fn two_processes_opening_a_new_data_directory_at_once_both_succeed() -> Result<(), StoreError> {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().map_err(StoreError::Io)?;
+            let path = dir.path().join("patchbay.db");
+            let opened: Vec<Result<usize, String>> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..2)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            Store::open(&path, "2026-01-01T00:00:00Z")
+                                .and_then(|store| Ok(store.workspaces()?.len()))
+                                .map_err(|error| error.to_string())
+                        })
+                    })
+                    .collect();
+                openers
+                    .into_iter()
+                    .map(|opener| opener.join().unwrap_or_else(|_| Err("panicked".into())))
+                    .collect()
+            });
+            assert_eq!(
+                opened,
+                vec![Ok(1), Ok(1)],
+                "one Default workspace, both opened"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
 mod scrubbing {
     use super::*;
 

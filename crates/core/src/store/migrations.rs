@@ -142,24 +142,31 @@ pub const MIGRATIONS: &[&str] = &[
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.
+///
+/// Each step takes the write lock first and reads the version under it, so two processes
+/// opening a new data directory at once (the app and the CLI) apply each step once: the second
+/// waits, then finds it done.
 pub fn migrate(connection: &mut Connection) -> Result<(), super::StoreError> {
-    let current: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let current = usize::try_from(current).unwrap_or(usize::MAX);
-    if current > MIGRATIONS.len() {
-        return Err(super::StoreError::TooNew {
-            found: current,
-            supported: MIGRATIONS.len(),
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-        let transaction = connection.transaction()?;
+    loop {
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let current = usize::try_from(current).unwrap_or(usize::MAX);
+        if current > MIGRATIONS.len() {
+            return Err(super::StoreError::TooNew {
+                found: current,
+                supported: MIGRATIONS.len(),
+            });
+        }
+        let Some(sql) = MIGRATIONS.get(current) else {
+            return Ok(());
+        };
         transaction.execute_batch(sql)?;
         transaction.pragma_update(
             None,
             "user_version",
-            i64::try_from(index + 1).unwrap_or(i64::MAX),
+            i64::try_from(current + 1).unwrap_or(i64::MAX),
         )?;
         transaction.commit()?;
     }
-    Ok(())
 }
