@@ -174,6 +174,22 @@ impl Store {
             .optional()?)
     }
 
+    /// Runs `work` holding the database's write lock (other processes wait for it, up to the busy
+    /// timeout), committing what it wrote through this store if it succeeds.
+    pub fn exclusively<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let transaction = rusqlite::Transaction::new_unchecked(
+            &self.connection,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(StoreError::from)?;
+        let outcome = work()?;
+        transaction.commit().map_err(StoreError::from)?;
+        Ok(outcome)
+    }
+
     pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.connection.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)

@@ -68,51 +68,62 @@ impl Vault {
         if let Some(key) = cached.as_ref() {
             return Ok(key.clone());
         }
-        let check = store.meta(KEY_CHECK)?;
         let key = match self.keychain.get(MASTER_ACCOUNT)? {
-            Some(bytes) => {
-                let key = Key::from_bytes(&bytes).map_err(VaultError::MalformedMasterKey)?;
-                match check {
-                    Some(check) => {
-                        let plain = key
-                            .open(crypto::KEY_CHECK_AAD, &check)
-                            .map_err(|_| VaultError::MasterKeyMismatch)?;
-                        if plain.as_slice() != KEY_CHECK_PLAINTEXT {
-                            return Err(VaultError::MasterKeyMismatch);
-                        }
-                    }
-                    None if store.has_wrapped_keys()? => return Err(VaultError::MasterKeyMismatch),
-                    None => store.set_meta(
-                        KEY_CHECK,
-                        &key.seal(crypto::KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT),
-                    )?,
-                }
-                key
-            }
-            None => {
-                if check.is_some() || store.has_wrapped_keys()? {
-                    return Err(VaultError::MasterKeyMissing {
-                        service: self.service.clone(),
-                    });
-                }
-                let key = Key::generate();
-                self.keychain.set(MASTER_ACCOUNT, key.as_bytes())?;
-                // Read back: a keychain that accepts writes but forgets them must fail now, not
-                // after secrets were sealed with a key nobody kept.
-                let stored = self.keychain.get(MASTER_ACCOUNT)?;
-                if stored.as_deref().map(Vec::as_slice) != Some(key.as_bytes().as_slice()) {
-                    return Err(VaultError::Keychain(KeychainError::Other(
-                        "the keychain did not keep the new master key".into(),
-                    )));
-                }
-                store.set_meta(
-                    KEY_CHECK,
-                    &key.seal(crypto::KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT),
-                )?;
-                key
-            }
+            Some(bytes) => self.verified(store, &bytes)?,
+            // Made under the database's write lock, and only if no other process made one in the
+            // meantime: two first writers (the app and the CLI) must not each make a key, or the
+            // secrets sealed with the one the keychain forgets become noise after a restart.
+            None => store.exclusively(|| match self.keychain.get(MASTER_ACCOUNT)? {
+                Some(bytes) => self.verified(store, &bytes),
+                None => self.created(store),
+            })?,
         };
         *cached = Some(key.clone());
+        Ok(key)
+    }
+
+    /// The keychain's key, checked against the store's check value (written if absent).
+    fn verified(&self, store: &Store, bytes: &[u8]) -> Result<Key, VaultError> {
+        let key = Key::from_bytes(bytes).map_err(VaultError::MalformedMasterKey)?;
+        match store.meta(KEY_CHECK)? {
+            Some(check) => {
+                let plain = key
+                    .open(crypto::KEY_CHECK_AAD, &check)
+                    .map_err(|_| VaultError::MasterKeyMismatch)?;
+                if plain.as_slice() != KEY_CHECK_PLAINTEXT {
+                    return Err(VaultError::MasterKeyMismatch);
+                }
+            }
+            None if store.has_wrapped_keys()? => return Err(VaultError::MasterKeyMismatch),
+            None => store.set_meta(
+                KEY_CHECK,
+                &key.seal(crypto::KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT),
+            )?,
+        }
+        Ok(key)
+    }
+
+    /// A new master key, on a store that nothing sealed yet.
+    fn created(&self, store: &Store) -> Result<Key, VaultError> {
+        if store.meta(KEY_CHECK)?.is_some() || store.has_wrapped_keys()? {
+            return Err(VaultError::MasterKeyMissing {
+                service: self.service.clone(),
+            });
+        }
+        let key = Key::generate();
+        self.keychain.set(MASTER_ACCOUNT, key.as_bytes())?;
+        // Read back: a keychain that accepts writes but forgets them must fail now, not after
+        // secrets were sealed with a key nobody kept.
+        let stored = self.keychain.get(MASTER_ACCOUNT)?;
+        if stored.as_deref().map(Vec::as_slice) != Some(key.as_bytes().as_slice()) {
+            return Err(VaultError::Keychain(KeychainError::Other(
+                "the keychain did not keep the new master key".into(),
+            )));
+        }
+        store.set_meta(
+            KEY_CHECK,
+            &key.seal(crypto::KEY_CHECK_AAD, KEY_CHECK_PLAINTEXT),
+        )?;
         Ok(key)
     }
 
@@ -216,5 +227,74 @@ fn aad(
         (Binding::Owner, owner) => {
             crypto::owned_secret_aad(workspace_id, owner.kind(), owner.id(), &field.as_stored())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use zeroize::Zeroizing;
+
+    use super::*;
+    use crate::keychain::MemoryKeychain;
+
+    /// A keychain as slow as a real Secret Service, so two first writers overlap.
+    struct Slow(Arc<MemoryKeychain>);
+
+    impl Keychain for Slow {
+        fn get(&self, account: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
+            std::thread::sleep(Duration::from_millis(30));
+            self.0.get(account)
+        }
+        fn set(&self, account: &str, secret: &[u8]) -> Result<(), KeychainError> {
+            std::thread::sleep(Duration::from_millis(30));
+            self.0.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> Result<(), KeychainError> {
+            self.0.delete(account)
+        }
+    }
+
+    /// Before, both saw no key, each made one, and the keychain kept the last: the other
+    /// process sealed secrets with a key that was gone after a restart.
+    #[test]
+    fn two_first_writers_at_once_end_up_with_one_master_key() -> Result<(), VaultError> {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().map_err(StoreError::Io)?;
+            let path = dir.path().join("patchbay.db");
+            drop(Store::open(&path, "2026-01-01T00:00:00Z")?);
+            let keychain: Arc<dyn Keychain> = Arc::new(Slow(MemoryKeychain::new()));
+            let keys: Vec<Result<Vec<u8>, String>> = std::thread::scope(|scope| {
+                let writers: Vec<_> = (0..2)
+                    .map(|_| {
+                        let keychain = keychain.clone();
+                        let path = path.clone();
+                        scope.spawn(move || {
+                            let store = Store::open(&path, "2026-01-01T00:00:00Z")
+                                .map_err(|error| error.to_string())?;
+                            Vault::new(keychain, "test")
+                                .master_key(&store)
+                                .map(|key| key.as_bytes().to_vec())
+                                .map_err(|error| error.to_string())
+                        })
+                    })
+                    .collect();
+                writers
+                    .into_iter()
+                    .map(|writer| writer.join().unwrap_or_else(|_| Err("panicked".into())))
+                    .collect()
+            });
+            let kept = keychain.get(MASTER_ACCOUNT)?.map(|key| key.to_vec());
+            assert_eq!(keys.len(), 2);
+            for key in keys {
+                assert_eq!(
+                    key.ok(),
+                    kept,
+                    "each writer holds the key the keychain kept"
+                );
+            }
+        }
+        Ok(())
     }
 }
