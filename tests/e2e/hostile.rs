@@ -6,7 +6,9 @@
 use anyhow::{Result, ensure};
 use patchbay_core::mcp::diagnose;
 use patchbay_tests::Sandbox;
-use patchbay_tests::hostile_peer::{Endless, serve_endless_event, serve_escapes};
+use patchbay_tests::hostile_peer::{
+    Endless, serve_endless_event, serve_escapes, serve_slow_at_every_step,
+};
 
 use crate::mcp::endpoint;
 
@@ -65,6 +67,31 @@ async fn a_servers_escape_sequences_never_reach_the_terminal() -> Result<()> {
     ensure!(
         json.code == 0 && json.stdout.contains("\\u001b]0;pwned"),
         "{json}"
+    );
+    Ok(())
+}
+
+/// `--timeout` bounds the whole check, not each of its steps: before, a server slow at every
+/// step kept `connector test --timeout 10` busy for 39 s (the Streamable HTTP attempt, the
+/// probe and the legacy transport each had the full time). Here the steps added up to 8.3 s
+/// against a 3 s budget before; now the check ends at 3 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_bounds_the_whole_check() -> Result<()> {
+    use std::time::{Duration, Instant};
+    let peer = serve_slow_at_every_step(Duration::from_millis(2500)).await?;
+    // Each step stays within 3 s; together they would not.
+    let mut endpoint = endpoint(&peer.url)?;
+    endpoint.timeouts.request = Duration::from_secs(3);
+    let started = Instant::now();
+    let diagnosis = diagnose(&endpoint).await;
+    let took = started.elapsed();
+    ensure!(
+        !diagnosis.ok && diagnosis.timed_out && diagnosis.hint.contains("did not answer in time"),
+        "{diagnosis:?}"
+    );
+    ensure!(
+        took < Duration::from_secs(5),
+        "the check ends at its 3 s budget, not after its steps add up: {took:?}"
     );
     Ok(())
 }

@@ -5,6 +5,7 @@
 //!   the legacy HTTP+SSE transport, then streams one event that never ends on the SSE GET —
 //!   either one endless `data:` line, or endless `data:` lines with no blank line between them.
 //! - [`serve_escapes`]: hides terminal control sequences in everything it says.
+//! - [`serve_slow_at_every_step`]: each step just within a per-step timeout.
 
 use std::convert::Infallible;
 
@@ -129,4 +130,31 @@ pub async fn serve_escapes() -> Result<ModernPeer> {
         StreamableHttpServerConfig::default(),
     );
     spawn(axum::Router::new().nest_service("/mcp", service)).await
+}
+
+/// A server slow at each step, each within a per-step timeout: it refuses Patchbay's Streamable
+/// HTTP requests with 405 at once, but answers the next POST (the diagnosis's probe) only after
+/// `delay`, and never answers the legacy GET.
+pub async fn serve_slow_at_every_step(delay: std::time::Duration) -> Result<ModernPeer> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let posts = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/mcp",
+        axum::routing::post(move || {
+            let posts = posts.clone();
+            async move {
+                // Streamable HTTP tries `server/discover`, then `initialize`.
+                if posts.fetch_add(1, Ordering::SeqCst) >= 2 {
+                    tokio::time::sleep(delay).await;
+                }
+                StatusCode::METHOD_NOT_ALLOWED
+            }
+        })
+        .get(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            StatusCode::OK
+        }),
+    );
+    spawn(app).await
 }

@@ -712,8 +712,31 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
 
 /// [`diagnose`], and the scope the server named when it refused to list tools for lack of scope
 /// (`Some(None)`: refused without naming one), for the facade to judge and record.
+///
+/// The whole check — preflight, the Streamable HTTP attempt, the probe, the legacy transport and
+/// listing tools — ends within the request timeout (`--timeout`), however its stages add up.
 pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option<Option<String>>) {
     let started = Instant::now();
+    let budget = endpoint.timeouts.request;
+    match tokio::time::timeout(budget, checked(endpoint, started)).await {
+        Ok(outcome) => outcome,
+        Err(_) => (
+            Diagnosis::failure(
+                Stage::Initialize,
+                started,
+                format!(
+                    "the server did not finish answering within {}s",
+                    budget.as_secs()
+                ),
+                HINT_HANG,
+            )
+            .timed_out(),
+            None,
+        ),
+    }
+}
+
+async fn checked(endpoint: &Endpoint, started: Instant) -> (Diagnosis, Option<Option<String>>) {
     let session = match connect(endpoint).await {
         Ok(session) => session,
         Err(diagnosis) => return (diagnosis, None),
