@@ -396,3 +396,30 @@ async fn a_silent_server_ends_the_sign_in_with_a_clear_message() -> Result<()> {
     ensure!(list.stdout.trim() == "[]", "nothing may be saved: {list}");
     Ok(())
 }
+
+/// The probe for a server's challenge follows redirects only within the server's origin: a
+/// server cannot point it at another host (blind SSRF; before, it followed a 307 anywhere).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_challenge_probe_does_not_follow_a_redirect_elsewhere() -> Result<()> {
+    let elsewhere = Routes::serve(|_| Vec::new()).await?;
+    let target = format!("{}/internal", elsewhere.base);
+    let redirecting = Routes::serve(|_| {
+        vec![(
+            "/mcp".to_owned(),
+            Answer::status(307).header("location", &target),
+        )]
+    })
+    .await?;
+    let url = url::Url::parse(&format!("{}/mcp", redirecting.base))?;
+    let challenge = patchbay_core::oauth::fetch_challenge(&url).await;
+    ensure!(
+        challenge.is_none(),
+        "no challenge from elsewhere: {challenge:?}"
+    );
+    ensure!(
+        !redirecting.paths().is_empty() && elsewhere.paths().is_empty(),
+        "the probe reached the server and nothing else: {:?}",
+        elsewhere.paths()
+    );
+    Ok(())
+}

@@ -282,8 +282,19 @@ fn loopback_request(
 /// for an older server, so a server that lets one of them through unauthenticated and
 /// challenges the other still names its scope before the first sign-in.
 pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
+    // Redirects only within the server's origin: the challenge is the server's own, and a
+    // redirect must not turn this probe into a request to wherever it points (blind SSRF).
+    let origin = server_url.origin();
+    let same_origin = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.url().origin() == origin && attempt.previous().len() < 10 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .redirect(same_origin)
         .build()
         .ok()?;
     let (discover, headers) = crate::vocabulary::discover_request();
