@@ -10,15 +10,7 @@ use std::borrow::Cow;
 
 /// Whether `c` must not reach the terminal as is.
 fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || is_bidi(c)
-}
-
-/// Unicode's bidirectional formatting characters (embeddings, overrides, isolates, marks).
-fn is_bidi(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-    )
+    (c.is_control() && c != '\n' && c != '\t') || patchbay_core::is_bidi_control(c)
 }
 
 /// `text` with every control and BiDi character made visible and harmless.

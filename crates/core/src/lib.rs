@@ -73,7 +73,7 @@ pub use status::{
     spawn as spawn_monitor,
 };
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
-pub use validate::{InvalidInput, header as parse_header};
+pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
 
 /// The application identifier: names the OS app-data directory and the keychain service.
 pub const APP_IDENTIFIER: &str = "dev.patchbay.desktop";

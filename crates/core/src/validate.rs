@@ -44,6 +44,10 @@ pub enum InvalidInput {
     },
     #[error("{what} must not contain control characters or line breaks")]
     ControlCharacters { what: &'static str },
+    #[error(
+        "{what} must not contain text-direction controls (they make it read differently than it is)"
+    )]
+    DirectionControls { what: &'static str },
     #[error("{0:?} is not a valid URL: {1}")]
     Url(String, String),
     #[error("the URL must start with http:// or https:// (got {0}://)")]
@@ -82,7 +86,19 @@ pub fn name(value: &str, what: &'static str) -> Result<String, InvalidInput> {
     if trimmed.chars().any(char::is_control) {
         return Err(InvalidInput::ControlCharacters { what });
     }
+    if trimmed.chars().any(is_bidi_control) {
+        return Err(InvalidInput::DirectionControls { what });
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Unicode's bidirectional formatting characters: in a name they make it read differently than
+/// it is ("Trojan Source"), in the app's lists as in a terminal.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// A model id as a person typed it (or picked it from a provider's list).
@@ -253,6 +269,14 @@ mod tests {
             name("a\nb", "the name"),
             Err(InvalidInput::ControlCharacters { .. })
         ));
+        assert!(matches!(
+            name("invoice\u{202e}fdp.exe", "the name"),
+            Err(InvalidInput::DirectionControls { .. })
+        ));
+        assert!(
+            name("שלום GitHub", "the name").is_ok(),
+            "right-to-left text is fine"
+        );
     }
 
     #[test]
