@@ -622,3 +622,55 @@ async fn two_processes_refreshing_at_once_refresh_once_and_both_succeed() -> Res
     );
     Ok(())
 }
+
+/// Forget credentials while a refresh is on its way: the refresh's new grant is not written
+/// over the forgetting. Before, the refreshed grant was committed whatever happened meanwhile,
+/// and the connector was signed in again behind the person's back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_while_a_refresh_runs_is_not_undone() -> Result<()> {
+    let peer = OAuthPeer::start(Behaviour {
+        refresh_delay: Some(Duration::from_secs(1)),
+        ..Behaviour::default()
+    })
+    .await?;
+    let fixture = Fixture::new()?;
+    let app = Arc::new(fixture.open(None)?);
+    add(&app, "A", &peer).await?;
+    peer.expire_access_tokens();
+    let token_requests = || {
+        peer.seen()
+            .iter()
+            .filter(|seen| seen.method == "POST" && seen.path == "/token")
+            .count()
+    };
+    let before = token_requests();
+    let checking = {
+        let app = app.clone();
+        tokio::spawn(async move { app.test_connector(WORKSPACE, "A").await })
+    };
+    let started = std::time::Instant::now();
+    while token_requests() == before {
+        ensure!(
+            started.elapsed() < Duration::from_secs(15),
+            "the check never refreshed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The refresh request arrived; the authorization server answers it a second from now.
+    app.forget_credentials(WORKSPACE, "A")?;
+    let check = checking.await??;
+    ensure!(
+        app.stored_registration(WORKSPACE, "A")?.is_none(),
+        "the forgetting stands: no grant came back ({check:?})"
+    );
+    let connector = app
+        .list_connectors(WORKSPACE)?
+        .into_iter()
+        .find(|connector| connector.name == "A")
+        .context("the connector")?;
+    ensure!(
+        connector.status == ConnectorStatus::NeedsAuth,
+        "it needs a sign-in: {connector:?}\n{check:?}"
+    );
+    Ok(())
+}

@@ -118,10 +118,24 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it. The file is private
     /// to its owner (0600, tightened if an older version left it readable to others); SQLite
     /// gives its `-wal` and `-shm` files the database's mode.
+    ///
+    /// Two processes opening a new database at once can find it locked while the other switches
+    /// it to WAL (SQLite answers that without waiting); the open is then tried again, within the
+    /// busy timeout.
     pub fn open(path: &Path, now: &str) -> Result<Self, StoreError> {
         private_file(path)?;
-        let connection = Connection::open(path)?;
-        Self::configure(connection, now)
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match Self::configure(Connection::open(path)?, now) {
+                Err(StoreError::Sqlite(error))
+                    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
     }
 
     /// A private in-memory database, for tests.

@@ -78,12 +78,22 @@ pub struct GrantVaultError(pub String);
 pub trait GrantVault: Send + Sync {
     /// The newest committed grant; `None` once the sign-in was forgotten.
     fn load(&self) -> Result<Option<Grant>, GrantVaultError>;
-    /// Seals and commits `grant`; returns only once it is durable.
-    fn commit(&self, grant: &Grant) -> Result<(), GrantVaultError>;
+    /// Seals and commits `grant`, renewed from `previous`, only if the stored grant is still
+    /// `previous`; returns only once it is durable. A grant stored (or forgotten) meanwhile —
+    /// a new sign-in, Forget credentials — stands: nothing is written, and the answer says so.
+    fn commit(&self, previous: &Grant, grant: &Grant) -> Result<Committed, GrantVaultError>;
     /// Held around every refresh when other processes share this vault; `None` when none do.
     fn refresh_lock(&self) -> Option<&lease::RefreshLock> {
         None
     }
+}
+
+/// What [`GrantVault::commit`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    Saved,
+    /// The stored grant was no longer the one renewed: left as it was.
+    Superseded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -163,6 +173,8 @@ struct State {
     /// Why this grant cannot be renewed (`invalid_grant`, no refresh token, issuer changed, a
     /// rejected machine client). Cleared when a different grant is adopted.
     rejected: Option<RefreshError>,
+    /// The grant a refresh in progress renews (what its commit compares the store with).
+    renewing: Option<Grant>,
 }
 
 /// What a session hands its cell to renew the grant: rmcp's manager for the server (the
@@ -204,6 +216,7 @@ impl TokenCell {
             state: Mutex::new(State {
                 tokens: Tokens::parse(grant),
                 rejected: None,
+                renewing: None,
             }),
             refreshing: tokio::sync::Mutex::new(()),
             vault,
@@ -322,11 +335,14 @@ impl TokenCell {
         if let Some(registration) = grant.registration().ok().flatten()
             && registration.is_machine()
         {
-            return self.regrant(renewer, &registration).await;
+            return self.regrant(renewer, &grant, &registration).await;
         }
         // The manager's save (CellStore::save) commits the rotated grant and only then updates
         // this cell, so the token read below is durable.
-        match renewer.manager.refresh_token().await {
+        self.state().renewing = Some(grant);
+        let refreshed = renewer.manager.refresh_token().await;
+        self.state().renewing = None;
+        match refreshed {
             Ok(_) => self
                 .state()
                 .tokens
@@ -341,6 +357,12 @@ impl TokenCell {
                 self.state().rejected = Some(RefreshError::NeedsSignIn);
                 Err(RefreshError::NeedsSignIn)
             }
+            // The sign-in was forgotten while renewing (the commit found it gone): say so.
+            Err(_) if self.state().rejected.is_some() => Err(self
+                .state()
+                .rejected
+                .clone()
+                .unwrap_or(RefreshError::NeedsSignIn)),
             Err(error) => {
                 tracing::debug!(%error, "token refresh failed; keeping the tokens");
                 Err(RefreshError::Unavailable(crate::vocabulary::first_line(
@@ -355,6 +377,7 @@ impl TokenCell {
     async fn regrant(
         &self,
         renewer: &Renewer,
+        previous: &Grant,
         registration: &super::Registration,
     ) -> Result<Secret, RefreshError> {
         let Some(metadata) = &renewer.metadata else {
@@ -364,7 +387,7 @@ impl TokenCell {
         };
         match client_credentials::regrant(&renewer.server, metadata, registration).await {
             Ok(grant) => {
-                self.commit(grant).map_err(|error| {
+                self.commit(previous, grant).map_err(|error| {
                     RefreshError::Unavailable(format!("cannot save the new token: {error}"))
                 })?;
                 self.state()
@@ -403,10 +426,19 @@ impl TokenCell {
         }
     }
 
-    /// Commits a refreshed grant, then makes it current.
-    fn commit(&self, grant: Grant) -> Result<(), GrantVaultError> {
-        if let Some(vault) = &self.vault {
-            vault.commit(&grant)?;
+    /// Commits a grant renewed from `previous`, then makes it current. When a new sign-in was
+    /// stored (or the sign-in forgotten) while renewing, that stands and is adopted instead.
+    fn commit(&self, previous: &Grant, grant: Grant) -> Result<(), GrantVaultError> {
+        if let Some(vault) = &self.vault
+            && vault.commit(previous, &grant)? == Committed::Superseded
+        {
+            tracing::info!("the sign-in changed while its token was renewed; keeping the change");
+            return self.reload().map_err(|error| {
+                if error == RefreshError::NeedsSignIn {
+                    self.state().rejected = Some(RefreshError::NeedsSignIn);
+                }
+                GrantVaultError(format!("the sign-in changed while renewing: {error}"))
+            });
         }
         let mut state = self.state();
         state.tokens = Tokens::parse(grant);
@@ -469,15 +501,20 @@ impl CredentialStore for CellStore {
         self.0.grant().to_stored().map(Some).map_err(store_error)
     }
 
-    /// Keeps the grant's client registration with the refreshed credentials.
+    /// Keeps the renewed grant's client registration (and DPoP key) with the refreshed
+    /// credentials, and commits them only over the grant they were renewed from.
     async fn save(&self, credentials: StoredCredentials) -> Result<(), AuthError> {
-        let grant = self
+        let previous = self
             .0
-            .grant()
+            .state()
+            .renewing
+            .clone()
+            .unwrap_or_else(|| self.0.grant());
+        let grant = previous
             .with_credentials(&credentials)
             .map_err(store_error)?;
         self.0
-            .commit(grant)
+            .commit(&previous, grant)
             .map_err(|error| AuthError::CredentialStoreError(error.0))
     }
 

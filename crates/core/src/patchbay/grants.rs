@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::oauth::Grant;
 use crate::oauth::refresh::lease::RefreshLock;
-use crate::oauth::refresh::{GrantVault, GrantVaultError};
-use crate::store::{SecretChange, SecretField, SecretOwner, Store};
+use crate::oauth::refresh::{Committed, GrantVault, GrantVaultError};
+use crate::store::{SecretField, SecretOwner, Store};
 use crate::vault::Vault;
 
 pub(super) struct StoredGrant {
@@ -50,34 +50,51 @@ impl GrantVault for StoredGrant {
         Some(&self.lock)
     }
 
-    fn commit(&self, grant: &Grant) -> Result<(), GrantVaultError> {
+    fn commit(&self, previous: &Grant, grant: &Grant) -> Result<Committed, GrantVaultError> {
+        let failed = |error: &dyn std::fmt::Display| GrantVaultError(error.to_string());
         super::blocking(|| {
-            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let owner = SecretOwner::Connector(&self.connector_id);
+            let Some(stored) = store
+                .secret(owner, &SecretField::OAuth)
+                .map_err(|error| failed(&error))?
+            else {
+                // Forgotten (or the connector deleted) while renewing.
+                return Ok(Committed::Superseded);
+            };
+            let current = self
+                .vault
+                .open(
+                    &store,
+                    &self.workspace_id,
+                    owner,
+                    &SecretField::OAuth,
+                    &stored,
+                )
+                .map_err(|error| failed(&error))?;
+            if current != previous.0 {
+                return Ok(Committed::Superseded);
+            }
             let ciphertext = self
                 .vault
                 .seal(
                     &store,
                     &self.workspace_id,
-                    SecretOwner::Connector(&self.connector_id),
+                    owner,
                     &SecretField::OAuth,
                     &grant.0,
                 )
-                .map_err(|error| GrantVaultError(error.to_string()))?;
-            let Some(row) = store
-                .connector_by_id(&self.connector_id)
-                .map_err(|error| GrantVaultError(error.to_string()))?
-            else {
-                return Err(GrantVaultError("the connector was deleted".into()));
-            };
-            store
-                .save_connector(
-                    &row,
-                    vec![SecretChange::Put {
-                        field: SecretField::OAuth,
-                        ciphertext,
-                    }],
-                )
-                .map_err(|error| GrantVaultError(error.to_string()))
+                .map_err(|error| failed(&error))?;
+            // Replaced only if still the ciphertext compared above: another process's Forget or
+            // sign-in in between wins.
+            let replaced = store
+                .replace_secret_if(owner, &SecretField::OAuth, &stored.ciphertext, &ciphertext)
+                .map_err(|error| failed(&error))?;
+            Ok(if replaced {
+                Committed::Saved
+            } else {
+                Committed::Superseded
+            })
         })
     }
 }

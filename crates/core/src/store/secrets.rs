@@ -163,6 +163,33 @@ impl Store {
             .transpose()
     }
 
+    /// Replaces the secret's ciphertext with `new` only if it is still `expected` (compare and
+    /// swap, atomic across processes); says whether it did. Sealed with [`Binding::Owner`].
+    pub fn replace_secret_if(
+        &self,
+        owner: SecretOwner<'_>,
+        field: &SecretField,
+        expected: &[u8],
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        let changed = self.connection.execute(
+            "UPDATE secrets SET ciphertext = ?1, binding = ?2
+             WHERE owner_kind = ?3 AND owner_id = ?4 AND field = ?5 AND ciphertext = ?6",
+            params![
+                new,
+                Binding::Owner.stored(),
+                owner.kind(),
+                owner.id(),
+                field.as_stored(),
+                expected
+            ],
+        )?;
+        if changed > 0 {
+            self.scrub();
+        }
+        Ok(changed > 0)
+    }
+
     /// The fields an owner has secrets in (names only), sorted.
     pub fn secret_fields(&self, owner: SecretOwner<'_>) -> Result<Vec<SecretField>, StoreError> {
         let mut statement = self.connection.prepare(
