@@ -766,8 +766,14 @@ fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> 
     if stdin.is_terminal() {
         return read_secret_from_terminal(what).map(Some);
     }
+    let buffer = read_stdin(what)?;
+    Ok(Some(Secret::new(buffer.trim())))
+}
+
+/// All of stdin (not a terminal), up to [`MAX_STDIN_BYTES`].
+fn read_stdin(what: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
     let mut buffer = zeroize::Zeroizing::new(String::new());
-    stdin
+    std::io::stdin()
         .lock()
         .take(MAX_STDIN_BYTES + 1)
         .read_to_string(&mut buffer)
@@ -778,7 +784,7 @@ fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> 
             MAX_STDIN_BYTES / 1024
         )));
     }
-    Ok(Some(Secret::new(buffer.trim())))
+    Ok(buffer)
 }
 
 /// A secret typed or pasted on the terminal, never shown: one line, or a PEM key's lines up to
@@ -827,18 +833,7 @@ fn read_header_lines() -> Result<zeroize::Zeroizing<Vec<String>>, Failure> {
         }
         return Ok(lines);
     }
-    let mut buffer = zeroize::Zeroizing::new(String::new());
-    stdin
-        .lock()
-        .take(MAX_STDIN_BYTES + 1)
-        .read_to_string(&mut buffer)
-        .map_err(|error| Failure::Input(format!("cannot read the headers from stdin: {error}")))?;
-    if buffer.len() as u64 > MAX_STDIN_BYTES {
-        return Err(Failure::Input(format!(
-            "the headers on stdin are larger than {} KiB",
-            MAX_STDIN_BYTES / 1024
-        )));
-    }
+    let buffer = read_stdin("the headers")?;
     lines.extend(
         buffer
             .lines()
