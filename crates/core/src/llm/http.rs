@@ -127,16 +127,33 @@ impl HttpModelClient {
         Ok(headers)
     }
 
-    /// Sends a request, waiting for its headers until `deadline`.
+    /// Sends a request, waiting for its headers until `deadline`. A request that met a
+    /// keep-alive connection the server had just closed (measured: llama.cpp's server, between
+    /// two rounds of a step) is sent once more on a new connection: no answer arrived, so
+    /// nothing was lost but the round.
     async fn send(
         &self,
         request: reqwest::RequestBuilder,
         deadline: Instant,
         wait: Duration,
     ) -> Result<reqwest::Response, LlmError> {
-        match tokio::time::timeout_at(deadline, request.headers(self.headers()?).send()).await {
+        let request = request.headers(self.headers()?);
+        let again = request.try_clone();
+        match tokio::time::timeout_at(deadline, request.send()).await {
             Err(_) => Err(self.unreachable(format!("no answer within {}", seconds(wait)))),
-            Ok(Err(error)) => Err(self.unreachable(describe(error))),
+            Ok(Err(error)) => match again {
+                Some(again) if stale_connection(&error) => {
+                    tracing::debug!(error = %describe(error), "the provider closed the connection; sending again");
+                    match tokio::time::timeout_at(deadline, again.send()).await {
+                        Err(_) => {
+                            Err(self.unreachable(format!("no answer within {}", seconds(wait))))
+                        }
+                        Ok(Err(error)) => Err(self.unreachable(describe(error))),
+                        Ok(Ok(response)) => Ok(response),
+                    }
+                }
+                _ => Err(self.unreachable(describe(error))),
+            },
             Ok(Ok(response)) => Ok(response),
         }
     }
@@ -484,6 +501,36 @@ fn describe(error: reqwest::Error) -> String {
     } else {
         cause
     }
+}
+
+/// Whether `error` is a connection the server closed (or reset) before any answer: hyper's
+/// "connection closed before message completed", or a reset or broken pipe underneath. Not a
+/// refused connection, not a timeout.
+fn stale_connection(error: &reqwest::Error) -> bool {
+    if error.is_timeout() || error.is_connect() {
+        return false;
+    }
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        if current
+            .to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// A duration as people say it.

@@ -406,3 +406,40 @@ fn endpoints_keep_the_base_path_and_query() -> TestResult {
     );
     Ok(())
 }
+
+/// A keep-alive connection the server closed between two requests (llama.cpp's server did so
+/// between two rounds of a step in CI): the request goes once more, on a new connection, and
+/// the answer arrives. Before, the run failed with "connection closed before message completed".
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_tried_once_more() -> TestResult {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        // The first connection takes the request and closes without a word.
+        let (mut first, _) = listener.accept().await?;
+        read_request(&mut first).await?;
+        drop(first);
+        let (mut second, _) = listener.accept().await?;
+        let request = read_request(&mut second).await?;
+        let answer = format!(
+            "{}{}",
+            head("200 OK", "application/json", ""),
+            OPENAI_CHAT_JSON
+        );
+        second.write_all(answer.as_bytes()).await?;
+        second.shutdown().await?;
+        Ok::<_, std::io::Error>(request)
+    });
+    let url = Url::parse(&format!("http://{address}/v1"))?;
+    let client = client_for(ProviderKind::OpenAiCompatible, url, fast_timeouts());
+    let response = client
+        .complete(&fixtures::sample_request(), &mut |_| {})
+        .await?;
+    fixtures::assert_recorded_call(&response);
+    let request = server.await??;
+    assert!(
+        request.starts_with("POST /v1/chat/completions "),
+        "{request}"
+    );
+    Ok(())
+}
