@@ -321,59 +321,67 @@ enum Http {
 }
 
 impl Http {
-    /// One connection, started the way `lifecycle` says, handed out once the server can reach
-    /// us ([`listening`]).
+    /// One connection, started the way `lifecycle` says.
     async fn start(
         &self,
         endpoint: &Endpoint,
         config: StreamableHttpClientTransportConfig,
         lifecycle: Lifecycle,
     ) -> Result<RunningService<RoleClient, elicitation::Handler>, ConnectError> {
-        let mode = lifecycle.mode();
-        let wait = listening::STANDALONE_WAIT.min(endpoint.timeouts.request);
         match self {
             Self::Plain(client) => {
-                let client = Listening::new(client.clone());
-                let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
-                let service = client_handler(endpoint)
-                    .serve_with_lifecycle(transport, mode)
-                    .await
-                    .map_err(|error| ConnectError::from(error.to_string()))?;
-                listen(&client, wait).await;
-                Ok(service)
+                serve_through(client.clone(), endpoint, config, lifecycle, |_, error| {
+                    error.into()
+                })
+                .await
             }
+            // A failed token refresh explains the failure better than rmcp's error.
             Self::Authorized(client) => {
-                let client = Listening::new(client.clone());
-                let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
-                let service = client_handler(endpoint)
-                    .serve_with_lifecycle(transport, mode)
-                    .await
-                    // A failed token refresh explains the failure better than rmcp's error.
-                    .map_err(|error| {
+                serve_through(
+                    client.clone(),
+                    endpoint,
+                    config,
+                    lifecycle,
+                    |client, error| {
                         client
-                            .inner()
                             .failure()
-                            .map_or_else(|| error.to_string().into(), ConnectError::Refresh)
-                    })?;
-                listen(&client, wait).await;
-                Ok(service)
+                            .map_or_else(|| error.into(), ConnectError::Refresh)
+                    },
+                )
+                .await
             }
         }
     }
 }
 
-/// Waits for `client`'s standalone stream; a server slower than `wait` to answer it is used
-/// anyway (it may only lose what it sends before the stream opens).
-async fn listen<C: rmcp::transport::streamable_http_client::StreamableHttpClient + Sync>(
-    client: &Listening<C>,
-    wait: Duration,
-) {
+/// One connection through `client`, handed out once the server can reach us ([`listening`]);
+/// a server slower than that to answer its standalone stream is used anyway (it may only lose
+/// what it sends before the stream opens). `explain` turns rmcp's failure into the connection
+/// error.
+async fn serve_through<C>(
+    client: C,
+    endpoint: &Endpoint,
+    config: StreamableHttpClientTransportConfig,
+    lifecycle: Lifecycle,
+    explain: impl FnOnce(&C, String) -> ConnectError,
+) -> Result<RunningService<RoleClient, elicitation::Handler>, ConnectError>
+where
+    C: rmcp::transport::streamable_http_client::StreamableHttpClient + Sync,
+{
+    let client = Listening::new(client);
+    let transport = StreamableHttpClientTransport::with_client(client.clone(), config);
+    let service = client_handler(endpoint)
+        .serve_with_lifecycle(transport, lifecycle.mode())
+        .await
+        .map_err(|error| explain(client.inner(), error.to_string()))?;
+    let wait = listening::STANDALONE_WAIT.min(endpoint.timeouts.request);
     if !client.ready(wait).await {
         tracing::debug!(
             ?wait,
             "the standalone stream was not answered in time; going on"
         );
     }
+    Ok(service)
 }
 
 impl Session {

@@ -173,7 +173,7 @@ pub fn ensure_openable(url: &Url) -> Result<(), OAuthError> {
 }
 
 /// The host as an IP address, if it is one (IPv4-mapped IPv6 unwrapped).
-fn host_address(url: &Url) -> Option<std::net::IpAddr> {
+pub(crate) fn host_address(url: &Url) -> Option<std::net::IpAddr> {
     match url.host()? {
         url::Host::Ipv4(v4) => Some(v4.into()),
         url::Host::Ipv6(v6) => Some(v6.to_ipv4_mapped().map_or(v6.into(), Into::into)),

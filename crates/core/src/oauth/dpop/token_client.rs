@@ -22,7 +22,7 @@ use rmcp::transport::auth::{
     AuthError, AuthorizationManager, OAuthHttpClient, OAuthHttpClientError, OAuthHttpClientFuture,
     OAuthHttpRedirectPolicy, OAuthHttpRequest,
 };
-use url::{Host, Url};
+use url::Url;
 
 use super::{Dpop, NONCE_HEADER, PROOF_HEADER, wants_nonce};
 
@@ -97,12 +97,9 @@ fn class(address: IpAddr) -> Class {
     }
 }
 
+/// The host as an IP address, if it is one (the address rule `ensure_openable` uses too).
 fn literal(url: &Url) -> Option<IpAddr> {
-    match url.host()? {
-        Host::Ipv4(v4) => Some(v4.into()),
-        Host::Ipv6(v6) => Some(v6.into()),
-        Host::Domain(_) => None,
-    }
+    crate::oauth::host_address(url)
 }
 
 /// Which addresses this session may connect to.
