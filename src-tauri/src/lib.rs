@@ -23,6 +23,9 @@ pub use state::PatchbayState;
 
 /// Starts the desktop app; returns when the user quits (closing the window keeps it in the tray).
 pub fn run() {
+    // Before anything creates a file or holds a secret: private files, no core dumps, panics
+    // without their message (checklist 40).
+    let hardening = patchbay_core::harden_process();
     let builder = tauri::Builder::default()
         // First, so a second launch (e.g. an OAuth deep link) is forwarded to this instance. Its
         // `deep-link` feature is off: that feature re-broadcasts the link as an event every page
@@ -40,11 +43,16 @@ pub fn run() {
                 // handshakes, server bodies included, at error; our diagnosis covers both.
                 .level_for("rmcp", log::LevelFilter::Warn)
                 .level_for("rmcp::transport::worker", log::LevelFilter::Off)
+                // rmcp's OAuth module logs the authorization code at debug (checklist 29).
+                .level_for("rmcp::transport::auth", log::LevelFilter::Info)
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
         .manage(PatchbayState::open_from_env())
-        .setup(|app| {
+        .setup(move |app| {
+            for failure in &hardening {
+                tracing::warn!("{failure}");
+            }
             setup(app.handle());
             Ok(())
         });
@@ -195,15 +203,20 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     // OAuth callbacks go to the waiting sign-in here, in Rust: the webview has no deep-link
     // permission and never sees a code. Every link also brings the window forward. On Linux and
     // Windows a running app gets links through single-instance instead (above); this listener
-    // serves macOS, where the OS opens links in the running app itself.
-    let handle = app.clone();
-    app.deep_link().on_open_url(move |event| {
-        let state = handle.state::<PatchbayState>();
-        for url in event.urls() {
-            state.deliver_callback(url.as_str());
-        }
-        tray::show_main(&handle);
-    });
+    // serves macOS only, where the OS opens links in the running app itself. The plugin delivers
+    // them as the app-wide event `deep-link://new-url`, which is why the webview may not emit
+    // events (capabilities/default.json) and why no other platform listens to it.
+    #[cfg(target_os = "macos")]
+    {
+        let handle = app.clone();
+        app.deep_link().on_open_url(move |event| {
+            let state = handle.state::<PatchbayState>();
+            for url in event.urls() {
+                state.deliver_callback(url.as_str());
+            }
+            tray::show_main(&handle);
+        });
+    }
     // A cold start with a link as argument (the plugin checked its scheme): no sign-in can be
     // waiting in a new process, so a callback is dropped, but it goes the same way.
     match app.deep_link().get_current() {

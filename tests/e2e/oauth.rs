@@ -1,6 +1,7 @@
 //! OAuth through the CLI against the TypeScript SDK's OAuth demo server (a real authorization
 //! server with dynamic registration and PKCE): the loopback redirect, the saved-and-encrypted
-//! grant, and the hostile callbacks (foreign Host, wrong state, a denial with attacker text).
+//! grant, the hostile callbacks (foreign Host, wrong state, a denial with attacker text), and
+//! a sign-in logged at trace level without its code.
 //! The browser is the only stand-in: a client that follows the authorization redirect by hand.
 
 use std::io::{BufRead, BufReader};
@@ -15,6 +16,15 @@ pub(crate) fn start_sign_in(
     sandbox: &Sandbox,
     args: &[&str],
 ) -> Result<(Child, String, std::sync::mpsc::Receiver<String>)> {
+    start_sign_in_with_env(sandbox, args, &[])
+}
+
+/// [`start_sign_in`] with extra environment variables.
+pub(crate) fn start_sign_in_with_env(
+    sandbox: &Sandbox,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(Child, String, std::sync::mpsc::Receiver<String>)> {
     let mut child = Command::new(patchbay_bin()?)
         .arg("--data-dir")
         .arg(sandbox.data_dir())
@@ -22,6 +32,7 @@ pub(crate) fn start_sign_in(
         .arg("--no-browser")
         .env("PATCHBAY_KEYCHAIN_SERVICE", &sandbox.keychain_service)
         .env("PATCHBAY_TIMEOUT", "10")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -162,6 +173,56 @@ async fn sign_in_through_the_loopback_redirect_then_use_the_connector() -> Resul
             && after.stderr.contains("patchbay connector login Demo")
             && !after.stderr.contains("access token"),
         "forgotten sign-in names the sign-in: {after}"
+    );
+    Ok(())
+}
+
+/// Checklist 29: at `RUST_LOG=trace` a whole sign-in logs neither the authorization code nor
+/// the PKCE challenge's verifier side (rmcp's OAuth module logs the code at debug level; the CLI
+/// caps that module at info whatever `RUST_LOG` asks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_at_trace_level_logs_no_authorization_code() -> Result<()> {
+    let (peer, _) = oauth_demo_server()?;
+    let url = format!("http://localhost:{}/mcp", peer.port);
+    let sandbox = Sandbox::new()?;
+    let (child, sign_in_url, lines) = start_sign_in_with_env(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Traced",
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+        &[("RUST_LOG", "trace")],
+    )?;
+    let redirect = authorization_redirect(&sign_in_url).await?;
+    let code = url::Url::parse(&redirect)?
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .map(|(_, value)| value.into_owned())
+        .context("the redirect carries a code")?;
+    ensure!(code.len() >= 8, "a real code: {code}");
+    let page = reqwest::get(redirect.as_str()).await?;
+    ensure!(page.status() == 200);
+    let (exit, stderr) = finish(child, lines)?;
+    ensure!(exit == 0, "sign-in must succeed (exit {exit}):\n{stderr}");
+    ensure!(
+        stderr.lines().count() > 50 && stderr.contains("TRACE"),
+        "trace logging must really be on ({} lines)",
+        stderr.lines().count()
+    );
+    ensure!(
+        !stderr.contains(&code),
+        "the authorization code {code} was logged:\n{}",
+        stderr
+            .lines()
+            .filter(|line| line.contains(&code))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     Ok(())
 }

@@ -245,15 +245,25 @@ enum ConnectorCommand {
 /// our diagnosis already explains in plain words.
 const DEFAULT_LOG_FILTER: &str = "warn,rmcp::transport::worker=off";
 
+/// Added after `RUST_LOG`, whatever it asks for: rmcp's OAuth module logs the authorization code
+/// (and registration responses) at debug level, so it never logs below info (checklist 29).
+const ALWAYS_LOG_FILTER: &str = "rmcp::transport::auth=info";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = match ALWAYS_LOG_FILTER.parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    for failure in patchbay_core::harden_process() {
+        tracing::warn!("{failure}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

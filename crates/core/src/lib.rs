@@ -7,7 +7,8 @@
 //! Modules stay public for the end-to-end tests, which exercise the layers directly.
 //!
 //! Layers, bottom up; a module imports only from layers below it:
-//! 1. [`secret`] (values that cannot be printed), [`vocabulary`] (connector status, auth kind,
+//! 1. [`secret`] (values that cannot be printed), [`process_guard`] (private files, no core
+//!    dumps, panics that print no secret), [`vocabulary`] (connector status, auth kind,
 //!    the MCP revision, one-line error text), [`paths`] (where data lives).
 //! 2. [`crypto`] (AES-256-GCM with associated data), [`keychain`] (where the master key lives),
 //!    [`validate`] (input a person typed), [`llm`] (the language-model wire client; it knows no
@@ -33,6 +34,7 @@ pub mod mcp;
 pub mod oauth;
 pub mod patchbay;
 pub mod paths;
+pub mod process_guard;
 pub mod runner;
 pub mod secret;
 pub mod status;
@@ -63,6 +65,7 @@ pub use patchbay::{
     RedirectUris, Saved, SignInFront, SignInOptions, SignInStep, StepUpView, ToolsSource, Visit,
 };
 pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
+pub use process_guard::harden as harden_process;
 pub use runner::{
     Approval, ApprovalRequest, CallRecord, OfferedTool, Outcome, ResultPart, RunEvent, RunRecord,
     TokenUsage, Transcript, Turn,

@@ -4,6 +4,7 @@
 
 mod bindings;
 mod commands;
+mod shell;
 
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;

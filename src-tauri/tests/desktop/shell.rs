@@ -1,0 +1,45 @@
+//! The shell itself (`lib.rs`): what the page may do besides Patchbay's commands. It may listen
+//! to the app's events but not emit any: the deep-link plugin delivers links as the app-wide
+//! event `deep-link://new-url`, so a page that could emit would reach the OAuth callback handler
+//! (issue 11), and no other event is the page's to send.
+
+use serde_json::json;
+
+use super::{TestResult, fresh, invoke};
+
+#[test]
+fn the_page_may_listen_to_events_but_not_emit_them() -> TestResult {
+    let (_dir, app) = fresh()?;
+    let listened = invoke(
+        &app,
+        "plugin:event|listen",
+        json!({ "event": "connector-status", "target": { "kind": "Any" }, "handler": 7 }),
+    )?;
+    assert!(listened.is_ok(), "the UI listens to events: {listened:?}");
+    for (command, event) in [
+        ("plugin:event|emit", "deep-link://new-url"),
+        ("plugin:event|emit", "input-requested"),
+        ("plugin:event|emit_to", "deep-link://new-url"),
+    ] {
+        let emitted = invoke(
+            &app,
+            command,
+            json!({
+                "event": event,
+                "target": { "kind": "Any" },
+                "payload": ["dev.patchbay.desktop:/oauth/callback?code=forged&state=guessed"],
+            }),
+        )?;
+        let refusal = emitted
+            .err()
+            .ok_or_else(|| format!("the page emitted {event} with {command}"))?;
+        assert!(
+            refusal.to_string().contains("not allowed"),
+            "{command} {event}: {refusal}"
+        );
+    }
+    // Nor any other core API the page has no use for.
+    let other = invoke(&app, "plugin:window|close", json!({ "label": "main" }))?;
+    assert!(other.is_err(), "window API: {other:?}");
+    Ok(())
+}
