@@ -4,6 +4,7 @@
 
 mod callback;
 mod cli;
+mod concurrent;
 mod discovery;
 mod fake_http;
 mod hostile;

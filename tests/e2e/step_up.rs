@@ -333,7 +333,7 @@ async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_f
 
     // What the status monitor runs.
     let check = app
-        .check_by_id(&saved.connector.id)
+        .check_by_id(&saved.connector.id, std::time::Duration::from_secs(30))
         .await?
         .context("the connector exists")?;
     ensure!(
@@ -382,7 +382,9 @@ async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_f
         app.step_up(WORKSPACE, NAME)? == StepUp::default(),
         "the saved grant cleared the need"
     );
-    let check = app.check_by_id(&saved.connector.id).await?;
+    let check = app
+        .check_by_id(&saved.connector.id, std::time::Duration::from_secs(30))
+        .await?;
     ensure!(
         check
             .as_ref()

@@ -6,6 +6,8 @@
 //!   either one endless `data:` line, or endless `data:` lines with no blank line between them.
 //! - [`serve_escapes`]: hides terminal control sequences in everything it says.
 //! - [`serve_slow_at_every_step`]: each step just within a per-step timeout.
+//! - [`serve_slow_tools`]: a working server that takes its time listing tools, so a test (of an
+//!   edit, a check) is still running while another process writes.
 
 use std::convert::Infallible;
 
@@ -157,4 +159,47 @@ pub async fn serve_slow_at_every_step(delay: std::time::Duration) -> Result<Mode
         }),
     );
     spawn(app).await
+}
+
+/// A working server (rmcp's) with one tool, `echo`, that answers `tools/list` after `delay`.
+#[derive(Clone)]
+struct SlowTools {
+    delay: std::time::Duration,
+}
+
+impl rmcp::handler::server::ServerHandler for SlowTools {
+    fn get_info(&self) -> rmcp::model::ServerConfig {
+        use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("Slow", "1.0.0"))
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<rmcp::model::PaginatedRequestParams>,
+        _context: rmcp::service::RequestContext<rmcp::service::RoleServer>,
+    ) -> Result<rmcp::model::ListToolsResult, rmcp::ErrorData> {
+        tokio::time::sleep(self.delay).await;
+        let schema = std::sync::Arc::new(serde_json::Map::from_iter([(
+            "type".to_owned(),
+            serde_json::Value::from("object"),
+        )]));
+        Ok(rmcp::model::ListToolsResult::with_all_items(vec![
+            rmcp::model::Tool::new("echo", "Echoes", schema),
+        ]))
+    }
+}
+
+/// Starts the [`SlowTools`] server; its MCP endpoint is the peer's `url`.
+pub async fn serve_slow_tools(delay: std::time::Duration) -> Result<ModernPeer> {
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    let service = StreamableHttpService::new(
+        move || Ok(SlowTools { delay }),
+        std::sync::Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    spawn(axum::Router::new().nest_service("/mcp", service)).await
 }

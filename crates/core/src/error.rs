@@ -28,6 +28,13 @@ pub enum Error {
         name: String,
         place: String,
     },
+    /// What this change was made over was changed by another writer meanwhile (another window
+    /// or a `patchbay` command, during a test that took seconds); nothing was saved.
+    #[error(
+        "{what} {name:?} was changed elsewhere (another window or a `patchbay` command) while \
+         this change was being tested; nothing was saved — look at it again and repeat the change"
+    )]
+    Changed { what: &'static str, name: String },
     #[error("no {what} named {name:?}{place}")]
     NotFound {
         what: &'static str,
@@ -73,6 +80,10 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    /// A whole check that did not finish in its time (recorded on the connector as
+    /// disconnected).
+    #[error("the check did not finish within {seconds}s")]
+    CheckTimedOut { seconds: u64 },
     /// A local fault outside the store (a background task that died).
     #[error("{0}")]
     Internal(String),
@@ -133,8 +144,11 @@ pub enum Hint {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::InvalidInput(_) | Self::Duplicate { .. } => ErrorKind::InvalidInput,
+            Self::InvalidInput(_) | Self::Duplicate { .. } | Self::Changed { .. } => {
+                ErrorKind::InvalidInput
+            }
             Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::CheckTimedOut { .. } => ErrorKind::Unreachable,
             Self::ConnectionFailed(diagnosis) => match diagnosis.status() {
                 crate::ConnectorStatus::NeedsAuth => ErrorKind::NeedsAuth,
                 crate::ConnectorStatus::Disconnected => ErrorKind::Unreachable,

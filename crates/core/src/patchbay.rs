@@ -47,7 +47,7 @@ use crate::error::Error;
 use crate::keychain::Keychain;
 use crate::mcp::Timeouts;
 use crate::oauth::refresh::{Clock, TokenCells, system_clock};
-use crate::store::{ConnectorRow, Store, Workspace};
+use crate::store::{ConnectorRow, SecretChange, Store, StoreError, Workspace};
 use crate::vault::Vault;
 
 pub struct Patchbay {
@@ -143,6 +143,45 @@ impl Patchbay {
                 name: name.to_owned(),
                 place: format!(" in workspace {:?}", workspace.name),
             })
+    }
+
+    /// Rewrites the connector `id` as `change` makes it from the row as stored now, not from
+    /// a copy read before a network wait: what another writer changed meanwhile (a rename, a
+    /// header) stays. `change` runs again if another process writes between the read and the
+    /// save (compare-and-swap on the row's revision). Returns the row as saved.
+    pub(crate) fn rewrite_connector(
+        store: &mut Store,
+        workspace: &Workspace,
+        id: &str,
+        name: &str,
+        change: impl Fn(&Store, ConnectorRow) -> Result<(ConnectorRow, Vec<SecretChange>), Error>,
+    ) -> Result<ConnectorRow, Error> {
+        const ATTEMPTS: usize = 5;
+        for _ in 0..ATTEMPTS {
+            let current = store
+                .connector_by_id(id)?
+                .filter(|row| row.workspace_id == workspace.id)
+                .ok_or_else(|| Error::NotFound {
+                    what: "connector",
+                    name: name.to_owned(),
+                    place: format!(" in workspace {:?}", workspace.name),
+                })?;
+            let (updated, secrets) = change(store, current)?;
+            match store.save_connector(&updated, secrets) {
+                Ok(revision) => {
+                    return Ok(ConnectorRow {
+                        revision,
+                        ..updated
+                    });
+                }
+                Err(StoreError::Changed) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(Error::Changed {
+            what: "connector",
+            name: name.to_owned(),
+        })
     }
 
     /// A named connector of a named workspace, read under one short store lock (the preamble

@@ -214,25 +214,18 @@ pub fn spawn(
 
 async fn check(app: &Patchbay, connector: ConnectorView, timeout: Duration) -> CheckOutcome {
     let previous = connector.status;
-    let result = tokio::time::timeout(timeout, app.check_by_id(&connector.id)).await;
-    let (current, diagnosis, error) = match result {
-        Ok(Ok(Some(diagnosis))) => (diagnosis.status(), Some(diagnosis), None),
-        Ok(Ok(None)) => (previous, None, Some("the connector was deleted".to_owned())),
-        Ok(Err(error)) => {
+    let (current, diagnosis, error) = match app.check_by_id(&connector.id, timeout).await {
+        Ok(Some(diagnosis)) => (diagnosis.status(), Some(diagnosis), None),
+        Ok(None) => (previous, None, Some("the connector was deleted".to_owned())),
+        Err(error @ crate::Error::CheckTimedOut { .. }) => {
+            (ConnectorStatus::Disconnected, None, Some(error.to_string()))
+        }
+        Err(error) => {
             let status = match error.kind() {
                 crate::ErrorKind::KeychainUnavailable => previous,
                 _ => ConnectorStatus::Error,
             };
             (status, None, Some(error.to_string()))
-        }
-        Err(_) => {
-            let message = format!("the check did not finish within {}s", timeout.as_secs());
-            if let Err(error) =
-                app.record_failure(&connector.id, ConnectorStatus::Disconnected, &message)
-            {
-                tracing::warn!(%error, "recording a timed-out check");
-            }
-            (ConnectorStatus::Disconnected, None, Some(message))
         }
     };
     CheckOutcome {

@@ -41,6 +41,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot make the database file private to you: {0}")]
     Io(std::io::Error),
+    /// The row was written by someone else (another window, the CLI) since it was read.
+    #[error("it was changed elsewhere (another window or a `patchbay` command) meanwhile")]
+    Changed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +68,8 @@ pub struct ConnectorRow {
     pub last_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Bumped by every [`Store::save_connector`]; a write carries the revision it read.
+    pub revision: i64,
 }
 
 /// A connector's step-up state ([`crate::oauth::step_up`]). Scopes are space-separated, as
@@ -112,7 +117,7 @@ pub struct Store {
 }
 
 const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names, status, \
-                                 last_checked_at, last_error, created_at, updated_at";
+                                 last_checked_at, last_error, created_at, updated_at, revision";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it. The file is private
@@ -356,24 +361,25 @@ impl Store {
             .transpose()
     }
 
-    /// Inserts or replaces a connector row and applies its secret changes atomically.
+    /// Inserts a connector row, or updates it if it is still at `row.revision` (compare and
+    /// swap: [`StoreError::Changed`] when another writer got there first, and nothing is
+    /// written), and applies its secret changes, atomically. Returns the row's new revision.
     pub fn save_connector(
         &mut self,
         row: &ConnectorRow,
         secrets: Vec<SecretChange>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let header_names = serde_json::to_string(&row.header_names)
             .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        let transaction = self.connection.transaction()?;
-        transaction.execute(
-            "INSERT INTO connectors (id, workspace_id, name, url, auth, header_names, status,
-                                     last_checked_at, last_error, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (id) DO UPDATE SET
-                name = excluded.name, url = excluded.url, auth = excluded.auth,
-                header_names = excluded.header_names, status = excluded.status,
-                last_checked_at = excluded.last_checked_at, last_error = excluded.last_error,
-                updated_at = excluded.updated_at",
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let updated = transaction.execute(
+            "UPDATE connectors SET
+                name = ?3, url = ?4, auth = ?5, header_names = ?6, status = ?7,
+                last_checked_at = ?8, last_error = ?9, updated_at = ?11,
+                revision = revision + 1
+             WHERE id = ?1 AND workspace_id = ?2 AND revision = ?12",
             params![
                 row.id,
                 row.workspace_id,
@@ -386,8 +392,42 @@ impl Store {
                 row.last_error,
                 row.created_at,
                 row.updated_at,
+                row.revision,
             ],
         )?;
+        let revision = if updated == 1 {
+            row.revision + 1
+        } else {
+            let exists = transaction
+                .query_row("SELECT 1 FROM connectors WHERE id = ?1", [&row.id], |_| {
+                    Ok(())
+                })
+                .optional()?
+                .is_some();
+            if exists {
+                return Err(StoreError::Changed);
+            }
+            transaction.execute(
+                "INSERT INTO connectors (id, workspace_id, name, url, auth, header_names, status,
+                                         last_checked_at, last_error, created_at, updated_at,
+                                         revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
+                params![
+                    row.id,
+                    row.workspace_id,
+                    row.name,
+                    row.url,
+                    row.auth.as_str(),
+                    header_names,
+                    row.status.as_str(),
+                    row.last_checked_at,
+                    row.last_error,
+                    row.created_at,
+                    row.updated_at,
+                ],
+            )?;
+            0
+        };
         let secrets_changed = !secrets.is_empty();
         secrets::apply(
             &transaction,
@@ -399,7 +439,7 @@ impl Store {
         if secrets_changed {
             self.scrub();
         }
-        Ok(())
+        Ok(revision)
     }
 
     pub fn delete_connector(&self, id: &str) -> Result<(), StoreError> {
@@ -426,18 +466,24 @@ impl Store {
         }
     }
 
+    /// Records a check's outcome on the connector `id` if it is still at `revision`, the row
+    /// the check was made with: a check that was running while the connector was edited, signed
+    /// in again or had its credentials forgotten describes a connector that is gone, and its
+    /// outcome is dropped (returns false). Status writes do not bump the revision.
     pub fn set_status(
         &self,
         id: &str,
+        revision: i64,
         status: ConnectorStatus,
         error: Option<&str>,
         checked_at: &str,
-    ) -> Result<(), StoreError> {
-        self.connection.execute(
-            "UPDATE connectors SET status = ?2, last_error = ?3, last_checked_at = ?4 WHERE id = ?1",
-            params![id, status.as_str(), error, checked_at],
+    ) -> Result<bool, StoreError> {
+        let written = self.connection.execute(
+            "UPDATE connectors SET status = ?3, last_error = ?4, last_checked_at = ?5
+             WHERE id = ?1 AND revision = ?2",
+            params![id, revision, status.as_str(), error, checked_at],
         )?;
-        Ok(())
+        Ok(written == 1)
     }
 
     /// A connector's step-up state; the default when there is no such connector.
@@ -508,6 +554,7 @@ fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
         last_error: row.get(8)?,
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
+        revision: row.get(11)?,
     }))
 }
 
@@ -632,6 +679,7 @@ mod scrubbing {
             last_error: None,
             created_at: NOW.into(),
             updated_at: NOW.into(),
+            revision: 0,
         };
         let put = |ciphertext: &[u8]| {
             vec![SecretChange::Put {
@@ -641,8 +689,8 @@ mod scrubbing {
         };
         let first = b"SNTL-first-ciphertext-4c1d".repeat(8);
         let second = b"SNTL-second-ciphertext-9e2a".repeat(8);
-        cli.save_connector(&row, put(&first))?;
-        cli.save_connector(&row, put(&second))?;
+        let revision = cli.save_connector(&row, put(&first))?;
+        cli.save_connector(&ConnectorRow { revision, ..row }, put(&second))?;
         assert!(
             !contains(&on_disk(&path)?, &first),
             "the replaced ciphertext is gone"

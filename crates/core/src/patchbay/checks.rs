@@ -2,6 +2,8 @@
 //! that list and call tools. Every outcome is recorded on the connector as its status (step-up
 //! needs included: see [`super::step_up`]); the store lock is never held across a request.
 
+use std::time::Duration;
+
 use super::ConnectorView;
 use super::connectors::view;
 use super::{Patchbay, blocking, now};
@@ -42,16 +44,22 @@ impl Patchbay {
     /// included: see [`Patchbay::step_up`]).
     pub async fn test_connector(&self, workspace: &str, name: &str) -> Result<Diagnosis, Error> {
         let (row, endpoint) = self.stored_endpoint(workspace, name)?;
-        self.check_endpoint(&row.id, &endpoint).await
+        self.check_endpoint(&row, &endpoint).await
     }
 
-    /// Records a check's outcome on the connector with this id (if it still exists).
-    pub fn record(&self, connector_id: &str, diagnosis: &Diagnosis) -> Result<(), Error> {
+    /// Records a check's outcome on the connector it was made with (if it still exists and was
+    /// not changed meanwhile: see [`crate::store::Store::set_status`]).
+    pub(super) fn record(&self, row: &ConnectorRow, diagnosis: &Diagnosis) -> Result<(), Error> {
         blocking(|| {
             let error =
                 (!diagnosis.ok).then(|| format!("{} — {}", diagnosis.summary(), diagnosis.hint));
-            self.store()
-                .set_status(connector_id, diagnosis.status(), error.as_deref(), &now())?;
+            self.store().set_status(
+                &row.id,
+                row.revision,
+                diagnosis.status(),
+                error.as_deref(),
+                &now(),
+            )?;
             Ok(())
         })
     }
@@ -70,41 +78,53 @@ impl Patchbay {
         })
     }
 
-    /// Checks one connector by id and records the outcome. `Ok(None)` if it was deleted.
-    pub async fn check_by_id(&self, id: &str) -> Result<Option<Diagnosis>, Error> {
-        let endpoint = blocking(|| {
+    /// Checks one connector by id, within `limit` as a whole, and records the outcome (a check
+    /// that did not finish as disconnected: [`Error::CheckTimedOut`]). `Ok(None)` if it was
+    /// deleted.
+    pub async fn check_by_id(&self, id: &str, limit: Duration) -> Result<Option<Diagnosis>, Error> {
+        let stored = blocking(|| {
             let store = self.store();
             let Some(row) = store.connector_by_id(id)? else {
                 return Ok(None);
             };
             match self.endpoint(&store, &row) {
-                Ok(endpoint) => Ok(Some(endpoint)),
+                Ok(endpoint) => Ok(Some((row, endpoint))),
                 Err(error @ Error::Vault(crate::vault::VaultError::Decrypt { .. })) => {
                     let message = format!("{error} — {DAMAGED_SECRET}");
-                    store.set_status(id, ConnectorStatus::Error, Some(&message), &now())?;
+                    store.set_status(
+                        id,
+                        row.revision,
+                        ConnectorStatus::Error,
+                        Some(&message),
+                        &now(),
+                    )?;
                     Err(error)
                 }
                 Err(error) => Err(error),
             }
         })?;
-        let Some(endpoint) = endpoint else {
+        let Some((row, endpoint)) = stored else {
             return Ok(None);
         };
-        Ok(Some(self.check_endpoint(id, &endpoint).await?))
-    }
-
-    /// Records a failure that produced no diagnosis (e.g. a check that timed out as a whole).
-    pub fn record_failure(
-        &self,
-        connector_id: &str,
-        status: ConnectorStatus,
-        message: &str,
-    ) -> Result<(), Error> {
-        blocking(|| {
-            self.store()
-                .set_status(connector_id, status, Some(message), &now())?;
-            Ok(())
-        })
+        match tokio::time::timeout(limit, self.check_endpoint(&row, &endpoint)).await {
+            Ok(checked) => Ok(Some(checked?)),
+            Err(_) => {
+                let error = Error::CheckTimedOut {
+                    seconds: limit.as_secs(),
+                };
+                let message = error.to_string();
+                blocking(|| {
+                    self.store().set_status(
+                        id,
+                        row.revision,
+                        ConnectorStatus::Disconnected,
+                        Some(&message),
+                        &now(),
+                    )
+                })?;
+                Err(error)
+            }
+        }
     }
 
     /// An open MCP session with a stored connector, for listing and calling tools. A request it
@@ -113,9 +133,9 @@ impl Patchbay {
     pub async fn session(&self, workspace: &str, name: &str) -> Result<Session, Error> {
         let (row, endpoint) = self.stored_endpoint(workspace, name)?;
         match Session::connect(&endpoint).await {
-            Ok(session) => Ok(session.on_scope_refusal(self.scope_hook(&row.id, &endpoint))),
+            Ok(session) => Ok(session.on_scope_refusal(self.scope_hook(&row, &endpoint))),
             Err(diagnosis) => {
-                self.record(&row.id, &diagnosis)?;
+                self.record(&row, &diagnosis)?;
                 Err(Error::ConnectionFailed(Box::new(diagnosis)))
             }
         }

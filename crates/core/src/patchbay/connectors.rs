@@ -13,7 +13,7 @@ use crate::oauth::step_up::Verdict;
 use crate::secret::Secret;
 use crate::store::{
     AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, StepUp, Store,
-    Workspace,
+    StoreError, Workspace,
 };
 use crate::validate::{self, InvalidInput};
 
@@ -208,6 +208,7 @@ impl Patchbay {
                 last_error: step_up.as_ref().map(Verdict::message),
                 created_at: timestamp.clone(),
                 updated_at: timestamp,
+                revision: 0,
             };
             store.save_connector(&row, secrets)?;
             if let Some(Verdict::SignInAgain { required }) = &step_up {
@@ -327,8 +328,25 @@ impl Patchbay {
                 updated_at: timestamp,
                 ..row
             };
-            store.save_connector(&updated, secrets)?;
-            let connector = view(&store, &workspace, updated)?;
+            // Only over the row this edit was tested with: a rename, URL or header change made
+            // elsewhere during the test is not reverted (nor its header secrets orphaned).
+            let revision = match store.save_connector(&updated, secrets) {
+                Err(StoreError::Changed) => {
+                    return Err(Error::Changed {
+                        what: "connector",
+                        name: name.to_owned(),
+                    });
+                }
+                saved => saved?,
+            };
+            let connector = view(
+                &store,
+                &workspace,
+                ConnectorRow {
+                    revision,
+                    ..updated
+                },
+            )?;
             Ok(Saved {
                 connector,
                 diagnosis,

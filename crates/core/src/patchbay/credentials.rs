@@ -97,17 +97,18 @@ impl Patchbay {
             let mut store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             let row = Self::row(&store, &workspace, name)?;
-            let updated = ConnectorRow {
-                status: ConnectorStatus::NeedsAuth,
-                updated_at: now(),
-                ..row
-            };
-            store.save_connector(
-                &updated,
-                vec![SecretChange::Delete {
-                    field: SecretField::OAuth,
-                }],
-            )?;
+            let updated =
+                Self::rewrite_connector(&mut store, &workspace, &row.id, name, |_, current| {
+                    let updated = ConnectorRow {
+                        status: ConnectorStatus::NeedsAuth,
+                        updated_at: now(),
+                        ..current
+                    };
+                    let forget = SecretChange::Delete {
+                        field: SecretField::OAuth,
+                    };
+                    Ok((updated, vec![forget]))
+                })?;
             // The next sign-in starts afresh, scope selection included.
             store.set_step_up(&updated.id, &StepUp::default())?;
             view(&store, &workspace, updated)

@@ -394,16 +394,34 @@ impl Patchbay {
         let grant = pending.grant();
         blocking(|| {
             let mut store = self.store();
-            let sealed = self.seal(&store, &workspace.id, &row.id, SecretField::OAuth, &grant.0)?;
             let step_up = step_up::after_sign_in(&store.step_up(&row.id)?, &grant);
-            let updated = ConnectorRow {
-                status: diagnosis.status(),
-                last_checked_at: Some(now()),
-                last_error: None,
-                updated_at: now(),
-                ..row
-            };
-            store.save_connector(&updated, vec![sealed])?;
+            // Over the row as it is now: a rename or header change made during the sign-in
+            // stays. A grant for a server the connector no longer points at is not saved.
+            let updated = Self::rewrite_connector(
+                &mut store,
+                &workspace,
+                &row.id,
+                name,
+                |store, current| {
+                    if current.url != row.url || current.auth != row.auth {
+                        return Err(Error::Changed {
+                            what: "connector",
+                            name: name.to_owned(),
+                        });
+                    }
+                    let sealed =
+                        self.seal(store, &workspace.id, &row.id, SecretField::OAuth, &grant.0)?;
+                    let timestamp = now();
+                    let updated = ConnectorRow {
+                        status: diagnosis.status(),
+                        last_checked_at: Some(timestamp.clone()),
+                        last_error: None,
+                        updated_at: timestamp,
+                        ..current
+                    };
+                    Ok((updated, vec![sealed]))
+                },
+            )?;
             store.set_step_up(&updated.id, &step_up)?;
             let connector = view(&store, &workspace, updated)?;
             Ok(Saved {

@@ -128,13 +128,14 @@ impl Patchbay {
     }
 
     /// Records each scope refusal a session of this connector meets.
-    pub(super) fn scope_hook(&self, connector_id: &str, endpoint: &Endpoint) -> ScopeRefusalHook {
+    pub(super) fn scope_hook(&self, row: &ConnectorRow, endpoint: &Endpoint) -> ScopeRefusalHook {
         let store = self.store.clone();
-        let connector_id = connector_id.to_owned();
+        let connector = (row.id.clone(), row.revision);
         let oauth = endpoint.oauth.clone();
         Arc::new(move |required| {
             let grant = oauth.as_ref().map(OAuthCredentials::grant);
-            match blocking(|| record_refusal(&store, &connector_id, required, grant.as_ref())) {
+            let (id, revision) = (&connector.0, connector.1);
+            match blocking(|| record_refusal(&store, id, revision, required, grant.as_ref())) {
                 Ok(verdict) => tracing::info!(?verdict, "a request was refused for lack of scope"),
                 Err(error) => tracing::warn!(%error, "recording a refusal for lack of scope"),
             }
@@ -145,9 +146,10 @@ impl Patchbay {
     /// list tools is judged and recorded, and a recorded need outlives a check that passes.
     pub(super) async fn check_endpoint(
         &self,
-        connector_id: &str,
+        row: &ConnectorRow,
         endpoint: &Endpoint,
     ) -> Result<Diagnosis, Error> {
+        let connector_id = row.id.as_str();
         let (mut diagnosis, refusal) = mcp::diagnose_detailed(endpoint).await;
         let verdict = match refusal {
             Some(required) => {
@@ -156,6 +158,7 @@ impl Patchbay {
                     record_refusal(
                         &self.store,
                         connector_id,
+                        row.revision,
                         required.as_deref(),
                         grant.as_ref(),
                     )
@@ -168,6 +171,7 @@ impl Patchbay {
                         let verdict = Verdict::SignInAgain { required };
                         store.set_status(
                             connector_id,
+                            row.revision,
                             ConnectorStatus::NeedsAuth,
                             Some(&verdict.message()),
                             &now(),
@@ -181,7 +185,7 @@ impl Patchbay {
         };
         match verdict {
             Some(verdict) => diagnosis.scope_refused(&verdict),
-            None => self.record(connector_id, &diagnosis)?,
+            None => self.record(row, &diagnosis)?,
         }
         Ok(diagnosis)
     }
@@ -192,6 +196,7 @@ impl Patchbay {
 fn record_refusal(
     store: &Mutex<Store>,
     connector_id: &str,
+    revision: i64,
     required: Option<&str>,
     grant: Option<&Grant>,
 ) -> Result<Verdict, StoreError> {
@@ -208,7 +213,13 @@ fn record_refusal(
     } else {
         ConnectorStatus::Error
     };
-    store.set_status(connector_id, status, Some(&verdict.message()), &now())?;
+    store.set_status(
+        connector_id,
+        revision,
+        status,
+        Some(&verdict.message()),
+        &now(),
+    )?;
     Ok(verdict)
 }
 

@@ -139,6 +139,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (connector_id, tool)
     ) STRICT;
     "#,
+    // v6: a connector row's revision, bumped by every write of the row (not by status writes):
+    // an edit or a sign-in that tested the connection for many seconds saves only over the row
+    // it read, and a check's status is recorded only on the row it checked (issue 11).
+    r#"
+    ALTER TABLE connectors ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.
