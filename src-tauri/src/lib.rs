@@ -45,6 +45,20 @@ pub fn run() {
                 .level_for("rmcp::transport::worker", log::LevelFilter::Off)
                 // rmcp's OAuth module logs the authorization code at debug (checklist 29).
                 .level_for("rmcp::transport::auth", log::LevelFilter::Info)
+                // Every line without the credentials the process knows of (libraries quote a
+                // URL with its query credentials in their own events).
+                .format(|out, message, record| {
+                    let now = time::OffsetDateTime::now_utc()
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default();
+                    let text = message.to_string();
+                    out.finish(format_args!(
+                        "{now} [{}][{}] {}",
+                        record.target(),
+                        record.level(),
+                        patchbay_core::redact_remembered(&text)
+                    ));
+                })
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())

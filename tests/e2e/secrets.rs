@@ -389,3 +389,142 @@ async fn a_secret_header_is_taken_from_stdin_not_argv() -> Result<()> {
     );
     Ok(())
 }
+
+fn shown(sandbox: &Sandbox, name: &str) -> Result<serde_json::Value> {
+    let show = sandbox.run(&["connector", "show", name, "--json"], None)?;
+    ensure!(show.code == 0, "{show}");
+    Ok(serde_json::from_str(&show.stdout)?)
+}
+
+/// Issue 11 (4): a credential in the URL's query (`?api_key=…`, as some hosted servers want)
+/// is sealed like a token: the stored and shown URL has it masked — `list`, `list --json`,
+/// `show`, saved errors, the data files and trace logs never hold it — while the connector
+/// still sends it (the stand-in answers only requests that carry it). Before, the URL was
+/// stored and printed in clear everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_in_the_urls_query_is_sealed_and_never_shown() -> Result<()> {
+    const KEY: &str = "SNTL-querykey-5d81c2f0";
+    let peer = patchbay_tests::hostile_peer::serve_query_key(KEY).await?;
+    let url = format!("{}?region=eu&api_key={KEY}", peer.url);
+    let sandbox = Sandbox::new()?;
+    let trace = [("RUST_LOG", "trace")];
+    let mut seen = String::new();
+    let add = sandbox.run_with_env(
+        &["connector", "add", "--name", "Keyed", "--url", &url],
+        None,
+        &trace,
+    )?;
+    ensure!(add.code == 0, "the server got its key: {add}");
+    seen.push_str(&add.stdout);
+    seen.push_str(&add.stderr);
+    for args in [
+        vec!["connector", "list"],
+        vec!["connector", "list", "--json"],
+        vec!["connector", "show", "Keyed"],
+        vec!["connector", "show", "Keyed", "--json"],
+        vec!["connector", "test", "Keyed"],
+        vec!["tools", "Keyed"],
+    ] {
+        let run = sandbox.run_with_env(&args, None, &trace)?;
+        ensure!(run.code == 0, "{args:?}: {run}");
+        seen.push_str(&run.stdout);
+        seen.push_str(&run.stderr);
+    }
+    let view = shown(&sandbox, "Keyed")?;
+    ensure!(
+        view["url"] == format!("{}?region=eu&api_key=****", peer.url),
+        "the URL is shown with its key masked: {view}"
+    );
+
+    // Editing the URL as shown (masked) keeps the stored key: the server still lets it in.
+    let edited = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "Keyed",
+            "--url",
+            &format!("{}?region=us&api_key=****", peer.url),
+        ],
+        None,
+    )?;
+    ensure!(
+        edited.code == 0,
+        "the masked key was kept, and tested: {edited}"
+    );
+    ensure!(
+        shown(&sandbox, "Keyed")?["url"] == format!("{}?region=us&api_key=****", peer.url),
+        "the new region is saved"
+    );
+
+    // A failure's text (saved as the connector's last error, shown again by `show`) names the
+    // URL masked too. A server that hangs up on every request makes the HTTP library's error,
+    // which quotes the URL it was sending to.
+    let hang_up = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let hang_up_url = format!(
+        "http://{}/mcp?region=eu&api_key={KEY}",
+        hang_up.local_addr()?
+    );
+    std::thread::spawn(move || {
+        for connection in hang_up.incoming() {
+            drop(connection);
+        }
+    });
+    let moved = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "Keyed",
+            "--url",
+            &hang_up_url,
+            "--skip-test",
+        ],
+        None,
+    )?;
+    ensure!(moved.code == 0, "{moved}");
+    let failed = sandbox.run_with_env(&["connector", "test", "Keyed"], None, &trace)?;
+    ensure!(
+        failed.code != 0 && failed.stderr.contains("api_key=****"),
+        "the failure names the URL, masked: {failed}"
+    );
+    seen.push_str(&failed.stdout);
+    seen.push_str(&failed.stderr);
+    let after = sandbox.run(&["connector", "show", "Keyed"], None)?;
+    ensure!(after.code == 0, "{after}");
+    seen.push_str(&after.stdout);
+
+    // Moving to a URL without a key forgets the sealed one.
+    let moved = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "Keyed",
+            "--url",
+            "http://127.0.0.1:9/mcp",
+            "--skip-test",
+        ],
+        None,
+    )?;
+    ensure!(moved.code == 0, "{moved}");
+    ensure!(
+        seen.len() > 10_000,
+        "trace logging really ran ({} bytes)",
+        seen.len()
+    );
+    ensure!(
+        !seen.contains(KEY),
+        "the key was shown or logged: {}",
+        seen.lines()
+            .filter(|line| line.contains(KEY))
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    for (path, bytes) in sandbox.data_files()? {
+        ensure!(
+            !contains_bytes(&bytes, KEY.as_bytes()),
+            "the key is stored in clear in {}",
+            path.display()
+        );
+    }
+    Ok(())
+}

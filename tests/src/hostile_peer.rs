@@ -6,6 +6,8 @@
 //!   either one endless `data:` line, or endless `data:` lines with no blank line between them.
 //! - [`serve_escapes`]: hides terminal control sequences in everything it says.
 //! - [`serve_slow_at_every_step`]: each step just within a per-step timeout.
+//! - [`serve_query_key`]: a working server that wants its API key in the URL's query, as some
+//!   hosted servers do (so a test can see the sealed URL is really used).
 //! - [`serve_slow_tools`]: a working server that takes its time listing tools, so a test (of an
 //!   edit, a check) is still running while another process writes.
 
@@ -202,4 +204,44 @@ pub async fn serve_slow_tools(delay: std::time::Duration) -> Result<ModernPeer> 
         StreamableHttpServerConfig::default(),
     );
     spawn(axum::Router::new().nest_service("/mcp", service)).await
+}
+
+/// A working server (one tool, `echo`) that answers only requests whose query carries
+/// `api_key=KEY`, and 401 otherwise.
+pub async fn serve_query_key(key: &str) -> Result<ModernPeer> {
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::streamable_http_server::{
+        StreamableHttpServerConfig, StreamableHttpService,
+    };
+    let service = StreamableHttpService::new(
+        || {
+            Ok(SlowTools {
+                delay: std::time::Duration::ZERO,
+            })
+        },
+        std::sync::Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    let wanted = format!("api_key={key}");
+    let guard = axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let allowed = request
+                .uri()
+                .query()
+                .is_some_and(|query| query.split('&').any(|pair| pair == wanted));
+            async move {
+                if allowed {
+                    next.run(request).await
+                } else {
+                    StatusCode::UNAUTHORIZED.into_response()
+                }
+            }
+        },
+    );
+    spawn(
+        axum::Router::new()
+            .nest_service("/mcp", service)
+            .layer(guard),
+    )
+    .await
 }

@@ -245,6 +245,26 @@ enum ConnectorCommand {
 /// our diagnosis already explains in plain words.
 const DEFAULT_LOG_FILTER: &str = "warn,rmcp::transport::worker=off";
 
+/// Standard error for log events (the formatter writes each event at once): a credential the
+/// process knows of is taken out (libraries quote a URL with its query credentials in their own
+/// events), and a server's control sequences quoted in an event are shown, not obeyed.
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let redacted = patchbay_core::redact_remembered(&text);
+        std::io::stderr()
+            .lock()
+            .write_all(term::clean(&redacted).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// Added after `RUST_LOG`, whatever it asks for: rmcp's OAuth module logs the authorization code
 /// (and registration responses) at debug level, so it never logs below info (checklist 29).
 const ALWAYS_LOG_FILTER: &str = "rmcp::transport::auth=info";
@@ -259,7 +279,8 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| LogWriter)
         .init();
     for failure in patchbay_core::harden_process() {
         tracing::warn!("{failure}");
@@ -549,7 +570,7 @@ async fn connector(
             };
             let front = TerminalFront {
                 no_browser: oauth.no_browser,
-                testing: format!("Testing {} …", spec.url),
+                testing: format!("Testing {} …", patchbay_core::shown_url(&spec.url)),
             };
             let saved = match auth {
                 AuthKind::OAuth if oauth.client_credentials => {

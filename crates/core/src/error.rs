@@ -159,7 +159,7 @@ impl Error {
                 CallError::InsufficientScope { .. } | CallError::Unauthorized { .. } => {
                     ErrorKind::NeedsAuth
                 }
-                CallError::Service(_) => ErrorKind::ServerError,
+                CallError::Service(_) | CallError::Failed(_) => ErrorKind::ServerError,
             },
             Self::ScopeRefused { verdict, .. } if verdict.needs_auth() => ErrorKind::NeedsAuth,
             Self::ScopeRefused { .. } => ErrorKind::ServerError,

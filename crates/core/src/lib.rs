@@ -11,8 +11,9 @@
 //!    dumps, panics that print no secret), [`vocabulary`] (connector status, auth kind,
 //!    the MCP revision, one-line error text), [`paths`] (where data lives).
 //! 2. [`crypto`] (AES-256-GCM with associated data), [`keychain`] (where the master key lives),
-//!    [`validate`] (input a person typed), [`llm`] (the language-model wire client; it knows no
-//!    store, connector or MCP, and the store names its [`ProviderKind`]).
+//!    [`validate`] (input a person typed), [`url_secrets`] (credentials in a URL's query),
+//!    [`llm`] (the language-model wire client; it knows no store, connector or MCP, and the
+//!    store names its [`ProviderKind`]).
 //! 3. [`store`] (SQLite: rows, migrations, owner-keyed ciphertexts; connectors and providers).
 //! 4. [`vault`] (the key hierarchy over the keychain and the store).
 //! 5. [`oauth`] (sign-in flows, registrations, refresh, step-up), then [`mcp`] (the MCP client
@@ -39,6 +40,7 @@ pub mod runner;
 pub mod secret;
 pub mod status;
 pub mod store;
+pub mod url_secrets;
 pub mod validate;
 pub mod vault;
 pub mod vocabulary;
@@ -70,12 +72,13 @@ pub use runner::{
     Approval, ApprovalRequest, CallRecord, OfferedTool, Outcome, ResultPart, RunEvent, RunRecord,
     TokenUsage, Transcript, Turn,
 };
-pub use secret::Secret;
+pub use secret::{Secret, redact_remembered};
 pub use status::{
     Aggregate, CheckOutcome, MonitorConfig, MonitorHandle, Summary, TransitionAlerts,
     spawn as spawn_monitor,
 };
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
+pub use url_secrets::shown as shown_url;
 pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
 
 /// The application identifier: names the OS app-data directory and the keychain service.

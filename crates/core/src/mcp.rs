@@ -123,6 +123,7 @@ impl std::fmt::Debug for OAuthCredentials {
 
 impl Endpoint {
     pub fn new(url: Url) -> Self {
+        crate::url_secrets::remember(&url);
         Self {
             url,
             bearer: None,
@@ -253,6 +254,9 @@ pub struct Session {
     on_scope_refusal: Option<ScopeRefusalHook>,
     /// Where this connection's tool lists may be kept ([`listing_cache`]).
     listing: listing_cache::Keys,
+    /// The URL whose query credentials are taken out of this session's error texts
+    /// ([`crate::url_secrets`]); `None` when it has none.
+    redacting: Option<Url>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +277,9 @@ pub enum CallError {
     Unauthorized { challenge: String },
     #[error("{0}")]
     Service(rmcp::ServiceError),
+    /// A [`CallError::Service`] whose text had the URL's query credentials taken out.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl From<rmcp::ServiceError> for CallError {
@@ -387,7 +394,9 @@ where
 impl Session {
     /// Connects and initializes, choosing the transport. On failure, explains why.
     pub async fn connect(endpoint: &Endpoint) -> Result<Self, Diagnosis> {
-        diagnosis::connect(endpoint).await
+        diagnosis::connect(endpoint)
+            .await
+            .map_err(|diagnosis| diagnosis.redacted(&endpoint.url))
     }
 
     async fn streamable(endpoint: &Endpoint) -> Result<Self, ConnectError> {
@@ -462,6 +471,7 @@ impl Session {
             connected_in: started.elapsed(),
             on_scope_refusal: None,
             listing: listing_cache::Keys::of(endpoint),
+            redacting: crate::url_secrets::has_secrets(&endpoint.url).then(|| endpoint.url.clone()),
         })
     }
 
@@ -488,6 +498,7 @@ impl Session {
             connected_in: started.elapsed(),
             on_scope_refusal: None,
             listing: listing_cache::Keys::of(endpoint),
+            redacting: crate::url_secrets::has_secrets(&endpoint.url).then(|| endpoint.url.clone()),
         })
     }
 
@@ -499,6 +510,16 @@ impl Session {
 
     pub fn transport(&self) -> TransportKind {
         self.transport
+    }
+
+    /// `error` with this session's URL credentials taken out of its text.
+    fn redacted(&self, error: CallError) -> CallError {
+        match (error, &self.redacting) {
+            (CallError::Service(error), Some(url)) => {
+                CallError::Failed(crate::url_secrets::redact(&error.to_string(), url))
+            }
+            (error, _) => error,
+        }
     }
 
     pub fn connected_in(&self) -> Duration {
@@ -523,7 +544,7 @@ impl Session {
         let result = tokio::time::timeout(self.request_timeout, work)
             .await
             .map_err(|_| CallError::Timeout(self.request_timeout))?
-            .map_err(CallError::from);
+            .map_err(|error| self.redacted(CallError::from(error)));
         if let (Err(CallError::InsufficientScope { required_scope, .. }), Some(hook)) =
             (&result, &self.on_scope_refusal)
         {
@@ -635,7 +656,8 @@ impl Session {
                 }
             }
             Err(error) => Err(CallError::from(error)),
-        };
+        }
+        .map_err(|error| self.redacted(error));
         if let (Err(CallError::InsufficientScope { required_scope, .. }), Some(hook)) =
             (&result, &self.on_scope_refusal)
         {

@@ -86,6 +86,16 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// This diagnosis with `url`'s query credentials taken out of its texts (an HTTP error
+    /// names the URL it failed on): it is shown, and saved as the connector's last error.
+    pub fn redacted(mut self, url: &url::Url) -> Self {
+        if crate::url_secrets::has_secrets(url) {
+            self.detail = crate::url_secrets::redact(&self.detail, url);
+            self.hint = crate::url_secrets::redact(&self.hint, url);
+        }
+        self
+    }
+
     fn failure(stage: Stage, started: Instant, detail: impl Into<String>, hint: &str) -> Self {
         Self {
             ok: false,
@@ -719,7 +729,7 @@ pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option
     let started = Instant::now();
     let budget = endpoint.timeouts.request;
     match tokio::time::timeout(budget, checked(endpoint, started)).await {
-        Ok(outcome) => outcome,
+        Ok((diagnosis, refusal)) => (diagnosis.redacted(&endpoint.url), refusal),
         Err(_) => (
             Diagnosis::failure(
                 Stage::Initialize,

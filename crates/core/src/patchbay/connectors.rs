@@ -15,6 +15,7 @@ use crate::store::{
     AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, StepUp, Store,
     StoreError, Workspace,
 };
+use crate::url_secrets;
 use crate::validate::{self, InvalidInput};
 
 /// What the UI and `connector list --json` see of a connector. Never contains a secret.
@@ -184,6 +185,9 @@ impl Patchbay {
                 secrets.push(self.seal(&store, &workspace.id, &id, SecretField::Token, token)?);
             }
             secrets.extend(self.sealed_headers(&store, &workspace.id, &id, &[], &headers)?);
+            if url_secrets::has_secrets(&url) {
+                secrets.push(self.sealed_url(&store, &workspace.id, &id, &url)?);
+            }
             if let Some(pending) = &pending {
                 let grant = pending.grant();
                 secrets.push(self.seal(
@@ -198,7 +202,7 @@ impl Patchbay {
                 id,
                 workspace_id: workspace.id.clone(),
                 name,
-                url: url.to_string(),
+                url: url_secrets::masked(&url),
                 auth: spec.auth,
                 header_names: headers.iter().map(|(name, _)| name.clone()).collect(),
                 status: diagnosis
@@ -265,6 +269,16 @@ impl Patchbay {
             let endpoint = self.endpoint(&store, &row)?;
             Ok((workspace, row, endpoint))
         })?;
+        // A URL edited from the masked one keeps the stored credentials still shown masked.
+        let new_url = match new_url {
+            Some(url) => Some(url_secrets::unmask(&url, &endpoint.url).map_err(|name| {
+                InvalidInput::Other(format!(
+                    "the URL's {name:?} is masked ({}); enter its value",
+                    url_secrets::MASK
+                ))
+            })?),
+            None => None,
+        };
         if let Some(url) = &new_url {
             endpoint.url = url.clone();
         }
@@ -297,6 +311,9 @@ impl Patchbay {
                     token,
                 )?);
             }
+            if new_url.is_some() {
+                secrets.push(self.sealed_url(&store, &workspace.id, &row.id, &endpoint.url)?);
+            }
             if new_headers.is_some() {
                 secrets.extend(self.sealed_headers(
                     &store,
@@ -309,7 +326,10 @@ impl Patchbay {
             let timestamp = now();
             let updated = ConnectorRow {
                 name: new_name.unwrap_or(row.name.clone()),
-                url: endpoint.url.to_string(),
+                url: match &new_url {
+                    Some(url) => url_secrets::masked(url),
+                    None => row.url.clone(),
+                },
                 header_names: endpoint
                     .headers
                     .iter()
@@ -374,6 +394,24 @@ impl Patchbay {
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, name.trim(), None)
         })
+    }
+
+    /// The secret change for a connector's URL: sealed whole when its query carries a credential
+    /// (the row keeps it masked), else none kept.
+    fn sealed_url(
+        &self,
+        store: &Store,
+        workspace_id: &str,
+        connector_id: &str,
+        url: &url::Url,
+    ) -> Result<SecretChange, Error> {
+        if !url_secrets::has_secrets(url) {
+            return Ok(SecretChange::Delete {
+                field: SecretField::Url,
+            });
+        }
+        let whole = Secret::new(url.as_str());
+        self.seal(store, workspace_id, connector_id, SecretField::Url, &whole)
     }
 
     /// The secret changes that replace a connector's headers `old` with `new`.

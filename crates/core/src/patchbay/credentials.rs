@@ -17,11 +17,12 @@ use crate::store::{
     ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, StepUp, Store,
 };
 use crate::validate;
+use url::Url;
 
 impl Patchbay {
     /// The URL and decrypted credentials of a stored connector.
     pub(super) fn endpoint(&self, store: &Store, row: &ConnectorRow) -> Result<Endpoint, Error> {
-        let mut endpoint = Endpoint::new(validate::url(&row.url)?);
+        let mut endpoint = Endpoint::new(self.connector_url(store, row)?);
         endpoint.timeouts = self.timeouts;
         endpoint.bearer = self.unsealed(store, row, &SecretField::Token)?;
         if let Some(grant) = self.unsealed(store, row, &SecretField::OAuth)? {
@@ -41,6 +42,15 @@ impl Patchbay {
             }) as Arc<dyn crate::mcp::elicitation::Responder>
         });
         Ok(endpoint)
+    }
+
+    /// The URL a stored connector connects to: the sealed one when its query carries a
+    /// credential (the row holds it masked), else the row's.
+    pub(super) fn connector_url(&self, store: &Store, row: &ConnectorRow) -> Result<Url, Error> {
+        match self.unsealed(store, row, &SecretField::Url)? {
+            Some(sealed) => Ok(validate::url(sealed.expose())?),
+            None => Ok(validate::url(&row.url)?),
+        }
     }
 
     /// The decrypted custom headers of a stored connector.

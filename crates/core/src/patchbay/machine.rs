@@ -7,7 +7,7 @@
 //! request.
 
 use super::sign_in::{SignInFront, SignInStep};
-use super::{ConnectorSpec, Patchbay, Saved};
+use super::{ConnectorSpec, Patchbay, Saved, blocking};
 use crate::error::Error;
 use crate::oauth::{self, ClientAuth, JwtAlgorithm, MachineClient, Registration};
 use crate::secret::Secret;
@@ -88,10 +88,10 @@ impl Patchbay {
         front: &dyn SignInFront,
     ) -> Result<Saved, Error> {
         let (_, row) = self.located(workspace, name)?;
+        let server = blocking(|| self.connector_url(&self.store(), &row))?;
         if row.auth != AuthKind::OAuth {
             return Err(InvalidInput::Other(format!("{:?} does not use OAuth", row.name)).into());
         }
-        let server = validate::url(&row.url)?;
         // A browser sign-in's registration is no machine client; only a machine one is reused.
         let stored = self
             .stored_registration(workspace, name)?

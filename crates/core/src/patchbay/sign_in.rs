@@ -382,7 +382,7 @@ impl Patchbay {
                 );
             }
             // Not `self.endpoint()`: re-authenticating must work even if the old grant is damaged.
-            let mut endpoint = Endpoint::new(validate::url(&row.url)?);
+            let mut endpoint = Endpoint::new(self.connector_url(&store, &row)?);
             endpoint.timeouts = self.timeouts;
             endpoint.headers = self.headers(&store, &row)?;
             Ok((workspace, row, endpoint))

@@ -16,7 +16,6 @@ use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, ScopeRefusalHook};
 use crate::oauth::Grant;
 use crate::oauth::step_up::{self as scopes, Reauthentication, Verdict};
 use crate::store::{ConnectorRow, ConnectorStatus, SecretField, StepUp, Store, StoreError};
-use crate::validate;
 
 /// A connector's step-up state as lists of scopes, for Re-authenticate to say what it will ask
 /// for beyond the grant.
@@ -62,7 +61,7 @@ impl Patchbay {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             let row = Self::row(&store, &workspace, name)?;
-            let server_url = validate::url(&row.url)?;
+            let server_url = self.connector_url(&store, &row)?;
             let grant = self.readable_grant(&store, &row)?;
             let previous = grant.as_ref().and_then(|grant| {
                 grant.registration().unwrap_or_else(|error| {

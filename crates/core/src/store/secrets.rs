@@ -48,6 +48,9 @@ pub enum SecretField {
     OAuth,
     /// The value of a connector's custom header with this name.
     Header(String),
+    /// A connector's whole URL, when its query carries a credential (the row keeps it masked:
+    /// [`crate::url_secrets`]).
+    Url,
     /// A model provider's API key.
     ApiKey,
     /// A run's transcript.
@@ -62,6 +65,7 @@ impl SecretField {
             Self::Token => "token".into(),
             Self::OAuth => "oauth".into(),
             Self::ApiKey => "api_key".into(),
+            Self::Url => "url".into(),
             Self::Transcript => "transcript".into(),
             Self::Header(name) => format!("{}{name}", Self::HEADER_PREFIX).into(),
         }
@@ -72,6 +76,7 @@ impl SecretField {
             "token" => Some(Self::Token),
             "oauth" => Some(Self::OAuth),
             "api_key" => Some(Self::ApiKey),
+            "url" => Some(Self::Url),
             "transcript" => Some(Self::Transcript),
             other => other
                 .strip_prefix(Self::HEADER_PREFIX)
@@ -85,6 +90,7 @@ impl SecretField {
             Self::Token => "access token".into(),
             Self::OAuth => "OAuth sign-in".into(),
             Self::ApiKey => "API key".into(),
+            Self::Url => "URL (with its credentials)".into(),
             Self::Transcript => "transcript".into(),
             Self::Header(name) => format!("{name} header"),
         }
