@@ -307,6 +307,107 @@ async fn discovery_urls_cannot_reach_internal_addresses() -> Result<()> {
     Ok(())
 }
 
+/// Checklist 4, proven: an address the policy refuses that this computer can reach. `0.0.0.0`
+/// (also spelled `0` and `0x0`) is never a server's real address, but connecting to it reaches
+/// this computer's own listeners, so a stand-in "internal service" listening on loopback counts
+/// what would have reached it. The cases above aim at addresses that are unreachable here, so
+/// they would pass even without the policy; here, a request that slipped through is seen.
+/// Before the fix of issue 11, the challenge probe followed a redirect anywhere (a blind
+/// server-side request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_service_reachable_from_here_is_never_contacted() -> Result<()> {
+    let internal = Routes::serve(|base| {
+        let issuer = base.replace("127.0.0.1", "0.0.0.0");
+        vec![
+            (
+                "/.well-known/oauth-authorization-server".into(),
+                Answer::json(&json!({
+                    "issuer": issuer,
+                    "authorization_endpoint": format!("{issuer}/authorize"),
+                    "token_endpoint": format!("{issuer}/token"),
+                    "registration_endpoint": format!("{issuer}/register"),
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                })),
+            ),
+            (
+                "/mcp".into(),
+                Answer::status(401).header("www-authenticate", "Bearer"),
+            ),
+        ]
+    })
+    .await?;
+    let port = internal
+        .base
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    // The stand-in is reachable through the refused spelling: the test can see a slip.
+    let direct = reqwest::get(format!("http://0.0.0.0:{port}/mcp")).await?;
+    ensure!(direct.status() == 401, "0.0.0.0 reaches the stand-in here");
+    let before = internal.seen().len();
+
+    for host in ["0.0.0.0", "0", "0x0"] {
+        let target = format!("http://{host}:{port}");
+        let cases: Vec<(&str, AnswerFor)> = vec![
+            (
+                "an authorization server on an internal address",
+                Box::new({
+                    let target = target.clone();
+                    move |base| resource_metadata(base, &target)
+                }),
+            ),
+            (
+                "a metadata redirect to an internal address",
+                Box::new({
+                    let target = target.clone();
+                    move |_| {
+                        Answer::status(302).header(
+                            "location",
+                            &format!("{target}/.well-known/oauth-authorization-server"),
+                        )
+                    }
+                }),
+            ),
+        ];
+        for (case, answer) in cases {
+            let server = Routes::serve(|base| {
+                vec![
+                    challenge(&format!(r#"Bearer resource_metadata="{base}/prm""#)),
+                    ("/prm".into(), answer(base)),
+                ]
+            })
+            .await?;
+            let sandbox = Sandbox::new()?;
+            let attempt = try_sign_in(&sandbox, &server)?;
+            let case = format!("{case} ({target})");
+            refused(&server, &attempt, &case)?;
+            ensure!(
+                internal.seen().len() == before,
+                "{case}: the internal service was contacted: {:?}",
+                internal.paths()
+            );
+        }
+        // The challenge probe: the server's endpoint redirects it elsewhere.
+        let server = Routes::serve(|_| {
+            vec![(
+                "/mcp".into(),
+                Answer::status(307).header("location", &format!("{target}/mcp")),
+            )]
+        })
+        .await?;
+        let sandbox = Sandbox::new()?;
+        let _attempt = try_sign_in(&sandbox, &server)?;
+        ensure!(
+            internal.seen().len() == before,
+            "the challenge probe followed a redirect to {target}: {:?}",
+            internal.paths()
+        );
+    }
+    Ok(())
+}
+
 /// Builds the answer for a server's base URL.
 type AnswerFor = Box<dyn Fn(&str) -> Answer>;
 
