@@ -5,6 +5,7 @@
 mod callback;
 mod cli;
 mod concurrent;
+mod crash;
 mod discovery;
 mod fake_http;
 mod hostile;

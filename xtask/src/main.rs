@@ -6,6 +6,7 @@
 //!   with warnings denied, the UI's type check and tests, and every Rust test including the
 //!   real-peer end-to-end suite and the real window driven through WebDriver, under Xvfb inside a
 //!   private D-Bus session with an unlocked gnome-keyring.
+//! - `cargo xtask soak [CYCLES]`: the crash soak (kill -9 during store writes) at full length.
 
 mod boundaries;
 mod conformance;
@@ -31,11 +32,14 @@ fn main() -> Result<()> {
         },
         Some("deps") => system::ensure_packages(&system::all_packages()),
         Some("boundaries") => boundaries::check(&root),
+        Some("soak") => soak(&root, args.get(1).map(String::as_str)),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
                  test   everything CI runs (fmt, clippy, ui tests, Rust tests, real-peer tests)\n  \
                  deps   install the system packages only\n  \
+                 soak [CYCLES]   kill -9 during CYCLES (default 1000) store write cycles, \
+                 checking integrity and every acknowledged write after each kill\n  \
                  conformance [stable|alpha]   the MCP conformance suite 0.1.16 (stable) or the \
                  2026-07-28 alpha alone against Patchbay's client (needs a built workspace; \
                  `test` runs both)"
@@ -118,6 +122,31 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
     let mut command = Command::new(binary);
     command.args(extra);
     run_command(&mut command)
+}
+
+/// Checklist 42 at full length: the crash soak of `tests/e2e/crash.rs` (100 cycles inside
+/// `cargo xtask test`) with 1,000 cycles or `cycles`, against the real keychain.
+fn soak(root: &Path, cycles: Option<&str>) -> Result<()> {
+    let cycles = cycles.unwrap_or("1000");
+    if cycles.parse::<u64>().map_or(true, |n| n == 0) {
+        bail!("soak takes a positive number of cycles, not {cycles:?}");
+    }
+    system::ensure_packages(&system::all_packages())?;
+    let mut soak = cargo();
+    soak.current_dir(root).args([
+        "test",
+        "-p",
+        "patchbay-tests",
+        "--test",
+        "e2e",
+        "--locked",
+        "crash::",
+        "--",
+        "--nocapture",
+    ]);
+    system::in_keyring_session(&mut soak)?;
+    soak.env("PATCHBAY_SOAK_CYCLES", cycles);
+    run_command(&mut soak)
 }
 
 fn test(root: &Path) -> Result<()> {
