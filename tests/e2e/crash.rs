@@ -1,4 +1,6 @@
-//! Crash safety (checklist 42): `kill -9` lands in the middle of Patchbay's write path again and
+//! Crash safety (checklist 42) and damaged files (checklist 43).
+//!
+//! Checklist 42: `kill -9` lands in the middle of Patchbay's write path again and
 //! again — a token rotated and committed per cycle by `soak-writer` (tests/src/bin), which
 //! prints `ack N` only after cycle N's transaction returned — and after every kill a new
 //! process finds the database intact (`PRAGMA integrity_check` is `ok`) and the last
@@ -128,5 +130,75 @@ fn kill_9_in_the_middle_of_writes_loses_no_acknowledged_write() -> Result<()> {
         next = token + 1;
     }
     eprintln!("{written} write cycles, {kills} kills, integrity ok after each");
+    Ok(())
+}
+
+/// Checklist 43, as a person meets it: a damaged database file is reported in plain words by
+/// the command that found it, kept (moved aside, byte for byte), the keychain's master key is
+/// left as it was, and the next command works on a fresh database instead of failing forever.
+#[test]
+fn a_damaged_database_is_reported_kept_and_not_a_crash_loop() -> Result<()> {
+    let sandbox = Sandbox::new()?;
+    let add = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Docs",
+            "--url",
+            "http://127.0.0.1:9/mcp",
+            "--auth",
+            "token",
+            "--token-stdin",
+            "--skip-test",
+        ],
+        Some("tok-damage-test\n"),
+    )?;
+    ensure!(add.code == 0, "{add}");
+    let keychain = patchbay_core::os_keychain(&sandbox.keychain_service);
+    let master = keychain
+        .get("master-key")?
+        .context("a master key was made")?;
+    let database = sandbox.data_dir().join("patchbay.db");
+    let mut bytes = std::fs::read(&database)?;
+    bytes[0..16].fill(0x55);
+    std::fs::write(&database, &bytes)?;
+
+    let list = sandbox.run(&["connector", "list"], None)?;
+    ensure!(
+        list.code == 1
+            && list.stderr.contains("is damaged")
+            && list.stderr.contains("moved aside")
+            && !list.stderr.contains("panicked"),
+        "the damage is reported in plain words: {list}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(sandbox.data_dir())?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| {
+                    name.starts_with("patchbay.db.damaged-")
+                        && !name.ends_with("-wal")
+                        && !name.ends_with("-shm")
+                })
+        })
+        .collect();
+    ensure!(aside.len() == 1, "one database set aside: {aside:?}");
+    ensure!(
+        std::fs::read(&aside[0])? == bytes,
+        "the damaged file is kept byte for byte"
+    );
+    ensure!(
+        keychain
+            .get("master-key")?
+            .is_some_and(|now| now.as_slice() == master.as_slice()),
+        "the keychain's master key is untouched"
+    );
+    let again = sandbox.run(&["connector", "list", "--json"], None)?;
+    ensure!(
+        again.code == 0 && again.stdout.trim() == "[]",
+        "the next command starts afresh: {again}"
+    );
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! (deleting a workspace deletes its connectors and secrets), `secure_delete` (deleted secrets are
 //! overwritten, not left in free pages).
 
+mod damage;
 mod migrations;
 mod providers;
 mod secrets;
@@ -41,6 +42,21 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot make the database file private to you: {0}")]
     Io(std::io::Error),
+    /// `PRAGMA quick_check` found damage (only seen inside [`Store::open`], which reports it
+    /// as [`StoreError::Damaged`]).
+    #[error("the database failed its integrity check: {0}")]
+    Unsound(String),
+    /// The database file was damaged and has been moved aside; the next open starts afresh.
+    #[error(
+        "the database {path} is damaged ({cause}); it was moved aside to {aside}, nothing was \
+         deleted and the keychain's master key is kept. Patchbay starts with an empty database \
+         next time: add the connectors again, or put a backup back at {path}"
+    )]
+    Damaged {
+        cause: String,
+        path: String,
+        aside: String,
+    },
     /// The row was written by someone else (another window, the CLI) since it was read.
     #[error("it was changed elsewhere (another window or a `patchbay` command) meanwhile")]
     Changed,
@@ -127,8 +143,21 @@ impl Store {
     /// Two processes opening a new database at once can find it locked while the other switches
     /// it to WAL (SQLite answers that without waiting); the open is then tried again, within the
     /// busy timeout.
+    ///
+    /// A damaged database file is moved aside, never deleted ([`damage`]), and reported as
+    /// [`StoreError::Damaged`]; the next open starts with an empty one.
     pub fn open(path: &Path, now: &str) -> Result<Self, StoreError> {
         private_file(path)?;
+        match Self::open_retrying(path, now) {
+            Err(error) => match damage::damage_of(&error) {
+                Some(cause) => Err(damage::set_aside(path, cause, now)),
+                None => Err(error),
+            },
+            opened => opened,
+        }
+    }
+
+    fn open_retrying(path: &Path, now: &str) -> Result<Self, StoreError> {
         let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
         loop {
             match Self::configure(Connection::open(path)?, now) {
@@ -150,6 +179,7 @@ impl Store {
 
     fn configure(mut connection: Connection, now: &str) -> Result<Self, StoreError> {
         connection.busy_timeout(BUSY_TIMEOUT)?;
+        damage::check(&connection)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
