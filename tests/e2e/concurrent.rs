@@ -137,3 +137,107 @@ async fn a_check_is_not_recorded_on_a_connector_changed_while_it_ran() -> Result
     );
     Ok(())
 }
+
+/// Checklist 45: eight `patchbay` processes writing at once — adding, editing (a sealed header
+/// each time, so secrets are written and the log emptied), checking (status writes) — all
+/// succeed, none meets "database is locked", and every write is there afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_processes_writing_at_once_all_succeed() -> Result<()> {
+    let sandbox = Sandbox::new()?;
+    // One write first, so the master key and the workspace key exist: creating them is
+    // serialised too, but this test is about the rows.
+    let first = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "First",
+            "--url",
+            "http://127.0.0.1:9/mcp",
+            "--header",
+            "X-Team: zero",
+            "--skip-test",
+        ],
+        None,
+    )?;
+    ensure!(first.code == 0, "{first}");
+    let runs: Vec<Vec<Run>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|worker| {
+                let sandbox = &sandbox;
+                scope.spawn(move || -> Result<Vec<Run>> {
+                    let name = format!("Writer {worker}");
+                    let mut runs = Vec::new();
+                    runs.push(sandbox.run(
+                        &[
+                            "connector",
+                            "add",
+                            "--name",
+                            &name,
+                            "--url",
+                            "http://127.0.0.1:9/mcp",
+                            "--skip-test",
+                        ],
+                        None,
+                    )?);
+                    for round in 0..4 {
+                        let header = format!("X-Round: {worker}-{round}");
+                        runs.push(sandbox.run(
+                            &[
+                                "connector",
+                                "edit",
+                                &name,
+                                "--header",
+                                &header,
+                                "--skip-test",
+                            ],
+                            None,
+                        )?);
+                    }
+                    runs.push(sandbox.run(&["connector", "test", &name], None)?);
+                    Ok(runs)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a writer panicked"))?
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    for (worker, runs) in runs.iter().enumerate() {
+        for run in runs {
+            ensure!(
+                !run.stderr.contains("locked") && !run.stderr.contains("busy"),
+                "writer {worker} met a locked database: {run}"
+            );
+        }
+        let (writes, test) = runs.split_at(runs.len() - 1);
+        ensure!(
+            writes.iter().all(|run| run.code == 0),
+            "writer {worker}: every write succeeds: {}",
+            writes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        // The server is not there: the check fails, and is recorded.
+        ensure!(test[0].code == 1, "{}", test[0]);
+    }
+    let list = sandbox.run(&["connector", "list", "--json"], None)?;
+    let rows: Vec<Value> = serde_json::from_str(&list.stdout)?;
+    ensure!(rows.len() == 9, "every connector was added: {}", rows.len());
+    for worker in 0..8 {
+        let row = shown(&sandbox, &format!("Writer {worker}"))?;
+        ensure!(
+            row["header_names"] == serde_json::json!(["X-Round"])
+                && row["status"] == "disconnected",
+            "writer {worker}'s last edit and check are kept: {row}"
+        );
+    }
+    Ok(())
+}

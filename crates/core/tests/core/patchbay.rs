@@ -207,3 +207,105 @@ fn data_dir_is_private() {
         assert_eq!(mode, 0o700, "the data directory must be owner-only");
     }
 }
+
+/// Checklist 44, for every kind of removal, while another process (the app) holds the database
+/// open: a forgotten token, a removed provider's API key and a removed workspace's wrapped data
+/// key leave none of their bytes in the database or its write-ahead log.
+#[tokio::test]
+async fn removed_secrets_and_keys_leave_no_bytes_in_the_database_or_its_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("patchbay.db");
+    let app = open(&dir, MemoryKeychain::new());
+    let _other_process = Store::open(&path, "now").expect("a second opener");
+    app.add_workspace("Work").expect("add workspace");
+    app.add_connector("Work", spec("A", Some("secret-a")), false)
+        .await
+        .expect("add A");
+    app.add_connector("Default", spec("B", Some("secret-b")), false)
+        .await
+        .expect("add B");
+    let provider = patchbay_core::ProviderSpec {
+        name: "Local".into(),
+        kind: patchbay_core::ProviderKind::OpenAiCompatible,
+        base_url: "http://127.0.0.1:9/v1".into(),
+        api_key: Some(Secret::new("sk-provider-key")),
+    };
+    app.add_provider("Default", provider, false)
+        .await
+        .expect("add provider");
+    let store = Store::open(&path, "now").expect("reader");
+    let blobs = |sql: &str| -> Vec<Vec<u8>> {
+        let mut statement = store.connection().prepare(sql).expect(sql);
+        statement
+            .query_map([], |row| row.get(0))
+            .expect(sql)
+            .collect::<Result<_, _>>()
+            .expect(sql)
+    };
+    let token_b = blobs(
+        "SELECT s.ciphertext FROM secrets s JOIN connectors c ON c.id = s.owner_id \
+         WHERE c.name = 'B' AND s.field = 'token'",
+    );
+    let provider_key = blobs("SELECT ciphertext FROM secrets WHERE field = 'api_key'");
+    let work_key = blobs("SELECT wrapped_key FROM workspaces WHERE name = 'Work'");
+    let work_secrets = blobs(
+        "SELECT s.ciphertext FROM secrets s JOIN connectors c ON c.id = s.owner_id \
+         WHERE c.name = 'A'",
+    );
+    drop(store);
+    let gone: Vec<(&str, Vec<u8>)> = token_b
+        .into_iter()
+        .map(|blob| ("B's token", blob))
+        .chain(
+            provider_key
+                .into_iter()
+                .map(|blob| ("the provider's key", blob)),
+        )
+        .chain(
+            work_key
+                .into_iter()
+                .map(|blob| ("Work's wrapped key", blob)),
+        )
+        .chain(
+            work_secrets
+                .into_iter()
+                .map(|blob| ("a secret of Work", blob)),
+        )
+        .collect();
+    assert_eq!(gone.len(), 5, "every ciphertext was found");
+    let on_disk = || -> Vec<u8> {
+        ["", "-wal"]
+            .iter()
+            .flat_map(|suffix| {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                std::fs::read(file).unwrap_or_default()
+            })
+            .collect()
+    };
+    let present = |bytes: &[u8], blob: &[u8]| bytes.windows(blob.len()).any(|w| w == blob);
+    let before = on_disk();
+    assert!(
+        gone.iter().all(|(_, blob)| present(&before, blob)),
+        "the test sees the ciphertexts on disk before"
+    );
+
+    app.edit_connector(
+        "Default",
+        "B",
+        ConnectorEdit {
+            token: Some(Secret::new("secret-b-2")),
+            ..ConnectorEdit::default()
+        },
+        false,
+    )
+    .await
+    .expect("replace B's token");
+    app.remove_provider("Default", "Local")
+        .expect("remove provider");
+    app.remove_workspace("Work").expect("remove workspace");
+    let after = on_disk();
+    for (what, blob) in &gone {
+        assert!(!present(&after, blob), "{what} is still on disk");
+    }
+}
