@@ -1,7 +1,8 @@
 //! The window never leaves the app's own pages (checklist 19 and 34): a script in the page that
 //! tries to load a remote page — as a link in a tool result or a hostile server's text might —
 //! is refused by the app, the remote server never hears from the webview, and the app keeps
-//! working. The "remote" page is a listener on this computer that counts requests.
+//! working; frames it tries to open load nothing remote and run no script. The "remote" page is
+//! a listener on this computer that counts requests.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -86,6 +87,77 @@ async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
         );
     }
     // Still the working app: its dialog opens.
+    desktop.click(&testid("add-connector")).await?;
+    desktop.wait_for(&testid("field-name")).await?;
+    desktop.screenshot("01-still-the-app").await?;
+    desktop.quit().await?;
+    Ok(())
+}
+
+/// Checklist 34: frames get nothing. A frame the page (or injected markup in a tool result)
+/// tries to open — a remote page, a `data:` page, an inline `srcdoc` document — never loads a
+/// remote page and never runs a script, so no frame can reach the app's IPC (and the app grants
+/// no capability to any remote origin). Two layers stop them, each enough alone (tried by
+/// removing the other): the navigation guard refuses every frame's navigation away from the
+/// app's origin (`about:srcdoc` and `data:` included), and the content-security policy
+/// (`default-src 'self'`, scripts from the app only) refuses the remote page and every script.
+/// With both removed, all three frames ran their script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_load_nothing_remote_and_run_no_script() -> Result<()> {
+    let label = "frames";
+    fresh_screenshots(label)?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let remote = format!("http://{}/frame", listener.local_addr()?);
+    listener.set_nonblocking(true)?;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(120) {
+            if let Ok((mut socket, _)) = listener.accept() {
+                let mut first = [0u8; 4];
+                let asked = socket
+                    .set_nonblocking(false)
+                    .and_then(|()| socket.set_read_timeout(Some(Duration::from_secs(2))))
+                    .and_then(|()| std::io::Read::read(&mut socket, &mut first))
+                    .is_ok_and(|read| read > 0);
+                if asked {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+
+    let sandbox = Sandbox::new()?;
+    let desktop = Desktop::launch(&sandbox, label).await?;
+    desktop.wait_for(&testid("add-connector")).await?;
+    // A frame that ran a script would tell the page (and try the IPC bridge).
+    let probe = "parent.postMessage({ ran: true, ipc: typeof window.__TAURI_INTERNALS__ }, '*')";
+    desktop
+        .script(
+            "window.__frameReports = []; \
+             window.addEventListener('message', (event) => window.__frameReports.push(event.data)); \
+             const remote = document.createElement('iframe'); remote.src = arguments[0]; \
+             const data = document.createElement('iframe'); \
+             data.src = 'data:text/html,<script>' + arguments[1] + '</script>'; \
+             const inline = document.createElement('iframe'); \
+             inline.srcdoc = '<script>' + arguments[1] + '</script><img src=x onerror=\"' + arguments[1] + '\">'; \
+             document.body.append(remote, data, inline);",
+            vec![json!(remote), json!(probe)],
+        )
+        .await?;
+    tokio::time::sleep(NAVIGATION_WINDOW).await;
+    let reports = desktop
+        .script("return window.__frameReports", Vec::new())
+        .await?;
+
+    ensure!(reports == json!([]), "a frame ran a script: {reports}");
+    ensure!(
+        requests.load(Ordering::SeqCst) == 0,
+        "a frame loaded the remote page"
+    );
+    // The page itself still runs and still reaches the app.
     desktop.click(&testid("add-connector")).await?;
     desktop.wait_for(&testid("field-name")).await?;
     desktop.screenshot("01-still-the-app").await?;
