@@ -36,6 +36,8 @@ pub mod oauth;
 pub mod patchbay;
 pub mod paths;
 pub mod process_guard;
+#[cfg(test)]
+mod properties;
 pub mod runner;
 pub mod secret;
 pub mod status;

@@ -45,7 +45,11 @@ pub struct Guarded {
     line: usize,
     previous: u8,
     ready_in_a_row: u8,
+    /// The body ended: what is pending goes over as it is.
+    ended: bool,
     finished: bool,
+    /// The last piece ended inside a line (a long one): the next line ending ends that line.
+    mid_line: bool,
 }
 
 impl Guarded {
@@ -57,7 +61,9 @@ impl Guarded {
             line: 0,
             previous: 0,
             ready_in_a_row: 0,
+            ended: false,
             finished: false,
+            mid_line: false,
         }
     }
 
@@ -86,19 +92,51 @@ impl Guarded {
         true
     }
 
-    /// The next piece to hand over: up to the last line ending, or a long unfinished line.
-    fn piece(&mut self) -> Option<Vec<u8>> {
-        let end = match self
-            .pending
-            .iter()
-            .rposition(|b| *b == b'\n' || *b == b'\r')
-        {
-            Some(last) => last + 1,
-            None if self.pending.len() >= MIN_PIECE => self.pending.len(),
+    /// The next piece to hand over: the first event (through its blank line) if a whole one is
+    /// pending, else the whole lines pending, else a long unfinished line; at the end of the
+    /// body, whatever is left. One event per piece: `sse-stream` drops the events before an
+    /// invalid line in the same piece, so what a client saw would depend on how the network cut
+    /// the bytes. A `\r` last in what is pending waits for the next byte (it may be a `\r\n`).
+    fn piece(&mut self, at_end: bool) -> Option<Vec<u8>> {
+        let pending = &self.pending;
+        let mut line_start = 0;
+        let mut index = 0;
+        let mut last_line_end = None;
+        let mut event_end = None;
+        let mut continues_a_line = self.mid_line;
+        while index < pending.len() {
+            let byte = pending[index];
+            if byte != b'\n' && byte != b'\r' {
+                index += 1;
+                continue;
+            }
+            if byte == b'\r' && index + 1 == pending.len() && !at_end {
+                break;
+            }
+            let end = if byte == b'\r' && pending.get(index + 1) == Some(&b'\n') {
+                index + 2
+            } else {
+                index + 1
+            };
+            if index == line_start && !continues_a_line {
+                event_end = Some(end);
+                break;
+            }
+            continues_a_line = false;
+            last_line_end = Some(end);
+            line_start = end;
+            index = end;
+        }
+        let end = match event_end.or(last_line_end) {
+            Some(end) => end,
+            None if pending.is_empty() => return None,
+            None if at_end || pending.len() >= MIN_PIECE => pending.len(),
             None => return None,
         };
         let rest = self.pending.split_off(end);
-        Some(std::mem::replace(&mut self.pending, rest))
+        let piece = std::mem::replace(&mut self.pending, rest);
+        self.mid_line = !matches!(piece.last(), Some(b'\n' | b'\r'));
+        Some(piece)
     }
 
     /// Hands `piece` over; at the end of the budget, also asks to be polled again (the next
@@ -130,6 +168,13 @@ impl Stream for Guarded {
             return Poll::Pending;
         }
         loop {
+            if let Some(piece) = this.piece(this.ended) {
+                return this.hand_over(piece, cx);
+            }
+            if this.ended {
+                this.finished = true;
+                return Poll::Ready(None);
+            }
             match this.body.poll_next_unpin(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     if !this.count(&chunk) {
@@ -138,23 +183,12 @@ impl Stream for Guarded {
                         return Poll::Ready(Some(Err(GuardError::EventTooLarge)));
                     }
                     this.pending.extend_from_slice(&chunk);
-                    if let Some(piece) = this.piece() {
-                        return this.hand_over(piece, cx);
-                    }
                 }
                 Poll::Ready(Some(Err(error))) => {
                     this.finished = true;
                     return Poll::Ready(Some(Err(error.into())));
                 }
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    let rest = std::mem::take(&mut this.pending);
-                    return if rest.is_empty() {
-                        Poll::Ready(None)
-                    } else {
-                        Poll::Ready(Some(Ok(Cursor::new(rest))))
-                    };
-                }
+                Poll::Ready(None) => this.ended = true,
                 Poll::Pending => {
                     this.ready_in_a_row = 0;
                     return Poll::Pending;
@@ -163,6 +197,9 @@ impl Stream for Guarded {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;
 
 #[cfg(test)]
 mod tests {
