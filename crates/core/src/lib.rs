@@ -29,6 +29,8 @@
 mod bounded;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod keychain;
 pub mod llm;
 pub mod mcp;

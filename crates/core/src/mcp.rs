@@ -14,6 +14,14 @@ mod listening;
 pub mod listing_cache;
 mod sse_guard;
 
+/// The SSE guard, for the fuzz targets (`crate::fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_guard(
+    body: impl futures::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send + 'static,
+) -> sse_guard::Guarded {
+    sse_guard::Guarded::new(body)
+}
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 

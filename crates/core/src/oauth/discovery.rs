@@ -156,7 +156,7 @@ fn protected_resource_metadata_urls(server_url: &Url) -> Vec<Url> {
 
 /// Whether `issuer` is an issuer identifier (RFC 8414 §2: no query or fragment) on the same
 /// origin as the MCP server.
-fn issuer_on_server_origin(server_url: &Url, issuer: &str) -> bool {
+pub(crate) fn issuer_on_server_origin(server_url: &Url, issuer: &str) -> bool {
     let Ok(issuer) = Url::parse(issuer) else {
         return false;
     };

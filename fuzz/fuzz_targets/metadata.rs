@@ -1,0 +1,4 @@
+#![no_main]
+//! See `patchbay_core::fuzzing::metadata`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| patchbay_core::fuzzing::metadata(data));

@@ -1,0 +1,8 @@
+#![no_main]
+//! See `patchbay_core::fuzzing::url`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        patchbay_core::fuzzing::url(text);
+    }
+});
