@@ -58,10 +58,16 @@ pub fn url(text: &str) {
     };
     let shown = crate::url_secrets::masked(&url);
     let redacted = crate::url_secrets::redact(url.as_str(), &url);
-    assert!(
-        !crate::url_secrets::has_secrets(&url) || redacted != url.as_str(),
-        "a credential survived redaction: {shown}"
-    );
+    // A value that is (part of) the mask itself cannot be told from it.
+    for value in crate::url_secrets::secret_values(&url)
+        .into_iter()
+        .filter(|value| !crate::url_secrets::MASK.contains(value.as_str()))
+    {
+        assert!(
+            !redacted.contains(&value),
+            "{value:?} survived redaction: {redacted} (shown as {shown})"
+        );
+    }
     if let Ok(reparsed) = url::Url::parse(&shown) {
         let _ = crate::url_secrets::unmask(&reparsed, &url);
     }

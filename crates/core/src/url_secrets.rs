@@ -112,17 +112,26 @@ pub fn unmask(edited: &Url, stored: &Url) -> Result<Url, String> {
     Ok(whole)
 }
 
+/// The credential values in `url`'s query, each as written (percent-encoded) and decoded.
+pub(crate) fn secret_values(url: &Url) -> Vec<String> {
+    secret_pairs(url)
+        .into_iter()
+        .flat_map(|(_, raw)| {
+            let decoded = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+                .next()
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
+            [raw.to_owned(), decoded]
+        })
+        .collect()
+}
+
 /// Adds `url`'s credentials to the values this process takes out of every log line
 /// ([`crate::secret::redact_remembered`]): libraries below Patchbay (the HTTP client, rmcp)
 /// quote the URL in their own log events and errors.
 pub fn remember(url: &Url) {
-    for (_, raw) in secret_pairs(url) {
-        crate::secret::remember_for_redaction(raw);
-        let decoded = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
-            .next()
-            .map(|(_, value)| value.into_owned())
-            .unwrap_or_default();
-        crate::secret::remember_for_redaction(&decoded);
+    for value in secret_values(url) {
+        crate::secret::remember_for_redaction(&value);
     }
 }
 
@@ -135,15 +144,9 @@ pub fn redact(text: &str, url: &Url) -> String {
         return text.to_owned();
     }
     let mut redacted = text.replace(url.as_str(), &masked(url));
-    for (_, raw) in pairs {
-        let decoded = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
-            .next()
-            .map(|(_, value)| value.into_owned())
-            .unwrap_or_default();
-        for value in [raw, decoded.as_str()] {
-            if !value.is_empty() {
-                redacted = redacted.replace(value, MASK);
-            }
+    for value in secret_values(url) {
+        if !value.is_empty() {
+            redacted = redacted.replace(&value, MASK);
         }
     }
     redacted
