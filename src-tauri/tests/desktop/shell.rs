@@ -38,8 +38,29 @@ fn the_page_may_listen_to_events_but_not_emit_them() -> TestResult {
             "{command} {event}: {refusal}"
         );
     }
-    // Nor any other core API the page has no use for.
-    let other = invoke(&app, "plugin:window|close", json!({ "label": "main" }))?;
-    assert!(other.is_err(), "window API: {other:?}");
+    // Nor any other API the page has no use for: the window's, and the deep-link, opener and
+    // notification plugins' (used from Rust only).
+    for (command, args) in [
+        ("plugin:window|close", json!({ "label": "main" })),
+        ("plugin:deep-link|get_current", json!({})),
+        ("plugin:deep-link|register", json!({ "protocol": "evil" })),
+        (
+            "plugin:opener|open_url",
+            json!({ "url": "file:///etc/passwd" }),
+        ),
+        (
+            "plugin:notification|notify",
+            json!({ "options": { "title": "x" } }),
+        ),
+    ] {
+        let refused = invoke(&app, command, args)?;
+        let refusal = refused
+            .err()
+            .ok_or_else(|| format!("the page may call {command}"))?;
+        assert!(
+            refusal.to_string().contains("not allowed"),
+            "{command}: {refusal}"
+        );
+    }
     Ok(())
 }
