@@ -32,7 +32,7 @@ impl Sequence {
     }
 }
 
-fn verify(sandbox: &Sandbox) -> Result<(String, Option<u64>)> {
+fn verify(sandbox: &Sandbox) -> Result<(String, Option<u64>, u64)> {
     let output = Command::new(WRITER)
         .arg("verify")
         .arg(sandbox.data_dir())
@@ -51,18 +51,42 @@ fn verify(sandbox: &Sandbox) -> Result<(String, Option<u64>)> {
             .unwrap_or_default()
     };
     let token = field("token tok-").parse().ok();
-    Ok((field("integrity "), token))
+    let rotations = field("rotations ").parse().unwrap_or(0);
+    Ok((field("integrity "), token, rotations))
+}
+
+fn soak_cycles() -> u64 {
+    std::env::var("PATCHBAY_SOAK_CYCLES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(100)
 }
 
 #[test]
 fn kill_9_in_the_middle_of_writes_loses_no_acknowledged_write() -> Result<()> {
-    let cycles: u64 = std::env::var("PATCHBAY_SOAK_CYCLES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(100);
+    soak(soak_cycles(), None)?;
+    Ok(())
+}
+
+/// Checklist 39: the same with a seal budget of 3 per workspace key, so the key is rotated
+/// (every ciphertext opened and sealed again under a new key, in one transaction) every other
+/// cycle, and kills land inside rotations: every time, the store opens, the token decrypts.
+#[test]
+fn kill_9_during_key_rotations_loses_nothing() -> Result<()> {
+    let rotations = soak(soak_cycles(), Some(3))?;
+    ensure!(
+        rotations >= 10,
+        "the key was really rotated: {rotations} times"
+    );
+    Ok(())
+}
+
+/// Runs the writer, kills it, verifies; until `cycles` writes were acknowledged. Returns how
+/// often the workspace key was rotated.
+fn soak(cycles: u64, budget: Option<u64>) -> Result<u64> {
     let sandbox = Sandbox::new()?;
     let mut sequence = Sequence(0x5eed_0042);
-    let (mut next, mut kills, mut written) = (1u64, 0u32, 0u64);
+    let (mut next, mut kills, mut written, mut rotations) = (1u64, 0u32, 0u64, 0u64);
     let started = Instant::now();
     while written < cycles {
         ensure!(
@@ -74,6 +98,7 @@ fn kill_9_in_the_middle_of_writes_loses_no_acknowledged_write() -> Result<()> {
             .arg(sandbox.data_dir())
             .arg(&sandbox.keychain_service)
             .arg(next.to_string())
+            .envs(budget.map(|budget| ("PATCHBAY_NONCE_BUDGET", budget.to_string())))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
@@ -115,7 +140,8 @@ fn kill_9_in_the_middle_of_writes_loses_no_acknowledged_write() -> Result<()> {
         }
         let last_acknowledged = acknowledged.context("at least one cycle was acknowledged")?;
 
-        let (integrity, token) = verify(&sandbox)?;
+        let (integrity, token, rotated) = verify(&sandbox)?;
+        rotations = rotated;
         ensure!(
             integrity == "ok",
             "integrity_check after kill {kills}: {integrity}"
@@ -129,8 +155,10 @@ fn kill_9_in_the_middle_of_writes_loses_no_acknowledged_write() -> Result<()> {
         written += token + 1 - next;
         next = token + 1;
     }
-    eprintln!("{written} write cycles, {kills} kills, integrity ok after each");
-    Ok(())
+    eprintln!(
+        "{written} write cycles, {kills} kills, {rotations} key rotations, integrity ok after each"
+    );
+    Ok(rotations)
 }
 
 /// Checklist 43, as a person meets it: a damaged database file is reported in plain words by

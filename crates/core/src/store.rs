@@ -9,6 +9,7 @@
 //! overwritten, not left in free pages).
 
 mod damage;
+pub mod key_usage;
 mod migrations;
 mod providers;
 mod secrets;

@@ -9,19 +9,30 @@
 //!   different key fails with [`VaultError::MasterKeyMismatch`].
 //! - Keychain failures surface as [`VaultError::Keychain`] before anything is written.
 //! - Deleting a workspace deletes its wrapped data key, so its ciphertexts become noise.
+//! - A data key seals at most [`NONCE_BUDGET`] ciphertexts (random 96-bit nonces, NIST SP
+//!   800-38D §8.3; counted by [`crate::store::key_usage`]). The seal that would pass it first
+//!   rotates the key: a new data key, every ciphertext of the workspace opened and sealed again
+//!   with it, in one transaction, so a crash leaves either the old key and ciphertexts or the new
+//!   ones. The old key stays as the previous key, which [`Vault::open`] tries second, so a
+//!   ciphertext another process sealed before the rotation and stored after it still opens.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::crypto::{self, CryptoError, Key};
 use crate::keychain::{Keychain, KeychainError};
 use crate::secret::Secret;
-use crate::store::{Binding, Sealed, SecretField, SecretOwner, Store, StoreError};
+use crate::store::{Binding, Sealed, SecretField, SecretOwner, Store, StoreError, key_usage};
 
 /// The keychain account holding the master key, under the app identifier's service.
 const MASTER_ACCOUNT: &str = "master-key";
 /// The `meta` row holding the sealed check value.
 const KEY_CHECK: &str = "master_key_check";
 const KEY_CHECK_PLAINTEXT: &[u8] = b"patchbay master key check";
+
+/// Seals per data key before it is rotated: 2^32, NIST SP 800-38D §8.3's limit for random
+/// 96-bit nonces. `PATCHBAY_NONCE_BUDGET` may lower it (tests exercise rotations with it); it
+/// cannot raise it.
+pub const NONCE_BUDGET: u64 = 1 << 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -51,15 +62,27 @@ pub struct Vault {
     keychain: Arc<dyn Keychain>,
     service: String,
     master: Mutex<Option<Key>>,
+    budget: u64,
 }
 
 impl Vault {
     pub fn new(keychain: Arc<dyn Keychain>, service: &str) -> Self {
+        let budget = std::env::var("PATCHBAY_NONCE_BUDGET")
+            .ok()
+            .and_then(|value| value.parse::<u64>().ok())
+            .map_or(NONCE_BUDGET, |budget| budget.clamp(1, NONCE_BUDGET));
         Self {
             keychain,
             service: service.to_owned(),
             master: Mutex::new(None),
+            budget,
         }
+    }
+
+    /// This vault with a smaller seal budget per data key (tests).
+    pub fn with_nonce_budget(mut self, budget: u64) -> Self {
+        self.budget = budget.clamp(1, NONCE_BUDGET);
+        self
     }
 
     /// Loads (or, on a store with no secrets yet, creates) the master key.
@@ -141,6 +164,74 @@ impl Vault {
         ))
     }
 
+    /// The data key the workspace's current one replaced, if it was ever rotated.
+    fn previous_key(&self, store: &Store, workspace_id: &str) -> Result<Option<Key>, VaultError> {
+        let Some(wrapped) = store.previous_wrapped_key(workspace_id)? else {
+            return Ok(None);
+        };
+        let master = self.master_key(store)?;
+        let damaged = |source| VaultError::Decrypt {
+            what: "the previous workspace key".into(),
+            source,
+        };
+        let bytes = master
+            .open(&crypto::workspace_key_aad(workspace_id), &wrapped)
+            .map_err(damaged)?;
+        Ok(Some(Key::from_bytes(&bytes).map_err(damaged)?))
+    }
+
+    /// Rotates the workspace's data key when it has sealed its budget (see the module's
+    /// invariants). Under the database's write lock, in one transaction; another process that
+    /// rotated meanwhile is noticed by the count it reset. A ciphertext that opens with neither
+    /// key is left as it is (it was damaged before; its owner reports it).
+    fn rotate_if_due(&self, store: &Store, workspace_id: &str) -> Result<(), VaultError> {
+        if store.sealed_count(workspace_id)? < self.budget {
+            return Ok(());
+        }
+        let master = self.master_key(store)?;
+        store.exclusively(|| -> Result<(), VaultError> {
+            if store.sealed_count(workspace_id)? < self.budget {
+                return Ok(());
+            }
+            let Some(current_wrapped) = store.wrapped_key(workspace_id)? else {
+                return Ok(());
+            };
+            let current = self.workspace_key(store, workspace_id)?;
+            let previous = self.previous_key(store, workspace_id)?;
+            let new = Key::generate();
+            let mut resealed = 0;
+            for stored in store.workspace_ciphertexts(workspace_id)? {
+                let (Some(owner), Some(field)) = (
+                    key_usage::owner(&stored.owner_kind, &stored.owner_id),
+                    key_usage::field(&stored),
+                ) else {
+                    continue;
+                };
+                let old_aad = aad(workspace_id, owner, &field, stored.sealed.binding);
+                let plain = current
+                    .open(&old_aad, &stored.sealed.ciphertext)
+                    .or_else(|error| match &previous {
+                        Some(previous) => previous.open(&old_aad, &stored.sealed.ciphertext),
+                        None => Err(error),
+                    });
+                let Ok(plain) = plain else {
+                    tracing::warn!(
+                        owner = stored.owner_kind,
+                        "a damaged ciphertext is left as it is by the key rotation"
+                    );
+                    continue;
+                };
+                let sealed = new.seal(&aad(workspace_id, owner, &field, Binding::Owner), &plain);
+                store.rewrite_ciphertext(&stored, &sealed)?;
+                resealed += 1;
+            }
+            let wrapped = master.seal(&crypto::workspace_key_aad(workspace_id), new.as_bytes());
+            store.set_rotated_key(workspace_id, &wrapped, Some(&current_wrapped), resealed)?;
+            tracing::info!(resealed, "rotated a workspace key at its nonce budget");
+            Ok(())
+        })
+    }
+
     /// The workspace's data key, creating it on first use.
     pub fn workspace_key(&self, store: &Store, workspace_id: &str) -> Result<Key, VaultError> {
         let master = self.master_key(store)?;
@@ -173,6 +264,7 @@ impl Vault {
         field: &SecretField,
         secret: &Secret,
     ) -> Result<Vec<u8>, VaultError> {
+        self.rotate_if_due(store, workspace_id)?;
         let key = self.workspace_key(store, workspace_id)?;
         Ok(key.seal(
             &aad(workspace_id, owner, field, Binding::Owner),
@@ -194,12 +286,17 @@ impl Vault {
             what: format!("the stored {}", field.as_stored()),
             source,
         };
-        let plain = key
-            .open(
-                &aad(workspace_id, owner, field, sealed.binding),
-                &sealed.ciphertext,
-            )
-            .map_err(decrypt_error)?;
+        let aad = aad(workspace_id, owner, field, sealed.binding);
+        let plain = match key.open(&aad, &sealed.ciphertext) {
+            Ok(plain) => plain,
+            // Sealed by another process just before a rotation, stored just after it.
+            Err(error) => match self.previous_key(store, workspace_id)? {
+                Some(previous) => previous
+                    .open(&aad, &sealed.ciphertext)
+                    .map_err(|_| decrypt_error(error))?,
+                None => return Err(decrypt_error(error)),
+            },
+        };
         let text = String::from_utf8(plain.to_vec())
             .map_err(|_| decrypt_error(CryptoError::Authentication))?;
         Ok(Secret::new(text))
@@ -295,6 +392,126 @@ mod tests {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Checklist 39: a data key seals at most its budget; the seal past it rotates the key, every
+    /// ciphertext of the workspace (secrets and run transcripts) still opens, and one sealed with
+    /// the old key but stored after the rotation (another process's write in flight) opens too.
+    #[test]
+    fn a_key_is_rotated_at_its_budget_and_everything_still_opens() -> Result<(), VaultError> {
+        use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, RunRow, SecretChange};
+        const NOW: &str = "2026-12-07T05:00:00Z";
+        let mut store = Store::open_in_memory(NOW)?;
+        let vault = Vault::new(MemoryKeychain::new(), "rotation").with_nonce_budget(4);
+        let workspace = store.workspaces()?.remove(0).id;
+        let mut row = ConnectorRow {
+            id: "c1".into(),
+            workspace_id: workspace.clone(),
+            name: "Rotating".into(),
+            url: "https://mcp.example/mcp".into(),
+            auth: AuthKind::Token,
+            header_names: vec!["X-Team".into()],
+            status: ConnectorStatus::Unknown,
+            last_checked_at: None,
+            last_error: None,
+            created_at: NOW.into(),
+            updated_at: NOW.into(),
+            revision: 0,
+        };
+        let owner = SecretOwner::Connector("c1");
+        let put = |vault: &Vault, store: &Store, field: SecretField, value: &str| {
+            vault
+                .seal(store, &workspace, owner, &field, &Secret::new(value))
+                .map(|ciphertext| SecretChange::Put { field, ciphertext })
+        };
+        let header = put(&vault, &store, SecretField::Header("X-Team".into()), "blue")?;
+        row.revision = store.save_connector(&row, vec![header])?;
+        let transcript = vault.seal(
+            &store,
+            &workspace,
+            SecretOwner::Run("r1"),
+            &SecretField::Transcript,
+            &Secret::new("the transcript"),
+        )?;
+        let run = RunRow {
+            id: "r1".into(),
+            workspace_id: workspace.clone(),
+            step_name: None,
+            provider: "p".into(),
+            model: "m".into(),
+            outcome: "answered".into(),
+            started_at: NOW.into(),
+            duration_ms: 1,
+            rounds: 1,
+            tool_calls: 0,
+            input_tokens: 0,
+            output_tokens: 0,
+        };
+        store.insert_run(&run, &transcript)?;
+        // Sealed now, stored only after the first rotation: a write in flight elsewhere.
+        let other = SecretField::Header("X-Other".into());
+        let in_flight = vault.seal(&store, &workspace, owner, &other, &Secret::new("in flight"))?;
+        let key_before = store.wrapped_key(&workspace)?;
+        for round in 0..10 {
+            let token = put(&vault, &store, SecretField::Token, &format!("tok-{round}"))?;
+            let mut changes = vec![token];
+            let lands_now =
+                store.key_rotations(&workspace)? == 1 && store.secret(owner, &other)?.is_none();
+            if lands_now {
+                changes.push(SecretChange::Put {
+                    field: other.clone(),
+                    ciphertext: in_flight.clone(),
+                });
+            }
+            row.revision = store.save_connector(&row, changes)?;
+            if lands_now {
+                let sealed = store.secret(owner, &other)?.ok_or_else(|| {
+                    VaultError::Store(StoreError::Corrupt("the in-flight write".into()))
+                })?;
+                let opened = vault.open(&store, &workspace, owner, &other, &sealed)?;
+                assert_eq!(opened.expose(), "in flight", "opened with the previous key");
+            }
+            // Past the budget only by the write sealed before a rotation and stored after it.
+            assert!(
+                store.sealed_count(&workspace)? <= 5,
+                "the key never seals past its budget"
+            );
+        }
+        assert!(
+            store.key_rotations(&workspace)? >= 3,
+            "rotated at the budget"
+        );
+        assert_ne!(store.wrapped_key(&workspace)?, key_before);
+        let open = |owner, field: &SecretField, sealed: &Sealed| {
+            vault
+                .open(&store, &workspace, owner, field, sealed)
+                .map(|secret| secret.expose().to_owned())
+        };
+        let stored = |field: SecretField| -> Result<Sealed, VaultError> {
+            store
+                .secret(owner, &field)?
+                .ok_or_else(|| VaultError::Store(StoreError::Corrupt("missing".into())))
+        };
+        assert_eq!(
+            open(owner, &SecretField::Token, &stored(SecretField::Token)?)?,
+            "tok-9"
+        );
+        let header = SecretField::Header("X-Team".into());
+        assert_eq!(open(owner, &header, &stored(header.clone())?)?, "blue");
+        let (_, transcript) = store
+            .run(&workspace, "r1")?
+            .ok_or_else(|| VaultError::Store(StoreError::Corrupt("no run".into())))?;
+        let run_owner = SecretOwner::Run("r1");
+        let sealed_transcript = Sealed {
+            ciphertext: transcript,
+            binding: Binding::Owner,
+        };
+        assert_eq!(
+            open(run_owner, &SecretField::Transcript, &sealed_transcript)?,
+            "the transcript"
+        );
+        assert_eq!(open(owner, &other, &stored(other.clone())?)?, "in flight");
         Ok(())
     }
 }

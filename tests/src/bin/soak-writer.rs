@@ -7,7 +7,10 @@
 //!   it read, the secret in the same transaction), and only then prints `ack N`.
 //! - `soak-writer verify DATA_DIR SERVICE`: opens the store as a new process would (recovering
 //!   the write-ahead log), prints `integrity <result of PRAGMA integrity_check>` and
-//!   `token <the decrypted token>`.
+//!   `token <the decrypted token>` and `rotations <how often the workspace key was rotated>`.
+//!
+//! `PATCHBAY_NONCE_BUDGET` (read by the vault) makes the writer rotate its workspace key every
+//! few cycles, so kills land inside rotations too.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,6 +73,7 @@ fn verify(dir: PathBuf, service: &str) -> Result<()> {
     let workspace = store
         .workspace_by_name(DEFAULT_WORKSPACE)?
         .context("the default workspace")?;
+    println!("rotations {}", store.key_rotations(&workspace.id)?);
     let Some(row) = store.connector_by_name(&workspace.id, NAME)? else {
         println!("token none");
         return Ok(());

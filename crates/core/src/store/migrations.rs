@@ -145,6 +145,14 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE connectors ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     "#,
+    // v7: each workspace key's usage (checklist 39, see `super::key_usage`): how many
+    // ciphertexts it sealed, how often it was rotated, and the key it replaced (kept so a
+    // ciphertext sealed just before a rotation still opens).
+    r#"
+    ALTER TABLE workspaces ADD COLUMN sealed_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE workspaces ADD COLUMN key_rotations INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE workspaces ADD COLUMN previous_wrapped_key BLOB;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -107,14 +107,14 @@ pub enum Binding {
 }
 
 impl Binding {
-    fn stored(self) -> i64 {
+    pub(super) fn stored(self) -> i64 {
         match self {
             Self::ConnectorOnly => 1,
             Self::Owner => 2,
         }
     }
 
-    fn parse(value: i64) -> Result<Self, StoreError> {
+    pub(super) fn parse(value: i64) -> Result<Self, StoreError> {
         match value {
             1 => Ok(Self::ConnectorOnly),
             2 => Ok(Self::Owner),
@@ -178,6 +178,13 @@ impl Store {
         expected: &[u8],
         new: &[u8],
     ) -> Result<bool, StoreError> {
+        // Counted first, whether or not the swap happens (checklist 39: counting high is safe).
+        self.connection.execute(
+            "UPDATE workspaces SET sealed_count = sealed_count + 1 WHERE id =
+                 (SELECT workspace_id FROM secrets
+                  WHERE owner_kind = ?1 AND owner_id = ?2 AND field = ?3)",
+            params![owner.kind(), owner.id(), field.as_stored()],
+        )?;
         let changed = self.connection.execute(
             "UPDATE secrets SET ciphertext = ?1, binding = ?2
              WHERE owner_kind = ?3 AND owner_id = ?4 AND field = ?5 AND ciphertext = ?6",
@@ -224,6 +231,11 @@ pub(super) fn apply(
     owner: SecretOwner<'_>,
     changes: Vec<SecretChange>,
 ) -> Result<(), StoreError> {
+    let puts = changes
+        .iter()
+        .filter(|change| matches!(change, SecretChange::Put { .. }))
+        .count();
+    super::key_usage::count_seals(transaction, workspace_id, puts)?;
     for change in changes {
         match change {
             SecretChange::Put { field, ciphertext } => transaction.execute(

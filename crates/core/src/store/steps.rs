@@ -156,6 +156,7 @@ impl Store {
                 transcript
             ],
         )?;
+        super::key_usage::count_seals(&self.connection, &run.workspace_id, 1)?;
         Ok(())
     }
 
