@@ -430,6 +430,21 @@ async fn a_token_for_one_server_is_never_sent_to_another() -> Result<()> {
     for (peer, other) in [(&peer_a, &peer_b), (&peer_b, &peer_a)] {
         let foreign = other.issued_access_tokens();
         let seen = peer.seen();
+        // Checklist 20: a token never travels in a URL's query (logged by every proxy).
+        let every_token: Vec<String> = foreign
+            .iter()
+            .cloned()
+            .chain(peer.issued_access_tokens())
+            .collect();
+        for request in &seen {
+            let query = request.query.as_deref().unwrap_or_default();
+            ensure!(
+                !every_token
+                    .iter()
+                    .any(|token| query.contains(token.as_str())),
+                "a token in a query: {request:?}"
+            );
+        }
         // Before the first token exchange, the sign-in's challenge lookup has no token to send.
         let signed_in = seen
             .iter()

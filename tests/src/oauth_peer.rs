@@ -117,6 +117,8 @@ impl Default for Behaviour {
 pub struct Seen {
     pub method: String,
     pub path: String,
+    /// The query string, if any (tokens must never travel in it).
+    pub query: Option<String>,
     pub authorization: Option<String>,
     pub accept: Option<String>,
     /// For MCP POSTs, the JSON-RPC method.
@@ -357,6 +359,7 @@ async fn handle(
     peer.record().seen.push(Seen {
         method: method.to_string(),
         path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
         authorization: authorization.clone(),
         accept: headers
             .get(header::ACCEPT)

@@ -101,7 +101,8 @@ async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
 /// removing the other): the navigation guard refuses every frame's navigation away from the
 /// app's origin (`about:srcdoc` and `data:` included), and the content-security policy
 /// (`default-src 'self'`, scripts from the app only) refuses the remote page and every script.
-/// With both removed, all three frames ran their script.
+/// With both removed, all three frames ran their script. Also the page's own limits
+/// (checklist 31): no `eval`, and no `fetch`/XHR to another origin.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_load_nothing_remote_and_run_no_script() -> Result<()> {
     let label = "frames";
@@ -156,6 +157,34 @@ async fn frames_load_nothing_remote_and_run_no_script() -> Result<()> {
     ensure!(
         requests.load(Ordering::SeqCst) == 0,
         "a frame loaded the remote page"
+    );
+    // Checklist 31: the page's own policy — no eval (script-src without 'unsafe-eval') and no
+    // request to anything but the app's IPC (connect-src).
+    let evaluated = desktop
+        .script(
+            "try { return String(new Function('return 41 + 1')()); } \
+             catch (error) { return 'refused: ' + error.name; }",
+            Vec::new(),
+        )
+        .await?;
+    ensure!(
+        evaluated
+            .as_str()
+            .is_some_and(|text| text.starts_with("refused")),
+        "eval ran in the page: {evaluated}"
+    );
+    desktop
+        .script(
+            "fetch(arguments[0]).catch(() => {}); \
+             const xhr = new XMLHttpRequest(); xhr.open('GET', arguments[0]); \
+             try { xhr.send(); } catch (error) {}",
+            vec![json!(remote)],
+        )
+        .await?;
+    tokio::time::sleep(NAVIGATION_WINDOW).await;
+    ensure!(
+        requests.load(Ordering::SeqCst) == 0,
+        "the page reached another origin with fetch or XHR"
     );
     // The page itself still runs and still reaches the app.
     desktop.click(&testid("add-connector")).await?;

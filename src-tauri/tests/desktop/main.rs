@@ -5,6 +5,7 @@
 mod bindings;
 mod commands;
 mod shell;
+mod sweep;
 
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;

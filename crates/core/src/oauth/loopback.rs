@@ -231,6 +231,10 @@ mod tests {
             format!("GET /callback?code=c HTTP/1.1\r\nHost: {host}\r\n\r\n"),
             // Well formed, but no flow sent this state.
             format!("GET /callback?code=c&state=forged HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            // A web page's CORS preflight (checklist 17: no CORS, CVE-2025-49596).
+            format!(
+                "OPTIONS /callback?code=c&state=st HTTP/1.1\r\nHost: {host}\r\nOrigin: https://evil.example\r\nAccess-Control-Request-Method: GET\r\n\r\n"
+            ),
         ];
         for request in refused {
             let answer = send(port, request.clone()).await;
@@ -241,6 +245,10 @@ mod tests {
             assert!(
                 !answer.contains("code=c") && !answer.contains("forged"),
                 "parameters are never echoed: {answer}"
+            );
+            assert!(
+                !answer.to_ascii_lowercase().contains("access-control-"),
+                "no CORS header: {answer}"
             );
         }
         assert!(
@@ -253,7 +261,9 @@ mod tests {
         )
         .await;
         assert!(
-            answer.starts_with("HTTP/1.1 200") && answer.contains("done"),
+            answer.starts_with("HTTP/1.1 200")
+                && answer.contains("done")
+                && !answer.to_ascii_lowercase().contains("access-control-"),
             "{answer}"
         );
         let callback = waiter
