@@ -18,20 +18,18 @@ use serde_json::json;
 /// milliseconds, so a webview that navigated would have connected well within this.
 const NAVIGATION_WINDOW: Duration = Duration::from_secs(3);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
-    let label = "navigation";
-    fresh_screenshots(label)?;
+/// A "remote" page on this computer, `http://127.0.0.1:PORT/PATH`, and how many requests it got
+/// (for two minutes). Requests, not connections: WebKit may open a connection speculatively
+/// (preconnect on a link click) before the app refuses the navigation.
+fn counting_listener(path: &str) -> Result<(String, Arc<AtomicUsize>)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let remote = format!("http://{}/phish", listener.local_addr()?);
+    let remote = format!("http://{}/{path}", listener.local_addr()?);
     listener.set_nonblocking(true)?;
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
         while started.elapsed() < Duration::from_secs(120) {
-            // Count requests, not connections: WebKit may open a connection speculatively
-            // (preconnect on a link click) before the app refuses the navigation.
             if let Ok((mut socket, _)) = listener.accept() {
                 let mut first = [0u8; 4];
                 let asked = socket
@@ -46,6 +44,14 @@ async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
             std::thread::sleep(Duration::from_millis(20));
         }
     });
+    Ok((remote, requests))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
+    let label = "navigation";
+    fresh_screenshots(label)?;
+    let (remote, requests) = counting_listener("phish")?;
 
     let sandbox = Sandbox::new()?;
     let desktop = Desktop::launch(&sandbox, label).await?;
@@ -107,28 +113,7 @@ async fn the_window_cannot_be_navigated_to_a_remote_page() -> Result<()> {
 async fn frames_load_nothing_remote_and_run_no_script() -> Result<()> {
     let label = "frames";
     fresh_screenshots(label)?;
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let remote = format!("http://{}/frame", listener.local_addr()?);
-    listener.set_nonblocking(true)?;
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = requests.clone();
-    std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        while started.elapsed() < Duration::from_secs(120) {
-            if let Ok((mut socket, _)) = listener.accept() {
-                let mut first = [0u8; 4];
-                let asked = socket
-                    .set_nonblocking(false)
-                    .and_then(|()| socket.set_read_timeout(Some(Duration::from_secs(2))))
-                    .and_then(|()| std::io::Read::read(&mut socket, &mut first))
-                    .is_ok_and(|read| read > 0);
-                if asked {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    });
+    let (remote, requests) = counting_listener("frame")?;
 
     let sandbox = Sandbox::new()?;
     let desktop = Desktop::launch(&sandbox, label).await?;

@@ -58,10 +58,12 @@ pub fn url(text: &str) {
     };
     let shown = crate::url_secrets::masked(&url);
     let redacted = crate::url_secrets::redact(url.as_str(), &url);
-    // A value that is (part of) the mask itself cannot be told from it.
+    // A value with the mask's character in it can reappear where a mask now stands next to
+    // the same text ("*%00" in "****%00"): only its original places are checked, by the values
+    // without it.
     for value in crate::url_secrets::secret_values(&url)
         .into_iter()
-        .filter(|value| !crate::url_secrets::MASK.contains(value.as_str()))
+        .filter(|value| !value.contains('*'))
     {
         assert!(
             !redacted.contains(&value),

@@ -392,72 +392,84 @@ impl Store {
             .transpose()
     }
 
-    /// Inserts a connector row, or updates it if it is still at `row.revision` (compare and
-    /// swap: [`StoreError::Changed`] when another writer got there first, and nothing is
-    /// written), and applies its secret changes, atomically. Returns the row's new revision.
+    /// Inserts a new connector row (revision 0) with its secrets, atomically.
+    pub fn insert_connector(
+        &mut self,
+        row: &ConnectorRow,
+        secrets: Vec<SecretChange>,
+    ) -> Result<i64, StoreError> {
+        self.write_connector(
+            &ConnectorRow {
+                revision: 0,
+                ..row.clone()
+            },
+            secrets,
+            true,
+        )
+    }
+
+    /// Updates a connector row if it is still at `row.revision` (compare and swap:
+    /// [`StoreError::Changed`] when another writer changed or deleted it meanwhile, and nothing
+    /// is written) and applies its secret changes, atomically. Returns the new revision.
     pub fn save_connector(
         &mut self,
         row: &ConnectorRow,
         secrets: Vec<SecretChange>,
+    ) -> Result<i64, StoreError> {
+        self.write_connector(row, secrets, false)
+    }
+
+    fn write_connector(
+        &mut self,
+        row: &ConnectorRow,
+        secrets: Vec<SecretChange>,
+        new: bool,
     ) -> Result<i64, StoreError> {
         let header_names = serde_json::to_string(&row.header_names)
             .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let updated = transaction.execute(
-            "UPDATE connectors SET
+        let values = params![
+            row.id,
+            row.workspace_id,
+            row.name,
+            row.url,
+            row.auth.as_str(),
+            header_names,
+            row.status.as_str(),
+            row.last_checked_at,
+            row.last_error,
+            row.created_at,
+            row.updated_at,
+            row.revision,
+        ];
+        let updated = if new {
+            0
+        } else {
+            transaction.execute(
+                "UPDATE connectors SET
                 name = ?3, url = ?4, auth = ?5, header_names = ?6, status = ?7,
                 last_checked_at = ?8, last_error = ?9, updated_at = ?11,
                 revision = revision + 1
              WHERE id = ?1 AND workspace_id = ?2 AND revision = ?12",
-            params![
-                row.id,
-                row.workspace_id,
-                row.name,
-                row.url,
-                row.auth.as_str(),
-                header_names,
-                row.status.as_str(),
-                row.last_checked_at,
-                row.last_error,
-                row.created_at,
-                row.updated_at,
-                row.revision,
-            ],
-        )?;
+                values,
+            )?
+        };
         let revision = if updated == 1 {
             row.revision + 1
+        } else if !new {
+            // Changed, or deleted, by another writer since it was read.
+            return Err(StoreError::Changed);
         } else {
-            let exists = transaction
-                .query_row("SELECT 1 FROM connectors WHERE id = ?1", [&row.id], |_| {
-                    Ok(())
-                })
-                .optional()?
-                .is_some();
-            if exists {
-                return Err(StoreError::Changed);
-            }
             transaction.execute(
                 "INSERT INTO connectors (id, workspace_id, name, url, auth, header_names, status,
                                          last_checked_at, last_error, created_at, updated_at,
                                          revision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
-                params![
-                    row.id,
-                    row.workspace_id,
-                    row.name,
-                    row.url,
-                    row.auth.as_str(),
-                    header_names,
-                    row.status.as_str(),
-                    row.last_checked_at,
-                    row.last_error,
-                    row.created_at,
-                    row.updated_at,
-                ],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                values,
             )?;
-            0
+            row.revision
         };
         let secrets_changed = !secrets.is_empty();
         secrets::apply(
@@ -720,7 +732,7 @@ mod scrubbing {
         };
         let first = b"SNTL-first-ciphertext-4c1d".repeat(8);
         let second = b"SNTL-second-ciphertext-9e2a".repeat(8);
-        let revision = cli.save_connector(&row, put(&first))?;
+        let revision = cli.insert_connector(&row, put(&first))?;
         cli.save_connector(&ConnectorRow { revision, ..row }, put(&second))?;
         assert!(
             !contains(&on_disk(&path)?, &first),

@@ -426,7 +426,7 @@ mod tests {
                 .map(|ciphertext| SecretChange::Put { field, ciphertext })
         };
         let header = put(&vault, &store, SecretField::Header("X-Team".into()), "blue")?;
-        row.revision = store.save_connector(&row, vec![header])?;
+        row.revision = store.insert_connector(&row, vec![header])?;
         let transcript = vault.seal(
             &store,
             &workspace,

@@ -214,7 +214,7 @@ impl Patchbay {
                 updated_at: timestamp,
                 revision: 0,
             };
-            store.save_connector(&row, secrets)?;
+            store.insert_connector(&row, secrets)?;
             if let Some(Verdict::SignInAgain { required }) = &step_up {
                 store.set_step_up(
                     &row.id,

@@ -117,7 +117,7 @@ mod tests {
                 field: SecretField::Token,
                 ciphertext: vec![7; 200],
             };
-            store.save_connector(&row, vec![token]).unwrap();
+            store.insert_connector(&row, vec![token]).unwrap();
         }
         drop(store);
         path
