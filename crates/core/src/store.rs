@@ -89,6 +89,27 @@ pub struct ConnectorRow {
     pub revision: i64,
 }
 
+#[cfg(test)]
+impl ConnectorRow {
+    /// A token connector at revision 0, for tests of the store and the vault.
+    pub(crate) fn for_test(id: &str, workspace_id: &str, name: &str, now: &str) -> Self {
+        Self {
+            id: id.into(),
+            workspace_id: workspace_id.into(),
+            name: name.into(),
+            url: "https://mcp.example/mcp".into(),
+            auth: AuthKind::Token,
+            header_names: Vec::new(),
+            status: ConnectorStatus::Unknown,
+            last_checked_at: None,
+            last_error: None,
+            created_at: now.into(),
+            updated_at: now.into(),
+            revision: 0,
+        }
+    }
+}
+
 /// A connector's step-up state ([`crate::oauth::step_up`]). Scopes are space-separated, as
 /// servers write them. Not part of [`ConnectorRow`]: saving a row leaves it alone, and only the
 /// step-up bookkeeping writes it.
@@ -710,20 +731,7 @@ mod scrubbing {
             .into_iter()
             .next()
             .ok_or(StoreError::Corrupt("no workspace".into()))?;
-        let row = ConnectorRow {
-            id: "c1".into(),
-            workspace_id: workspace.id.clone(),
-            name: "Docs".into(),
-            url: "https://docs.example/mcp".into(),
-            auth: AuthKind::Token,
-            header_names: Vec::new(),
-            status: ConnectorStatus::Unknown,
-            last_checked_at: None,
-            last_error: None,
-            created_at: NOW.into(),
-            updated_at: NOW.into(),
-            revision: 0,
-        };
+        let row = ConnectorRow::for_test("c1", &workspace.id, "Docs", NOW);
         let put = |ciphertext: &[u8]| {
             vec![SecretChange::Put {
                 field: SecretField::Token,

@@ -400,24 +400,14 @@ mod tests {
     /// the old key but stored after the rotation (another process's write in flight) opens too.
     #[test]
     fn a_key_is_rotated_at_its_budget_and_everything_still_opens() -> Result<(), VaultError> {
-        use crate::store::{AuthKind, ConnectorRow, ConnectorStatus, RunRow, SecretChange};
+        use crate::store::{ConnectorRow, RunRow, SecretChange};
         const NOW: &str = "2026-12-07T05:00:00Z";
         let mut store = Store::open_in_memory(NOW)?;
         let vault = Vault::new(MemoryKeychain::new(), "rotation").with_nonce_budget(4);
         let workspace = store.workspaces()?.remove(0).id;
         let mut row = ConnectorRow {
-            id: "c1".into(),
-            workspace_id: workspace.clone(),
-            name: "Rotating".into(),
-            url: "https://mcp.example/mcp".into(),
-            auth: AuthKind::Token,
             header_names: vec!["X-Team".into()],
-            status: ConnectorStatus::Unknown,
-            last_checked_at: None,
-            last_error: None,
-            created_at: NOW.into(),
-            updated_at: NOW.into(),
-            revision: 0,
+            ..ConnectorRow::for_test("c1", &workspace, "Rotating", NOW)
         };
         let owner = SecretOwner::Connector("c1");
         let put = |vault: &Vault, store: &Store, field: SecretField, value: &str| {

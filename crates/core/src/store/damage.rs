@@ -88,7 +88,7 @@ pub(super) fn set_aside(path: &Path, cause: String, now: &str) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::super::{SecretChange, SecretField, SecretOwner, Store, StoreError};
-    use crate::store::{AuthKind, ConnectorRow, ConnectorStatus};
+    use crate::store::ConnectorRow;
 
     const NOW: &str = "2026-12-07T04:00:00Z";
 
@@ -99,20 +99,12 @@ mod tests {
         let workspace = store.workspaces().unwrap().remove(0);
         // Enough rows that the file has pages beyond the schema's.
         for index in 0..40 {
-            let row = ConnectorRow {
-                id: format!("c{index}"),
-                workspace_id: workspace.id.clone(),
-                name: format!("Connector {index}"),
-                url: "https://mcp.example/mcp".into(),
-                auth: AuthKind::Token,
-                header_names: Vec::new(),
-                status: ConnectorStatus::Unknown,
-                last_checked_at: None,
-                last_error: None,
-                created_at: NOW.into(),
-                updated_at: NOW.into(),
-                revision: 0,
-            };
+            let row = ConnectorRow::for_test(
+                &format!("c{index}"),
+                &workspace.id,
+                &format!("Connector {index}"),
+                NOW,
+            );
             let token = SecretChange::Put {
                 field: SecretField::Token,
                 ciphertext: vec![7; 200],
