@@ -48,11 +48,13 @@ pub mod url_secrets;
 pub mod validate;
 pub mod vault;
 pub mod vocabulary;
+pub mod workbench;
 
 // --- The facade's public API: everything a front end may name. ------------------------------
 pub use error::{Error, ErrorKind, Hint};
 pub use keychain::{Keychain, MemoryKeychain, os_keychain};
 pub use llm::ProviderKind;
+pub use mcp::Progress;
 pub use mcp::elicitation::Responder;
 pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
 pub use oauth::flows::Delivery;
@@ -70,6 +72,9 @@ pub use patchbay::{
     MachineCredential, ModelView, Patchbay, ProviderEdit, ProviderSpec, ProviderView, Reauthorized,
     RedirectUris, Saved, SignInFront, SignInOptions, SignInStep, StepUpView, ToolsSource, Visit,
 };
+pub use patchbay::{
+    CheckView, PromptFilled, PromptMessageView, RECENT_CHECKS, ResourceRead, ServerDetails,
+};
 pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
 pub use process_guard::harden as harden_process;
 pub use runner::{
@@ -84,6 +89,7 @@ pub use status::{
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
 pub use url_secrets::shown as shown_url;
 pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
+pub use workbench::{Budget, CallOutcome, ShownPart, ToolCatalog, ToolHints, ToolView};
 
 /// The application identifier: names the OS app-data directory and the keychain service.
 pub const APP_IDENTIFIER: &str = "dev.patchbay.desktop";

@@ -249,6 +249,15 @@ impl From<String> for ConnectError {
     }
 }
 
+/// A progress notification of a call, as the server sent it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Progress {
+    pub progress: f64,
+    pub total: Option<f64>,
+    pub message: Option<String>,
+}
+
 /// Told of each request a server refuses for lack of scope, with the scope it named (the facade
 /// records the step-up need on the connector; see [`crate::oauth::step_up`]).
 pub type ScopeRefusalHook = std::sync::Arc<dyn Fn(Option<&str>) + Send + Sync>;
@@ -619,6 +628,21 @@ impl Session {
         idle: Duration,
         limit: Duration,
     ) -> Result<CallToolResult, CallError> {
+        self.call_tool_watched(name, arguments, idle, limit, &|_| {})
+            .await
+    }
+
+    /// [`Session::call_tool_patiently`], telling `on_progress` of each progress notification
+    /// the server sends for this call.
+    pub async fn call_tool_watched(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+        idle: Duration,
+        limit: Duration,
+        on_progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<CallToolResult, CallError> {
+        use futures::StreamExt;
         let arguments_again = arguments.clone();
         let mut params = CallToolRequestParams::new(name.to_owned());
         if let Some(arguments) = arguments {
@@ -639,7 +663,24 @@ impl Session {
                     peer: Some(handle.peer.clone()),
                     id: handle.id.clone(),
                 };
-                let answer = handle.await_response().await;
+                let mut progress = self
+                    .service
+                    .service()
+                    .progress
+                    .subscribe(handle.progress_token.clone())
+                    .await;
+                let answer = handle.await_response();
+                tokio::pin!(answer);
+                let answer = loop {
+                    tokio::select! {
+                        answer = &mut answer => break answer,
+                        Some(update) = progress.next() => on_progress(Progress {
+                            progress: update.progress,
+                            total: update.total,
+                            message: update.message,
+                        }),
+                    }
+                };
                 abandoned.peer = None;
                 match answer {
                     Ok(ServerResult::CallToolResult(result)) => Ok(result),
@@ -672,6 +713,47 @@ impl Session {
             hook(required_scope.as_deref());
         }
         result
+    }
+
+    /// How many times the server said its tool list changed since this session opened.
+    pub fn tool_list_changes(&self) -> u32 {
+        self.service
+            .service()
+            .tools_changed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What the server said of itself when the session opened.
+    pub fn peer_info(&self) -> Option<std::sync::Arc<rmcp::model::ServerPeerInfo>> {
+        self.service.peer_info()
+    }
+
+    pub async fn list_resource_templates(
+        &self,
+    ) -> Result<Vec<rmcp::model::ResourceTemplate>, CallError> {
+        self.bounded(self.service.peer().list_all_resource_templates())
+            .await
+    }
+
+    pub async fn read_resource(
+        &self,
+        uri: &str,
+    ) -> Result<rmcp::model::ReadResourceResult, CallError> {
+        self.bounded(
+            self.service
+                .read_resource(rmcp::model::ReadResourceRequestParams::new(uri)),
+        )
+        .await
+    }
+
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<rmcp::model::GetPromptResult, CallError> {
+        let mut params = rmcp::model::GetPromptRequestParams::new(name);
+        params.arguments = arguments;
+        self.bounded(self.service.get_prompt(params)).await
     }
 
     /// Ends the session politely (DELETE for Streamable HTTP sessions).

@@ -13,6 +13,7 @@
 //! which ones block.
 
 mod checks;
+mod connector_admin;
 mod connectors;
 mod credentials;
 mod grants;
@@ -23,6 +24,7 @@ mod sign_in;
 pub(crate) mod step_up;
 mod steps;
 mod tools;
+mod workbench;
 mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +33,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-pub use connectors::{ConnectorEdit, ConnectorSpec, ConnectorView, Saved};
+pub use connectors::{
+    CheckView, ConnectorEdit, ConnectorSpec, ConnectorView, RECENT_CHECKS, Saved,
+};
 pub use machine::{MachineClientInput, MachineCredential};
 pub use providers::{
     LOCAL_SERVERS, LocalProvider, ModelView, ProviderEdit, ProviderSpec, ProviderView, ToolsSource,
@@ -42,6 +46,7 @@ pub use sign_in::{
 };
 pub use step_up::StepUpView;
 pub use steps::{ApprovalPolicy, StepConnector, StepSpec, StepView};
+pub use workbench::{PromptFilled, PromptMessageView, ResourceRead, ServerDetails};
 
 use crate::error::Error;
 use crate::keychain::Keychain;

@@ -148,7 +148,11 @@ pub fn spawn(
             }
             let now = Instant::now();
             schedule.retain(|id, _| connectors.iter().any(|c| &c.id == id));
-            for connector in &connectors {
+            // A paused connector is not checked (nor counted as due) until resumed.
+            schedule.retain(|id, entry| {
+                entry.running || connectors.iter().any(|c| &c.id == id && !c.paused)
+            });
+            for connector in connectors.iter().filter(|connector| !connector.paused) {
                 let entry = schedule.entry(connector.id.clone()).or_insert(Schedule {
                     due: now,
                     failures: 0,
@@ -201,7 +205,7 @@ pub fn spawn(
                             entry.due = Instant::now();
                         }
                     }
-                    if let Some(id) = target {
+                    if let Some(id) = target.filter(|id| connectors.iter().any(|c| &c.id == id && !c.paused)) {
                         schedule.entry(id).or_insert(Schedule { due: Instant::now(), failures: 0, running: false });
                     }
                 }
@@ -305,6 +309,8 @@ pub struct Summary {
     pub total: usize,
     pub connected: usize,
     pub attention: usize,
+    /// Paused connectors: not checked, so neither connected nor needing attention.
+    pub paused: usize,
 }
 
 impl Summary {
@@ -314,6 +320,10 @@ impl Summary {
             ..Self::default()
         };
         for connector in connectors {
+            if connector.paused {
+                summary.paused += 1;
+                continue;
+            }
             match connector.status {
                 ConnectorStatus::Connected => summary.connected += 1,
                 ConnectorStatus::Unknown => {}
@@ -344,9 +354,12 @@ impl Summary {
                 if self.attention == 1 { "needs" } else { "need" }
             ));
         }
-        let unchecked = self.total - self.connected - self.attention;
+        let unchecked = self.total - self.connected - self.attention - self.paused;
         if unchecked > 0 {
             parts.push(format!("{unchecked} not checked"));
+        }
+        if self.paused > 0 {
+            parts.push(format!("{} paused", self.paused));
         }
         parts.join(", ")
     }
@@ -437,6 +450,9 @@ mod tests {
             last_error: None,
             created_at: String::new(),
             updated_at: String::new(),
+            paused: false,
+            tool_count: None,
+            recent: Vec::new(),
         }
     }
 
@@ -454,6 +470,15 @@ mod tests {
         assert_eq!(
             (bad.aggregate(), bad.describe().as_str()),
             (Aggregate::Attention, "1 connected, 2 need attention")
+        );
+        let paused = ConnectorView {
+            paused: true,
+            ..view(Error)
+        };
+        let resting = Summary::of(&[view(Connected), paused]);
+        assert_eq!(
+            (resting.aggregate(), resting.describe().as_str()),
+            (Aggregate::AllGood, "1 connected, 1 paused")
         );
     }
 

@@ -14,6 +14,7 @@ mod migrations;
 mod providers;
 mod secrets;
 mod steps;
+mod workbench;
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use migrations::MIGRATIONS;
 pub use providers::ProviderRow;
 pub use secrets::{Binding, Sealed, SecretChange, SecretField, SecretOwner};
 pub use steps::{ApprovalRow, RunRow, StepRow};
+pub use workbench::{CHECK_HISTORY_LIMIT, CheckEntry, CheckRow};
 
 /// How long a writer waits for another process (the CLI beside the app) to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -87,6 +89,8 @@ pub struct ConnectorRow {
     pub updated_at: String,
     /// Bumped by every [`Store::save_connector`]; a write carries the revision it read.
     pub revision: i64,
+    /// Paused: not checked, not offered to steps. Written only by [`Store::set_paused`].
+    pub paused: bool,
 }
 
 #[cfg(test)]
@@ -106,6 +110,7 @@ impl ConnectorRow {
             created_at: now.into(),
             updated_at: now.into(),
             revision: 0,
+            paused: false,
         }
     }
 }
@@ -155,7 +160,8 @@ pub struct Store {
 }
 
 const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names, status, \
-                                 last_checked_at, last_error, created_at, updated_at, revision";
+                                 last_checked_at, last_error, created_at, updated_at, revision, \
+                                 paused";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it. The file is private
@@ -530,26 +536,6 @@ impl Store {
         }
     }
 
-    /// Records a check's outcome on the connector `id` if it is still at `revision`, the row
-    /// the check was made with: a check that was running while the connector was edited, signed
-    /// in again or had its credentials forgotten describes a connector that is gone, and its
-    /// outcome is dropped (returns false). Status writes do not bump the revision.
-    pub fn set_status(
-        &self,
-        id: &str,
-        revision: i64,
-        status: ConnectorStatus,
-        error: Option<&str>,
-        checked_at: &str,
-    ) -> Result<bool, StoreError> {
-        let written = self.connection.execute(
-            "UPDATE connectors SET status = ?3, last_error = ?4, last_checked_at = ?5
-             WHERE id = ?1 AND revision = ?2",
-            params![id, revision, status.as_str(), error, checked_at],
-        )?;
-        Ok(written == 1)
-    }
-
     /// A connector's step-up state; the default when there is no such connector.
     pub fn step_up(&self, id: &str) -> Result<StepUp, StoreError> {
         Ok(self
@@ -619,6 +605,7 @@ fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
         revision: row.get(11)?,
+        paused: row.get(12)?,
     }))
 }
 

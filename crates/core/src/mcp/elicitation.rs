@@ -103,6 +103,10 @@ pub struct Handler {
     responder: Option<Arc<dyn Responder>>,
     /// The tool lists to drop when the server says its tools changed.
     listing: Option<super::listing_cache::Keys>,
+    /// Routes the server's progress notifications to the call that asked for them.
+    pub(crate) progress: rmcp::handler::client::progress::ProgressDispatcher,
+    /// Counts `notifications/tools/list_changed` (a call can say the list changed under it).
+    pub(crate) tools_changed: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Handler {
@@ -119,6 +123,8 @@ impl Handler {
             info,
             responder,
             listing: None,
+            progress: rmcp::handler::client::progress::ProgressDispatcher::new(),
+            tools_changed: Arc::default(),
         }
     }
 
@@ -135,9 +141,19 @@ impl ClientHandler for Handler {
     }
 
     async fn on_tool_list_changed(&self, _context: rmcp::service::NotificationContext<RoleClient>) {
+        self.tools_changed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(keys) = &self.listing {
             super::listing_cache::forget(keys);
         }
+    }
+
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<RoleClient>,
+    ) {
+        self.progress.handle_notification(params).await;
     }
 
     async fn create_elicitation(

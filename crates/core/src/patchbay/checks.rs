@@ -9,7 +9,7 @@ use super::connectors::view;
 use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::mcp::{self, Diagnosis, Endpoint, Session};
-use crate::store::{ConnectorRow, ConnectorStatus};
+use crate::store::{CheckEntry, ConnectorRow, ConnectorStatus};
 
 /// What a check records beside a stored secret that no longer decrypts.
 const DAMAGED_SECRET: &str =
@@ -56,9 +56,13 @@ impl Patchbay {
             self.store().set_status(
                 &row.id,
                 row.revision,
-                diagnosis.status(),
-                error.as_deref(),
-                &now(),
+                &CheckEntry {
+                    status: diagnosis.status(),
+                    error: error.as_deref(),
+                    checked_at: &now(),
+                    latency_ms: Some(diagnosis.latency_ms),
+                    tool_count: diagnosis.tool_count,
+                },
             )?;
             Ok(())
         })
@@ -83,7 +87,7 @@ impl Patchbay {
     /// deleted.
     pub async fn check_by_id(&self, id: &str, limit: Duration) -> Result<Option<Diagnosis>, Error> {
         let stored = blocking(|| {
-            let store = self.store();
+            let mut store = self.store();
             let Some(row) = store.connector_by_id(id)? else {
                 return Ok(None);
             };
@@ -94,9 +98,13 @@ impl Patchbay {
                     store.set_status(
                         id,
                         row.revision,
-                        ConnectorStatus::Error,
-                        Some(&message),
-                        &now(),
+                        &CheckEntry {
+                            status: ConnectorStatus::Error,
+                            error: Some(&message),
+                            checked_at: &now(),
+                            latency_ms: None,
+                            tool_count: None,
+                        },
                     )?;
                     Err(error)
                 }
@@ -117,9 +125,13 @@ impl Patchbay {
                     self.store().set_status(
                         id,
                         row.revision,
-                        ConnectorStatus::Disconnected,
-                        Some(&message),
-                        &now(),
+                        &CheckEntry {
+                            status: ConnectorStatus::Disconnected,
+                            error: Some(&message),
+                            checked_at: &now(),
+                            latency_ms: Some(limit.as_millis().try_into().unwrap_or(u64::MAX)),
+                            tool_count: None,
+                        },
                     )
                 })?;
                 Err(error)

@@ -12,8 +12,8 @@ use crate::oauth::refresh::lease::RefreshLock;
 use crate::oauth::step_up::Verdict;
 use crate::secret::Secret;
 use crate::store::{
-    AuthKind, ConnectorRow, ConnectorStatus, SecretChange, SecretField, SecretOwner, StepUp, Store,
-    StoreError, Workspace,
+    AuthKind, CheckEntry, CheckRow, ConnectorRow, ConnectorStatus, SecretChange, SecretField,
+    SecretOwner, StepUp, Store, StoreError, Workspace,
 };
 use crate::url_secrets;
 use crate::validate::{self, InvalidInput};
@@ -36,6 +36,55 @@ pub struct ConnectorView {
     pub last_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Paused: not checked, not offered to steps, until resumed.
+    pub paused: bool,
+    /// How many tools the server listed at its last check that listed them.
+    pub tool_count: Option<u32>,
+    /// The last few checks, newest first (the whole history: [`Patchbay::check_history`]).
+    pub recent: Vec<CheckView>,
+}
+
+/// How many checks a connector's view carries, for a glance at its history.
+pub const RECENT_CHECKS: usize = 12;
+
+/// One recorded check of a connector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CheckView {
+    pub checked_at: String,
+    pub status: ConnectorStatus,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub latency_ms: Option<u64>,
+    pub tool_count: Option<u32>,
+    /// What went wrong (never a secret: URL credentials are masked), `None` when it passed.
+    pub detail: Option<String>,
+}
+
+impl From<CheckRow> for CheckView {
+    fn from(row: CheckRow) -> Self {
+        Self {
+            checked_at: row.checked_at,
+            status: row.status,
+            latency_ms: row.latency_ms,
+            tool_count: row.tool_count,
+            detail: row.detail,
+        }
+    }
+}
+
+/// The history entry of a check made while saving a connector.
+fn history_entry<'a>(
+    diagnosis: &Diagnosis,
+    error: Option<&'a str>,
+    checked_at: &'a str,
+) -> CheckEntry<'a> {
+    CheckEntry {
+        status: diagnosis.status(),
+        error,
+        checked_at,
+        latency_ms: Some(diagnosis.latency_ms),
+        tool_count: diagnosis.tool_count,
+    }
 }
 
 /// A new connector, as entered by a person.
@@ -211,10 +260,18 @@ impl Patchbay {
                 last_checked_at: diagnosis.as_ref().map(|_| timestamp.clone()),
                 last_error: step_up.as_ref().map(Verdict::message),
                 created_at: timestamp.clone(),
-                updated_at: timestamp,
+                updated_at: timestamp.clone(),
                 revision: 0,
+                paused: false,
             };
             store.insert_connector(&row, secrets)?;
+            if let Some(diagnosis) = &diagnosis {
+                store.set_status(
+                    &row.id,
+                    0,
+                    &history_entry(diagnosis, row.last_error.as_deref(), &timestamp),
+                )?;
+            }
             if let Some(Verdict::SignInAgain { required }) = &step_up {
                 store.set_step_up(
                     &row.id,
@@ -359,6 +416,17 @@ impl Patchbay {
                 }
                 saved => saved?,
             };
+            if let Some(diagnosis) = &diagnosis {
+                store.set_status(
+                    &updated.id,
+                    revision,
+                    &history_entry(
+                        diagnosis,
+                        updated.last_error.as_deref(),
+                        &updated.updated_at,
+                    ),
+                )?;
+            }
             let connector = view(
                 &store,
                 &workspace,
@@ -476,6 +544,12 @@ pub(super) fn view(
     let token_set = store
         .secret_fields(SecretOwner::Connector(&row.id))?
         .contains(&SecretField::Token);
+    let tool_count = store.last_tool_count(&row.id)?;
+    let recent = store
+        .check_history(&row.id, RECENT_CHECKS)?
+        .into_iter()
+        .map(CheckView::from)
+        .collect();
     Ok(ConnectorView {
         id: row.id,
         workspace: workspace.name.clone(),
@@ -489,5 +563,8 @@ pub(super) fn view(
         last_error: row.last_error,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        paused: row.paused,
+        tool_count,
+        recent,
     })
 }

@@ -186,6 +186,28 @@ impl Patchbay {
     async fn toolboxes(&self, workspace: &str, spec: &StepSpec) -> Result<Vec<Toolbox>, Error> {
         let mut toolboxes = Vec::with_capacity(spec.connectors.len());
         for connector in &spec.connectors {
+            let (_, row) = self.located(workspace, &connector.name)?;
+            if row.paused {
+                return Err(InvalidInput::Other(format!(
+                    "connector {:?} is paused; resume it, or leave it out of this step",
+                    row.name
+                ))
+                .into());
+            }
+            // Tools switched off for the connector are never offered to a model.
+            let switched_off = blocking(|| Ok::<_, Error>(self.store().disabled_tools(&row.id)?))?;
+            if let Some(named) = connector
+                .tools
+                .iter()
+                .find(|tool| switched_off.contains(tool))
+            {
+                return Err(InvalidInput::Other(format!(
+                    "tool {named:?} is switched off for connector {:?}; switch it on in the \
+                     connector's tools, or leave it out of this step",
+                    row.name
+                ))
+                .into());
+            }
             let session = self.session(workspace, &connector.name).await?;
             // While the server's cache hints say its list is fresh, it is not asked again.
             let listed = session.list_tools_cached().await.map_err(|error| {
@@ -213,6 +235,7 @@ impl Patchbay {
                         && !connector
                             .disabled_tools
                             .iter()
+                            .chain(&switched_off)
                             .any(|name| tool.name == name.as_str())
                 })
                 .collect();

@@ -15,7 +15,9 @@ use crate::error::Error;
 use crate::mcp::{self, Diagnosis, Endpoint, OAuthCredentials, ScopeRefusalHook};
 use crate::oauth::Grant;
 use crate::oauth::step_up::{self as scopes, Reauthentication, Verdict};
-use crate::store::{ConnectorRow, ConnectorStatus, SecretField, StepUp, Store, StoreError};
+use crate::store::{
+    CheckEntry, ConnectorRow, ConnectorStatus, SecretField, StepUp, Store, StoreError,
+};
 
 /// A connector's step-up state as lists of scopes, for Re-authenticate to say what it will ask
 /// for beyond the grant.
@@ -164,16 +166,20 @@ impl Patchbay {
                 })?)
             }
             None if diagnosis.ok => blocking(|| -> Result<_, Error> {
-                let store = self.store();
+                let mut store = self.store();
                 Ok(match store.step_up(connector_id)?.needed {
                     Some(required) => {
                         let verdict = Verdict::SignInAgain { required };
                         store.set_status(
                             connector_id,
                             row.revision,
-                            ConnectorStatus::NeedsAuth,
-                            Some(&verdict.message()),
-                            &now(),
+                            &CheckEntry {
+                                status: ConnectorStatus::NeedsAuth,
+                                error: Some(&verdict.message()),
+                                checked_at: &now(),
+                                latency_ms: Some(diagnosis.latency_ms),
+                                tool_count: diagnosis.tool_count,
+                            },
                         )?;
                         Some(verdict)
                     }
@@ -199,7 +205,7 @@ fn record_refusal(
     required: Option<&str>,
     grant: Option<&Grant>,
 ) -> Result<Verdict, StoreError> {
-    let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
     let mut step_up = store.step_up(connector_id)?;
     let verdict = Verdict::judge(required, grant, step_up.refused.as_deref());
     if let Verdict::SignInAgain { required } = &verdict {
@@ -215,9 +221,13 @@ fn record_refusal(
     store.set_status(
         connector_id,
         revision,
-        status,
-        Some(&verdict.message()),
-        &now(),
+        &CheckEntry {
+            status,
+            error: Some(&verdict.message()),
+            checked_at: &now(),
+            latency_ms: None,
+            tool_count: None,
+        },
     )?;
     Ok(verdict)
 }

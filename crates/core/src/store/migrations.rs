@@ -153,6 +153,28 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE workspaces ADD COLUMN key_rotations INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE workspaces ADD COLUMN previous_wrapped_key BLOB;
     "#,
+    // v8: the connector workbench (issue 12, see `super::workbench`): a paused connector is not
+    // checked nor offered to steps; tools a person switched off per connector (never offered to
+    // a model); and each connector's recent checks, kept bounded, deleted with the connector.
+    r#"
+    ALTER TABLE connectors ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+    CREATE TABLE disabled_tools (
+        connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+        tool         TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        PRIMARY KEY (connector_id, tool)
+    ) STRICT;
+    CREATE TABLE check_history (
+        id           INTEGER PRIMARY KEY,
+        connector_id TEXT NOT NULL REFERENCES connectors(id) ON DELETE CASCADE,
+        checked_at   TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        latency_ms   INTEGER,
+        tool_count   INTEGER,
+        detail       TEXT
+    ) STRICT;
+    CREATE INDEX check_history_by_connector ON check_history(connector_id, id);
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.
