@@ -11,7 +11,8 @@ use crate::dto::{
     FOCUS_EVENT, FocusConnector, HeaderInput, INPUT_CLOSED_EVENT, INPUT_EVENT, InputAction,
     InputAnswer, InputClosed, InputRequested, MachineClientInput, MachineCredentialInput,
     OAuthClientInput, ProviderEditInput, ProviderInput, STATUS_EVENT, STEP_RUN_EVENT, SignInInput,
-    SigningAlgorithm, StatusEvent, StepRunEvent, StepRunEventKind,
+    SigningAlgorithm, StatusEvent, StepRunEvent, StepRunEventKind, TOOL_PROGRESS_EVENT,
+    TOOLS_CHANGED_EVENT, ToolProgress, ToolsChanged,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -77,6 +78,25 @@ pub fn typescript() -> String {
         InputClosed::decl(&config),
         InputAction::decl(&config),
         InputAnswer::decl(&config),
+        patchbay_core::CheckView::decl(&config),
+        patchbay_core::ToolHints::decl(&config),
+        patchbay_core::ToolView::decl(&config),
+        patchbay_core::Budget::decl(&config),
+        patchbay_core::ToolCatalog::decl(&config),
+        patchbay_core::ShownPart::decl(&config),
+        patchbay_core::CallOutcome::decl(&config),
+        patchbay_core::Progress::decl(&config),
+        ToolProgress::decl(&config),
+        ToolsChanged::decl(&config),
+        patchbay_core::ResourceItem::decl(&config),
+        patchbay_core::TemplateItem::decl(&config),
+        patchbay_core::ResourceCatalog::decl(&config),
+        patchbay_core::ResourceRead::decl(&config),
+        patchbay_core::PromptArgumentItem::decl(&config),
+        patchbay_core::PromptItem::decl(&config),
+        patchbay_core::PromptMessageView::decl(&config),
+        patchbay_core::PromptFilled::decl(&config),
+        patchbay_core::ServerDetails::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
@@ -112,6 +132,7 @@ fn constants() -> String {
          /** The events the shell emits. */\n\
          export const EVENTS = {{\n  authorizeWaiting: '{AUTHORIZE_EVENT}',\n  \
          connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n  stepRun: '{STEP_RUN_EVENT}',\n  \
+         toolProgress: '{TOOL_PROGRESS_EVENT}',\n  toolsChanged: '{TOOLS_CHANGED_EVENT}',\n  \
          inputRequested: '{INPUT_EVENT}',\n  inputClosed: '{INPUT_CLOSED_EVENT}',\n}} as const;\n\n\
          /** How long a browser sign-in waits for the person, in seconds. */\n\
          export const AUTHORIZE_TIMEOUT_SECONDS = {};\n",

@@ -7,4 +7,5 @@ pub mod machine;
 pub mod oauth;
 pub mod providers;
 pub mod steps;
+pub mod workbench;
 pub mod workspaces;

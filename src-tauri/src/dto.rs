@@ -390,6 +390,22 @@ impl From<RunEvent<'_>> for StepRunEventKind {
 }
 
 pub const STEP_RUN_EVENT: &str = "step-run";
+pub const TOOL_PROGRESS_EVENT: &str = "tool-progress";
+pub const TOOLS_CHANGED_EVENT: &str = "tools-changed";
+
+/// A progress notification for the window's tool call `call_id`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ToolProgress {
+    pub call_id: String,
+    pub progress: patchbay_core::Progress,
+}
+
+/// A connector's server said its tools changed (while the window watches them).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ToolsChanged {
+    pub workspace: String,
+    pub connector: String,
+}
 pub const INPUT_EVENT: &str = "input-requested";
 pub const INPUT_CLOSED_EVENT: &str = "input-closed";
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";

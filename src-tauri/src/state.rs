@@ -23,6 +23,8 @@ pub struct PatchbayState {
     on_change: Mutex<Option<Hook>>,
     last_focus_check: Mutex<Option<Instant>>,
     runs: crate::runs::Runs,
+    /// The workbench's tool calls and tool-list watches in flight.
+    switches: crate::commands::workbench::Switches,
     /// Asks the window what connectors' servers ask while their tools run.
     input: Arc<WindowInput>,
 }
@@ -49,6 +51,7 @@ impl PatchbayState {
             on_change: Mutex::new(None),
             last_focus_check: Mutex::new(None),
             runs: crate::runs::Runs::default(),
+            switches: crate::commands::workbench::Switches::default(),
             input,
         }
     }
@@ -89,6 +92,11 @@ impl PatchbayState {
     /// The step runs in flight in this window.
     pub(crate) fn runs(&self) -> crate::runs::Runs {
         self.runs.clone()
+    }
+
+    /// The workbench's calls and watches in flight.
+    pub(crate) fn switches(&self) -> crate::commands::workbench::Switches {
+        self.switches.clone()
     }
 
     /// Tells the tray that connectors changed.

@@ -89,7 +89,10 @@ pub use status::{
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
 pub use url_secrets::shown as shown_url;
 pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
-pub use workbench::{Budget, CallOutcome, ShownPart, ToolCatalog, ToolHints, ToolView};
+pub use workbench::{
+    Budget, CallOutcome, PromptArgumentItem, PromptItem, ResourceCatalog, ResourceItem, ShownPart,
+    TemplateItem, ToolCatalog, ToolHints, ToolView,
+};
 
 /// The application identifier: names the OS app-data directory and the keychain service.
 pub const APP_IDENTIFIER: &str = "dev.patchbay.desktop";

@@ -393,6 +393,131 @@ pub fn shown_resource(contents: &[ResourceContents]) -> (Vec<ShownPart>, Vec<Str
     (parts, limits.notes)
 }
 
+/// A resource a server lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ResourceItem {
+    pub uri: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub mime_type: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub size: Option<u64>,
+}
+
+/// A resource template (RFC 6570 URI template) a server lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TemplateItem {
+    pub uri_template: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub mime_type: Option<String>,
+}
+
+/// A server's resources and templates; a server without resources has neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ResourceCatalog {
+    pub resources: Vec<ResourceItem>,
+    pub templates: Vec<TemplateItem>,
+}
+
+/// A prompt a server lists, with the arguments it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PromptItem {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub arguments: Vec<PromptArgumentItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PromptArgumentItem {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub required: bool,
+}
+
+fn field(value: &Value, key: &str) -> Option<String> {
+    string(value, key)
+}
+
+/// Resources and templates as items (through their JSON, the spec's shape).
+pub fn resource_catalog(
+    resources: &[rmcp::model::Resource],
+    templates: &[rmcp::model::ResourceTemplate],
+) -> ResourceCatalog {
+    ResourceCatalog {
+        resources: resources
+            .iter()
+            .map(|resource| {
+                let json = serde_json::to_value(resource).unwrap_or(Value::Null);
+                ResourceItem {
+                    uri: field(&json, "uri").unwrap_or_default(),
+                    name: field(&json, "name").unwrap_or_default(),
+                    title: field(&json, "title"),
+                    description: field(&json, "description"),
+                    mime_type: field(&json, "mimeType"),
+                    size: json.get("size").and_then(Value::as_u64),
+                }
+            })
+            .collect(),
+        templates: templates
+            .iter()
+            .map(|template| {
+                let json = serde_json::to_value(template).unwrap_or(Value::Null);
+                TemplateItem {
+                    uri_template: field(&json, "uriTemplate").unwrap_or_default(),
+                    name: field(&json, "name").unwrap_or_default(),
+                    title: field(&json, "title"),
+                    description: field(&json, "description"),
+                    mime_type: field(&json, "mimeType"),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Prompts as items.
+pub fn prompt_items(prompts: &[rmcp::model::Prompt]) -> Vec<PromptItem> {
+    prompts
+        .iter()
+        .map(|prompt| {
+            let json = serde_json::to_value(prompt).unwrap_or(Value::Null);
+            let arguments = json
+                .get("arguments")
+                .and_then(Value::as_array)
+                .map(|arguments| {
+                    arguments
+                        .iter()
+                        .map(|argument| PromptArgumentItem {
+                            name: field(argument, "name").unwrap_or_default(),
+                            title: field(argument, "title"),
+                            description: field(argument, "description"),
+                            required: argument
+                                .get("required")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            PromptItem {
+                name: field(&json, "name").unwrap_or_default(),
+                title: field(&json, "title"),
+                description: field(&json, "description"),
+                arguments,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,19 @@ token_set: boolean,
 /**
  * Names of the custom headers; their values are secrets.
  */
-header_names: Array<string>, status: ConnectorStatus, last_checked_at: string | null, last_error: string | null, created_at: string, updated_at: string, };
+header_names: Array<string>, status: ConnectorStatus, last_checked_at: string | null, last_error: string | null, created_at: string, updated_at: string, 
+/**
+ * Paused: not checked, not offered to steps, until resumed.
+ */
+paused: boolean, 
+/**
+ * How many tools the server listed at its last check that listed them.
+ */
+tool_count: number | null, 
+/**
+ * The last few checks, newest first (the whole history: [`Patchbay::check_history`]).
+ */
+recent: Array<CheckView>, };
 
 export type Stage = "resolve" | "connect" | "tls" | "http" | "auth" | "initialize" | "list_tools" | "ready";
 
@@ -250,6 +262,103 @@ export type InputAction = "accept" | "decline" | "cancel";
 
 export type InputAnswer = { action: InputAction, content: Record<string, unknown> | null, };
 
+export type CheckView = { checked_at: string, status: ConnectorStatus, latency_ms: number | null, tool_count: number | null, 
+/**
+ * What went wrong (never a secret: URL credentials are masked), `None` when it passed.
+ */
+detail: string | null, };
+
+export type ToolHints = { read_only: boolean | null, destructive: boolean | null, idempotent: boolean | null, open_world: boolean | null, };
+
+export type ToolView = { name: string, title: string | null, 
+/**
+ * Plain text from the server: front ends must show it as text, never as markup.
+ */
+description: string | null, input_schema: Record<string, unknown>, output_schema: Record<string, unknown> | null, hints: ToolHints, 
+/**
+ * Offered to models and listed as enabled; switched per connector.
+ */
+enabled: boolean, 
+/**
+ * Its definition's size in tokens ([`ESTIMATE_METHOD`]).
+ */
+tokens: number, };
+
+export type Budget = { enabled_tools: number, total_tools: number, enabled_tokens: number, total_tokens: number, 
+/**
+ * Set past [`TOOL_COUNT_WARNING`] tools or [`TOKEN_WARNING`] tokens: what is wrong and
+ * the fix.
+ */
+warning: string | null, method: string, };
+
+export type ToolCatalog = { tools: Array<ToolView>, budget: Budget, 
+/**
+ * Names switched off that the server no longer lists (kept, in case they come back).
+ */
+missing_disabled: Array<string>, };
+
+export type ShownPart = { "kind": "text", text: string, } | { "kind": "image", mime_type: string, data: string, } | { "kind": "audio", mime_type: string, data: string, } | { "kind": "resource", uri: string, mime_type: string | null, text: string | null, 
+/**
+ * Base64, when the contents are binary.
+ */
+blob: string | null, 
+/**
+ * The binary's size in bytes.
+ */
+blob_bytes: number | null, } | { "kind": "resource_link", uri: string, name: string, description: string | null, mime_type: string | null, } | { "kind": "omitted", what: string, };
+
+export type CallOutcome = { parts: Array<ShownPart>, structured: unknown, 
+/**
+ * The tool said it failed (`isError`); its parts say why.
+ */
+is_error: boolean, duration_ms: number, 
+/**
+ * Set when the result was cut to fit ([`SHOWN_TEXT_LIMIT`], [`SHOWN_BINARY_LIMIT`]) or
+ * the server's tool list changed during the call.
+ */
+notes: Array<string>, };
+
+export type Progress = { progress: number, total: number | null, message: string | null, };
+
+export type ToolProgress = { call_id: string, progress: Progress, };
+
+export type ToolsChanged = { workspace: string, connector: string, };
+
+export type ResourceItem = { uri: string, name: string, title: string | null, description: string | null, mime_type: string | null, size: number | null, };
+
+export type TemplateItem = { uri_template: string, name: string, title: string | null, description: string | null, mime_type: string | null, };
+
+export type ResourceCatalog = { resources: Array<ResourceItem>, templates: Array<TemplateItem>, };
+
+export type ResourceRead = { uri: string, parts: Array<ShownPart>, notes: Array<string>, };
+
+export type PromptArgumentItem = { name: string, title: string | null, description: string | null, required: boolean, };
+
+export type PromptItem = { name: string, title: string | null, description: string | null, arguments: Array<PromptArgumentItem>, };
+
+export type PromptMessageView = { 
+/**
+ * `user` or `assistant`.
+ */
+role: string, part: ShownPart, };
+
+export type PromptFilled = { description: string | null, messages: Array<PromptMessageView>, };
+
+export type ServerDetails = { name: string | null, title: string | null, version: string | null, description: string | null, website_url: string | null, 
+/**
+ * The first icon the server offers as a `data:` URI (others would be fetched from the
+ * network by the window; they are listed in `icon_sources` instead).
+ */
+icon: string | null, icon_sources: Array<string>, protocol_version: string | null, 
+/**
+ * The capabilities object, as the server sent it.
+ */
+capabilities: Record<string, unknown>, 
+/**
+ * Plain text from the server: front ends show it as text.
+ */
+instructions: string | null, transport: TransportKind, connected_in_ms: number, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -287,6 +396,22 @@ export const COMMANDS = [
   'cancel_run',
   'list_runs',
   'run_record',
+  'tool_catalog',
+  'set_tools_enabled',
+  'call_tool',
+  'cancel_tool_call',
+  'watch_tools',
+  'unwatch_tools',
+  'resource_catalog',
+  'read_resource',
+  'prompt_catalog',
+  'get_prompt',
+  'server_details',
+  'check_history',
+  'diagnostics_report',
+  'pause_connector',
+  'resume_connector',
+  'duplicate_connector',
   'always_allowed',
   'revoke_always',
 ] as const;
@@ -312,6 +437,8 @@ export const EVENTS = {
   connectorStatus: 'connector-status',
   focusConnector: 'focus-connector',
   stepRun: 'step-run',
+  toolProgress: 'tool-progress',
+  toolsChanged: 'tools-changed',
   inputRequested: 'input-requested',
   inputClosed: 'input-closed',
 } as const;

@@ -13,7 +13,7 @@ use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::mcp::{Progress, TransportKind};
 use crate::validate::InvalidInput;
-use crate::workbench::{self, CallOutcome, ShownPart, ToolCatalog};
+use crate::workbench::{self, CallOutcome, PromptItem, ResourceCatalog, ShownPart, ToolCatalog};
 
 /// How long a person's tool call may stay silent (progress notifications start the wait
 /// again), and how long it may take in all; Cancel ends it sooner.
@@ -209,6 +209,64 @@ impl Patchbay {
             parts,
             notes,
         })
+    }
+
+    /// A connector's resources and resource templates. A server that has resources but no
+    /// templates (it answers `resources/templates/list` with an error) still lists its
+    /// resources.
+    pub async fn resource_catalog(
+        &self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<ResourceCatalog, Error> {
+        let session = self.session(workspace, name).await?;
+        let resources = session.list_resources().await;
+        let templates = session.list_resource_templates().await;
+        session.close().await;
+        let resources = resources
+            .map_err(|error| self.request_failure(workspace, name, "listing resources", error))?;
+        let templates = templates.unwrap_or_else(|error| {
+            tracing::debug!(%error, "listing resource templates");
+            Vec::new()
+        });
+        Ok(workbench::resource_catalog(&resources, &templates))
+    }
+
+    /// A connector's prompts and their arguments.
+    pub async fn prompt_catalog(
+        &self,
+        workspace: &str,
+        name: &str,
+    ) -> Result<Vec<PromptItem>, Error> {
+        let prompts = self.list_prompts(workspace, name).await?;
+        Ok(workbench::prompt_items(&prompts))
+    }
+
+    /// Keeps a session open with a connector until `stop`, calling `on_change` each time the
+    /// server says its tool list changed (`notifications/tools/list_changed`): an open tools
+    /// page refreshes. Returns when stopped, or with the error that ended the session.
+    pub async fn watch_tool_list(
+        &self,
+        workspace: &str,
+        name: &str,
+        on_change: &(dyn Fn() + Send + Sync),
+        stop: CancellationToken,
+    ) -> Result<(), Error> {
+        let session = self.session(workspace, name).await?;
+        let mut seen = session.tool_list_changes();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            let now = session.tool_list_changes();
+            if now != seen {
+                seen = now;
+                on_change();
+            }
+        }
+        session.close().await;
+        Ok(())
     }
 
     /// A prompt filled in with `arguments`, raw.
