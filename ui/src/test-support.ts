@@ -60,6 +60,9 @@ export function connector(overrides: Partial<ConnectorView>): ConnectorView {
     last_error: null,
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
+    paused: false,
+    tool_count: null,
+    recent: [],
     ...overrides,
   };
 }

@@ -5,17 +5,17 @@
 //! any other failure. Secrets are read from stdin only, never from argv.
 
 // Every human line goes through `term::clean`: these shadow std's macros in the whole crate, so
-// no call site can forget it (`--json` output uses `std::println!` as is).
+// no call site can forget it (`--json` output goes through `term::out` as serde wrote it).
 macro_rules! println {
-    () => { ::std::println!() };
-    ($($arg:tt)*) => { ::std::println!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+    () => { crate::term::out("\n") };
+    ($($arg:tt)*) => { crate::term::out(&::std::format!("{}\n", crate::term::clean(&::std::format!($($arg)*)))) };
 }
 macro_rules! eprintln {
     () => { ::std::eprintln!() };
     ($($arg:tt)*) => { ::std::eprintln!("{}", crate::term::clean(&::std::format!($($arg)*))) };
 }
 macro_rules! print {
-    ($($arg:tt)*) => { ::std::print!("{}", crate::term::clean(&::std::format!($($arg)*))) };
+    ($($arg:tt)*) => { crate::term::out(&crate::term::clean(&::std::format!($($arg)*))) };
 }
 macro_rules! eprint {
     ($($arg:tt)*) => { ::std::eprint!("{}", crate::term::clean(&::std::format!($($arg)*))) };
@@ -27,6 +27,7 @@ mod output;
 mod providers;
 mod steps;
 mod term;
+mod workbench;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -74,20 +75,28 @@ enum Command {
     /// Add, edit, test and remove connectors.
     #[command(subcommand)]
     Connector(ConnectorCommand),
-    /// List a connector's tools.
+    /// List a connector's tools, whether each is enabled, and their size in tokens.
     Tools { name: String },
-    /// Call one of a connector's tools.
+    /// Enable or disable a connector's tools (disabled tools are never offered to a model).
+    #[command(subcommand)]
+    Tool(workbench::ToolCommand),
+    /// Call one of a connector's tools and show its result.
     Call {
         name: String,
         tool: String,
-        /// Arguments as a JSON object.
-        #[arg(long, value_name = "JSON")]
-        args: Option<String>,
+        #[command(flatten)]
+        args: workbench::CallArgs,
     },
-    /// List a connector's resources.
+    /// List a connector's resources (the same as `resource list`).
     Resources { name: String },
-    /// List a connector's prompts.
+    /// List or read a connector's resources.
+    #[command(subcommand)]
+    Resource(workbench::ResourceCommand),
+    /// List a connector's prompts (the same as `prompt list`).
     Prompts { name: String },
+    /// List a connector's prompts, or get one filled in.
+    #[command(subcommand)]
+    Prompt(workbench::PromptCommand),
     /// Add, edit, test and remove model providers, or find local ones.
     #[command(subcommand)]
     Provider(providers::ProviderCommand),
@@ -223,6 +232,30 @@ enum ConnectorCommand {
     },
     Remove {
         name: String,
+    },
+    /// The connector's last checks: when, outcome, latency, tool count, what went wrong.
+    History {
+        name: String,
+    },
+    /// A report of the connector and its last checks to paste in a bug report (no secrets).
+    Diagnostics {
+        name: String,
+    },
+    /// Stop checking a connector and offering it to steps.
+    Pause {
+        name: String,
+    },
+    /// Check a paused connector again and offer it to steps.
+    Resume {
+        name: String,
+    },
+    /// Copy a connector (e.g. for a second account on the same server). An OAuth copy needs
+    /// signing in.
+    Duplicate {
+        name: String,
+        /// The copy's name (default: "NAME (copy)").
+        #[arg(long = "name", value_name = "NEW")]
+        new_name: Option<String>,
     },
     /// Change a connector; the result is tested before it is saved.
     Edit {
@@ -460,31 +493,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Step(command) => steps::step(&app, workspace, command, json).await,
         Command::Runs(command) => steps::runs(&app, workspace, command, json),
         Command::Approvals(command) => steps::approvals(&app, workspace, command, json),
-        Command::Tools { name } => {
-            let tools = app.list_tools(workspace, &name).await;
-            output::tools(&tools.map_err(|e| on(e, workspace, &name))?, json)
-        }
+        Command::Tools { name } => workbench::tools(&app, workspace, &name, json).await,
+        Command::Tool(command) => workbench::tool(&app, workspace, command, json).await,
         Command::Resources { name } => {
             let resources = app.list_resources(workspace, &name).await;
             output::resources(&resources.map_err(|e| on(e, workspace, &name))?, json)
         }
+        Command::Resource(command) => workbench::resource(&app, workspace, command, json).await,
         Command::Prompts { name } => {
             let prompts = app.list_prompts(workspace, &name).await;
             output::prompts(&prompts.map_err(|e| on(e, workspace, &name))?, json)
         }
+        Command::Prompt(command) => workbench::prompt(&app, workspace, command, json).await,
         Command::Call { name, tool, args } => {
-            let arguments = match args {
-                None => None,
-                Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(serde_json::Value::Object(map)) => Some(map),
-                    Ok(_) => return Err(Failure::Input("--args must be a JSON object".into())),
-                    Err(error) => {
-                        return Err(Failure::Input(format!("--args is not valid JSON: {error}")));
-                    }
-                },
-            };
-            let result = app.call_tool(workspace, &name, &tool, arguments).await;
-            output::call_result(&result.map_err(|e| on(e, workspace, &name))?, json)
+            workbench::call(&app, workspace, &name, &tool, &args, json).await
         }
     }
 }
@@ -677,6 +699,58 @@ async fn connector(
                     &name,
                 ))
             }
+        }
+        ConnectorCommand::History { name } => workbench::history(app, workspace, &name, json),
+        ConnectorCommand::Diagnostics { name } => {
+            let report = app
+                .diagnostics_report(workspace, &name)
+                .map_err(|e| on(e, workspace, &name))?;
+            if json {
+                return output::print_json(&serde_json::json!({ "report": report }));
+            }
+            print!("{report}");
+            Ok(())
+        }
+        ConnectorCommand::Pause { name } => {
+            let paused = app
+                .pause_connector(workspace, &name)
+                .map_err(|e| on(e, workspace, &name))?;
+            eprintln!(
+                "Paused {:?}: it is not checked or offered to steps until resumed.",
+                paused.name
+            );
+            if json {
+                return output::print_json(&paused);
+            }
+            Ok(())
+        }
+        ConnectorCommand::Resume { name } => {
+            let resumed = app
+                .resume_connector(workspace, &name)
+                .map_err(|e| on(e, workspace, &name))?;
+            eprintln!("Resumed {:?}.", resumed.name);
+            if json {
+                return output::print_json(&resumed);
+            }
+            Ok(())
+        }
+        ConnectorCommand::Duplicate { name, new_name } => {
+            let copy = app
+                .duplicate_connector(workspace, &name, new_name.as_deref())
+                .map_err(|e| on(e, workspace, &name))?;
+            eprintln!("Copied {name:?} to {:?}.", copy.name);
+            if copy.auth == AuthKind::OAuth
+                && copy.status == patchbay_core::ConnectorStatus::NeedsAuth
+            {
+                eprintln!(
+                    "hint: sign in to the copy with: {}",
+                    login_command(workspace, &copy.name)
+                );
+            }
+            if json {
+                return output::print_json(&copy);
+            }
+            Ok(())
         }
         ConnectorCommand::Remove { name } => {
             app.remove_connector(workspace, &name)?;

@@ -5,7 +5,7 @@ use patchbay_core::{
     ClientAuthentication, ConnectorView, Diagnosis, OAuthClientView, RegistrationMethod, Saved,
     Workspace,
 };
-use rmcp::model::{CallToolResult, Prompt, Resource, Tool};
+use rmcp::model::{Prompt, Resource};
 use serde::Serialize;
 
 use crate::Failure;
@@ -13,7 +13,7 @@ use crate::Failure;
 pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Other(e.to_string()))?;
     // As serde wrote it: control characters are escaped in JSON strings.
-    std::println!("{text}");
+    crate::term::out(&format!("{text}\n"));
     Ok(())
 }
 
@@ -28,6 +28,9 @@ pub fn workspaces(workspaces: &[Workspace], json: bool) -> Result<(), Failure> {
 }
 
 fn status_label(connector: &ConnectorView) -> &'static str {
+    if connector.paused {
+        return "paused";
+    }
     match connector.status {
         patchbay_core::ConnectorStatus::Unknown => "not checked",
         patchbay_core::ConnectorStatus::Connected => "connected",
@@ -145,6 +148,12 @@ pub fn connector(
     if let Some(error) = &connector.last_error {
         println!("Last error:    {error}");
     }
+    if let Some(count) = connector.tool_count {
+        println!("Tools:         {count} (at the last check that listed them)");
+    }
+    if connector.paused {
+        println!("Paused:        yes (not checked, not offered to steps)");
+    }
     println!("Created:       {}", connector.created_at);
     println!("Updated:       {}", connector.updated_at);
     Ok(())
@@ -224,21 +233,6 @@ pub fn diagnosis_details(diagnosis: &Diagnosis) {
     eprintln!("  after: {} ms", diagnosis.latency_ms);
 }
 
-pub fn tools(tools: &[Tool], json: bool) -> Result<(), Failure> {
-    if json {
-        return print_json(&tools);
-    }
-    for tool in tools {
-        let description = tool.description.as_deref().unwrap_or_default();
-        println!(
-            "{}\t{}",
-            tool.name,
-            description.lines().next().unwrap_or_default()
-        );
-    }
-    Ok(())
-}
-
 pub fn resources(resources: &[Resource], json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&resources);
@@ -259,22 +253,6 @@ pub fn prompts(prompts: &[Prompt], json: bool) -> Result<(), Failure> {
             prompt.name,
             prompt.description.as_deref().unwrap_or_default()
         );
-    }
-    Ok(())
-}
-
-pub fn call_result(result: &CallToolResult, json: bool) -> Result<(), Failure> {
-    if json {
-        return print_json(result);
-    }
-    for content in &result.content {
-        match content.as_text() {
-            Some(text) => println!("{}", text.text),
-            None => println!("{}", serde_json::to_string(content).unwrap_or_default()),
-        }
-    }
-    if result.is_error == Some(true) {
-        return Err(Failure::Other("the tool reported an error".into()));
     }
     Ok(())
 }

@@ -8,6 +8,23 @@
 
 use std::borrow::Cow;
 
+/// Writes `text` to stdout. A reader that went away (`patchbay tools x | head`) ends the
+/// process quietly with success, as `cat` does, instead of the panic `print!` gives.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        ::std::eprintln!("error: cannot write the output: {error}");
+        std::process::exit(1);
+    }
+}
+
 /// Whether `c` must not reach the terminal as is.
 fn unsafe_char(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || patchbay_core::is_bidi_control(c)

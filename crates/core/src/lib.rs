@@ -86,12 +86,13 @@ pub use status::{
     Aggregate, CheckOutcome, MonitorConfig, MonitorHandle, Summary, TransitionAlerts,
     spawn as spawn_monitor,
 };
+pub use store::CHECK_HISTORY_LIMIT;
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
 pub use url_secrets::shown as shown_url;
 pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
 pub use workbench::{
     Budget, CallOutcome, PromptArgumentItem, PromptItem, ResourceCatalog, ResourceItem, ShownPart,
-    TemplateItem, ToolCatalog, ToolHints, ToolView,
+    TemplateItem, ToolCatalog, ToolHints, ToolView, decoded_size, resource_bytes, shown_resource,
 };
 
 /// The application identifier: names the OS app-data directory and the keychain service.

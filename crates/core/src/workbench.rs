@@ -378,6 +378,25 @@ fn shown_resource_json(resource: &Value, limits: &mut Limits) -> ShownPart {
     }
 }
 
+/// A read resource's contents, decoded and joined (text as UTF-8, blobs from base64), for
+/// saving to a file.
+pub fn resource_bytes(contents: &[ResourceContents]) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let mut bytes = Vec::new();
+    for item in contents {
+        let json = serde_json::to_value(item).unwrap_or(Value::Null);
+        if let Some(text) = json.get("text").and_then(Value::as_str) {
+            bytes.extend_from_slice(text.as_bytes());
+        } else if let Some(blob) = json.get("blob").and_then(Value::as_str) {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(blob)
+                .map_err(|error| format!("the server sent a blob that is not base64: {error}"))?;
+            bytes.extend_from_slice(&decoded);
+        }
+    }
+    Ok(bytes)
+}
+
 /// A read resource's contents as shown parts, and the notes on what was cut.
 pub fn shown_resource(contents: &[ResourceContents]) -> (Vec<ShownPart>, Vec<String>) {
     let mut limits = Limits::new();

@@ -6,6 +6,8 @@ import {
   type AlwaysAllowed,
   type ApprovalAnswer,
   type AuthorizeWaiting,
+  type CallOutcome,
+  type CheckView,
   type CommandName,
   type ConnectorEditInput,
   type ConnectorInput,
@@ -24,20 +26,28 @@ import {
   type ModelView,
   type OAuthClientInput,
   type OAuthClientView,
+  type PromptFilled,
+  type PromptItem,
   type ProviderEditInput,
   type ProviderInput,
   type ProviderView,
   type Reauthorized,
   type RedirectUris,
+  type ResourceCatalog,
+  type ResourceRead,
   type RunRecord,
   type RunSummary,
   type Saved,
+  type ServerDetails,
   type SignInInput,
   type StatusEvent,
   type StepRunEvent,
   type StepSpec,
   type StepUpView,
   type StepView,
+  type ToolCatalog,
+  type ToolProgress,
+  type ToolsChanged,
   type Workspace,
 } from './types';
 
@@ -116,6 +126,45 @@ export type Commands = Contract<{
   cancel_run: { args: { runId: string }; result: null };
   list_runs: { args: { workspace: string; step: string | null }; result: RunSummary[] };
   run_record: { args: { workspace: string; id: string }; result: RunRecord };
+  tool_catalog: { args: ConnectorArgs; result: ToolCatalog };
+  set_tools_enabled: {
+    args: { workspace: string; name: string; tools: string[]; enabled: boolean };
+    result: ToolCatalog;
+  };
+  call_tool: {
+    args: {
+      workspace: string;
+      name: string;
+      tool: string;
+      arguments: Record<string, unknown> | null;
+      callId: string;
+    };
+    result: CallOutcome;
+  };
+  cancel_tool_call: { args: { callId: string }; result: null };
+  watch_tools: { args: { workspace: string; name: string; watchId: string }; result: null };
+  unwatch_tools: { args: { watchId: string }; result: null };
+  resource_catalog: { args: ConnectorArgs; result: ResourceCatalog };
+  read_resource: { args: { workspace: string; name: string; uri: string }; result: ResourceRead };
+  prompt_catalog: { args: ConnectorArgs; result: PromptItem[] };
+  get_prompt: {
+    args: {
+      workspace: string;
+      name: string;
+      prompt: string;
+      arguments: Record<string, string> | null;
+    };
+    result: PromptFilled;
+  };
+  server_details: { args: ConnectorArgs; result: ServerDetails };
+  check_history: { args: ConnectorArgs; result: CheckView[] };
+  diagnostics_report: { args: ConnectorArgs; result: string };
+  pause_connector: { args: ConnectorArgs; result: ConnectorView };
+  resume_connector: { args: ConnectorArgs; result: ConnectorView };
+  duplicate_connector: {
+    args: { workspace: string; name: string; newName: string | null };
+    result: ConnectorView;
+  };
   always_allowed: { args: { workspace: string }; result: AlwaysAllowed[] };
   revoke_always: { args: { workspace: string; connector: string; tool: string }; result: null };
 }>;
@@ -276,6 +325,118 @@ export function oauthClient(workspace: string, name: string): Promise<OAuthClien
   return call('oauth_client', { workspace, name });
 }
 
+// The connector workbench: one connector's tools, resources, prompts, server and history, and
+// pausing or copying it. The catalogs, reads and calls open a session with the server each time;
+// nothing is cached here.
+
+/** A connector's tools with their enabled switch and size, and the budget they add up to. */
+export function toolCatalog(workspace: string, name: string): Promise<ToolCatalog> {
+  return call('tool_catalog', { workspace, name });
+}
+
+/**
+ * Switches `tools` of a connector on or off and answers the new catalog. Switching off a name the
+ * server does not list is refused; switching on any name clears it from the switched-off list.
+ */
+export function setToolsEnabled(
+  workspace: string,
+  name: string,
+  tools: string[],
+  enabled: boolean,
+): Promise<ToolCatalog> {
+  return call('set_tools_enabled', { workspace, name, tools, enabled });
+}
+
+/**
+ * Calls a tool for the person under `callId` (chosen by the page, which listens for its
+ * `onToolProgress` events). A tool's own failure resolves with `is_error`; Cancel
+ * (`cancelToolCall`) rejects with `Cancelled`.
+ */
+export function callTool(
+  workspace: string,
+  name: string,
+  tool: string,
+  args: Record<string, unknown> | null,
+  callId: string,
+): Promise<CallOutcome> {
+  return call('call_tool', { workspace, name, tool, arguments: args, callId });
+}
+
+/** Ends tool call `callId`; a late cancel does nothing. */
+export function cancelToolCall(callId: string): Promise<null> {
+  return call('cancel_tool_call', { callId });
+}
+
+/**
+ * Keeps a session open with the connector and sends `onToolsChanged` events when its tool list
+ * changes. Resolves only once `unwatchTools(watchId)` is called (or rejects when the session
+ * ends with an error): callers do not await it.
+ */
+export function watchTools(workspace: string, name: string, watchId: string): Promise<null> {
+  return call('watch_tools', { workspace, name, watchId });
+}
+
+export function unwatchTools(watchId: string): Promise<null> {
+  return call('unwatch_tools', { watchId });
+}
+
+export function resourceCatalog(workspace: string, name: string): Promise<ResourceCatalog> {
+  return call('resource_catalog', { workspace, name });
+}
+
+/** A resource's contents as shown parts (text, or binary by size with an image preview). */
+export function readResource(workspace: string, name: string, uri: string): Promise<ResourceRead> {
+  return call('read_resource', { workspace, name, uri });
+}
+
+export function promptCatalog(workspace: string, name: string): Promise<PromptItem[]> {
+  return call('prompt_catalog', { workspace, name });
+}
+
+/** Prompt `prompt` filled in with `args` by the server. */
+export function getPrompt(
+  workspace: string,
+  name: string,
+  prompt: string,
+  args: Record<string, string> | null,
+): Promise<PromptFilled> {
+  return call('get_prompt', { workspace, name, prompt, arguments: args });
+}
+
+/** What the server says of itself, from a session opened now. */
+export function serverDetails(workspace: string, name: string): Promise<ServerDetails> {
+  return call('server_details', { workspace, name });
+}
+
+/** The connector's recorded checks, newest first. */
+export function checkHistory(workspace: string, name: string): Promise<CheckView[]> {
+  return call('check_history', { workspace, name });
+}
+
+/** A plain-text report about the connector for a bug report; secrets are redacted by Rust. */
+export function diagnosticsReport(workspace: string, name: string): Promise<string> {
+  return call('diagnostics_report', { workspace, name });
+}
+
+/** A paused connector is not checked and not offered to steps until resumed. */
+export function pauseConnector(workspace: string, name: string): Promise<ConnectorView> {
+  return call('pause_connector', { workspace, name });
+}
+
+/** Resumes a paused connector; Rust checks it again at once (a status event follows). */
+export function resumeConnector(workspace: string, name: string): Promise<ConnectorView> {
+  return call('resume_connector', { workspace, name });
+}
+
+/** Copies a connector under `newName`, or a free "(copy)" name with `null`. */
+export function duplicateConnector(
+  workspace: string,
+  name: string,
+  newName: string | null,
+): Promise<ConnectorView> {
+  return call('duplicate_connector', { workspace, name, newName });
+}
+
 // Model providers. An API key goes to Rust in an input and never comes back: views say only
 // `key_set`.
 
@@ -422,6 +583,16 @@ export function onInputClosed(handler: (event: InputClosed) => void): Promise<Un
 /** Answers a question a server asked (`onInputRequested`); a late answer does nothing. */
 export function answerInput(id: string, answer: InputAnswer): Promise<null> {
   return call('answer_input', { id, answer });
+}
+
+/** Progress of a tool call the person started; `call_id` says which. */
+export function onToolProgress(handler: (event: ToolProgress) => void): Promise<UnlistenFn> {
+  return subscribe(EVENTS.toolProgress, handler);
+}
+
+/** A watched connector's tool list changed (`watchTools`). */
+export function onToolsChanged(handler: (event: ToolsChanged) => void): Promise<UnlistenFn> {
+  return subscribe(EVENTS.toolsChanged, handler);
 }
 
 /** Something happened in a step run; `run_id` says which (the page listens for its own). */
