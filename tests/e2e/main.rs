@@ -24,3 +24,4 @@ mod status;
 mod step_up;
 mod steps;
 mod steps_cli;
+mod workbench;
