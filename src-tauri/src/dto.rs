@@ -33,6 +33,10 @@ pub struct ConnectorEditInput {
     pub url: Option<String>,
     pub token: Option<String>,
     pub headers: Option<Vec<HeaderInput>>,
+    /// A new auth type (`none`, or `token` with `token`); absent keeps it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub auth: Option<AuthKind>,
 }
 
 // Inputs carry secrets: keep them out of any debug output.
@@ -78,6 +82,7 @@ impl From<ConnectorEditInput> for patchbay_core::ConnectorEdit {
                 .filter(|token| !token.is_empty())
                 .map(Secret::new),
             headers: input.headers.map(secret_headers),
+            auth: input.auth,
         }
     }
 }

@@ -508,3 +508,65 @@ async fn steps_never_offer_a_disabled_tool_and_refuse_a_paused_connector() -> Re
     );
     Ok(())
 }
+
+#[test]
+fn edit_changes_the_auth_type_and_drops_the_old_credentials() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let sandbox = Sandbox::new()?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let add = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "ev",
+            "--url",
+            &url,
+            "--token-stdin",
+        ],
+        Some("tok-switch-1234567"),
+    )?;
+    ensure!(add.code == 0, "{add}");
+
+    let to_none = sandbox.run(&["connector", "edit", "ev", "--auth", "none"], None)?;
+    ensure!(to_none.code == 0, "{to_none}");
+    let shown = json_of(&sandbox, &["connector", "show", "ev"])?;
+    ensure!(
+        shown["auth"] == "none" && shown["token_set"] == false,
+        "{shown}"
+    );
+
+    let without_token = sandbox.run(&["connector", "edit", "ev", "--auth", "token"], None)?;
+    ensure!(
+        without_token.code == 2 && without_token.stderr.contains("needs the token"),
+        "{without_token}"
+    );
+    let to_oauth = sandbox.run(&["connector", "edit", "ev", "--auth", "oauth"], None)?;
+    ensure!(
+        to_oauth.code == 2 && to_oauth.stderr.contains("sign-in"),
+        "{to_oauth}"
+    );
+    let to_token = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "ev",
+            "--auth",
+            "token",
+            "--token-stdin",
+        ],
+        Some("tok-switch-7654321"),
+    )?;
+    ensure!(to_token.code == 0, "{to_token}");
+    let shown = json_of(&sandbox, &["connector", "show", "ev"])?;
+    ensure!(
+        shown["auth"] == "token" && shown["token_set"] == true,
+        "{shown}"
+    );
+    let history = json_of(&sandbox, &["connector", "history", "ev"])?;
+    ensure!(
+        history.as_array().is_some_and(|checks| checks.len() == 3),
+        "each edit's test is in the history: {history}"
+    );
+    Ok(())
+}

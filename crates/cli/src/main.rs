@@ -264,6 +264,10 @@ enum ConnectorCommand {
         new_name: Option<String>,
         #[arg(long)]
         url: Option<String>,
+        /// Change how it authenticates: `none` deletes the stored token or sign-in once the
+        /// changed connector passes its test; `token` needs --token-stdin.
+        #[arg(long, value_enum)]
+        auth: Option<AuthArg>,
         #[command(flatten)]
         credentials: CredentialArgs,
         /// Remove all custom headers.
@@ -761,6 +765,7 @@ async fn connector(
             name,
             new_name,
             url,
+            auth,
             credentials,
             clear_headers,
             skip_test,
@@ -776,6 +781,11 @@ async fn connector(
                 url,
                 token,
                 headers,
+                auth: auth.map(|auth| match auth {
+                    AuthArg::None => AuthKind::None,
+                    AuthArg::Token => AuthKind::Token,
+                    AuthArg::Oauth => AuthKind::OAuth,
+                }),
             };
             if !skip_test {
                 eprintln!("Testing the changed connector …");

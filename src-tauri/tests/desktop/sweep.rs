@@ -34,6 +34,12 @@ const KEYS: &[&str] = &[
     "client",
     "spec",
     "answer",
+    "callId",
+    "watchId",
+    "uri",
+    "prompt",
+    "arguments",
+    "enabled",
 ];
 
 fn hostile_values() -> Vec<Value> {

@@ -57,7 +57,11 @@ export type HeaderInput = { name: string, value: string, };
 
 export type ConnectorInput = { name: string, url: string, auth: AuthKind, token: string | null, headers: Array<HeaderInput>, };
 
-export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, };
+export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, 
+/**
+ * A new auth type (`none`, or `token` with `token`); absent keeps it.
+ */
+auth?: AuthKind, };
 
 export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Cancelled" | "Internal";
 

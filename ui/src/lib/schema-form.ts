@@ -456,12 +456,16 @@ function isValues(value: Value | undefined): value is Values {
  * The arguments to send, typed as the schema says, or what is wrong with each field. An empty
  * optional field is left out (an optional flag is sent only when it differs from its default);
  * an empty required one is a problem, except a list, which is sent empty.
- * `lenient` leaves out what is wrong instead of failing (to start the JSON editor from the form).
  */
-export function collect(fields: Field[], values: Values, lenient = false): Collected {
+export function collect(fields: Field[], values: Values): Collected {
   const problems: Problems = {};
-  const result = collectInto(fields, values, problems, lenient);
-  return Object.keys(problems).length > 0 && !lenient ? { problems } : { arguments: result };
+  const result = collectInto(fields, values, problems, false);
+  return Object.keys(problems).length > 0 ? { problems } : { arguments: result };
+}
+
+/** The arguments so far, leaving out what is wrong (to start the JSON editor from the form). */
+export function draftArguments(fields: Field[], values: Values): Record<string, unknown> {
+  return collectInto(fields, values, {}, true);
 }
 
 function collectInto(

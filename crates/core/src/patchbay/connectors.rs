@@ -107,6 +107,9 @@ pub struct ConnectorEdit {
     pub url: Option<String>,
     pub token: Option<Secret>,
     pub headers: Option<Vec<(String, Secret)>>,
+    /// A new auth type: `None` (the stored credentials are deleted once the edit is saved) or
+    /// `Token` (with `token`). Switching to OAuth is a sign-in, not an edit.
+    pub auth: Option<AuthKind>,
 }
 
 /// A connector that was saved, and the test that allowed it (absent with `--skip-test`).
@@ -315,7 +318,23 @@ impl Patchbay {
             if let Some(new_name) = &new_name {
                 ensure_unique(&store, &workspace, new_name, Some(&row.id))?;
             }
-            if edit.token.is_some() && row.auth != AuthKind::Token {
+            let auth = edit.auth.unwrap_or(row.auth);
+            if auth == AuthKind::OAuth && row.auth != AuthKind::OAuth {
+                return Err(InvalidInput::Other(format!(
+                    "switching {:?} to OAuth needs a browser sign-in; add the server again as an \
+                     OAuth connector (then remove this one)",
+                    row.name
+                ))
+                .into());
+            }
+            if auth == AuthKind::Token && row.auth != AuthKind::Token && edit.token.is_none() {
+                return Err(InvalidInput::Other(format!(
+                    "switching {:?} to a token needs the token",
+                    row.name
+                ))
+                .into());
+            }
+            if edit.token.is_some() && auth != AuthKind::Token {
                 return Err(InvalidInput::Other(format!(
                     "{:?} uses auth type {:?}; a token applies only to token connectors",
                     row.name,
@@ -341,6 +360,14 @@ impl Patchbay {
         }
         if let Some(token) = &edit.token {
             endpoint.bearer = Some(Secret::new(token.expose().trim()));
+        }
+        // A new auth type is tested without the old type's credentials.
+        let new_auth = edit.auth.filter(|auth| *auth != row.auth);
+        if new_auth.is_some() {
+            if new_auth != Some(AuthKind::Token) {
+                endpoint.bearer = None;
+            }
+            endpoint.oauth = None;
         }
         if let Some(headers) = &new_headers {
             endpoint.headers = headers.clone();
@@ -371,6 +398,18 @@ impl Patchbay {
             if new_url.is_some() {
                 secrets.push(self.sealed_url(&store, &workspace.id, &row.id, &endpoint.url)?);
             }
+            if new_auth.is_some() {
+                if row.auth == AuthKind::Token {
+                    secrets.push(SecretChange::Delete {
+                        field: SecretField::Token,
+                    });
+                }
+                if row.auth == AuthKind::OAuth {
+                    secrets.push(SecretChange::Delete {
+                        field: SecretField::OAuth,
+                    });
+                }
+            }
             if new_headers.is_some() {
                 secrets.extend(self.sealed_headers(
                     &store,
@@ -381,8 +420,10 @@ impl Patchbay {
                 )?);
             }
             let timestamp = now();
+            let previous_auth = row.auth;
             let updated = ConnectorRow {
                 name: new_name.unwrap_or(row.name.clone()),
+                auth: new_auth.unwrap_or(row.auth),
                 url: match &new_url {
                     Some(url) => url_secrets::masked(url),
                     None => row.url.clone(),
@@ -416,6 +457,9 @@ impl Patchbay {
                 }
                 saved => saved?,
             };
+            if new_auth.is_some() && previous_auth == AuthKind::OAuth {
+                self.tokens.forget(&updated.id);
+            }
             if let Some(diagnosis) = &diagnosis {
                 store.set_status(
                     &updated.id,
