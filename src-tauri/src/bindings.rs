@@ -97,6 +97,8 @@ pub fn typescript() -> String {
         patchbay_core::PromptMessageView::decl(&config),
         patchbay_core::PromptFilled::decl(&config),
         patchbay_core::ServerDetails::decl(&config),
+        patchbay_core::ConnectorBudget::decl(&config),
+        patchbay_core::StepBudget::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

@@ -131,6 +131,7 @@ commands![
     steps::list_steps,
     steps::save_step,
     steps::remove_step,
+    steps::step_budget,
     steps::run_step,
     steps::answer_approval,
     steps::answer_input,

@@ -472,6 +472,11 @@ async fn steps_never_offer_a_disabled_tool_and_refuse_a_paused_connector() -> Re
         .context("the model was asked")?
         .tool_names();
     ensure!(
+        run.stderr
+            .contains(&format!("Offering {} tools, about ", offered.len())),
+        "the run says what it offers: {run}"
+    );
+    ensure!(
         offered.iter().any(|name| name == "Everything__get-sum")
             && !offered
                 .iter()

@@ -338,6 +338,19 @@ async fn execute(
             )
         }
     );
+    // What the model will be offered, and a warning when it is too much. A connector that
+    // cannot be reached is reported by the run itself.
+    if !spec.connectors.is_empty()
+        && let Ok(budget) = app.step_budget(workspace, &spec).await
+    {
+        eprintln!(
+            "Offering {} tools, about {} tokens of definitions.",
+            budget.total.enabled_tools, budget.total.enabled_tokens
+        );
+        if let Some(warning) = &budget.total.warning {
+            eprintln!("warning: {warning}");
+        }
+    }
     let result = app
         .run_step(workspace, step.as_deref(), spec, &front, &cancel)
         .await;

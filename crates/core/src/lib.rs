@@ -73,7 +73,8 @@ pub use patchbay::{
     RedirectUris, Saved, SignInFront, SignInOptions, SignInStep, StepUpView, ToolsSource, Visit,
 };
 pub use patchbay::{
-    CheckView, PromptFilled, PromptMessageView, RECENT_CHECKS, ResourceRead, ServerDetails,
+    CheckView, ConnectorBudget, PromptFilled, PromptMessageView, RECENT_CHECKS, ResourceRead,
+    ServerDetails, StepBudget,
 };
 pub use paths::{data_dir_from_env, default_data_dir, keychain_service_from_env};
 pub use process_guard::harden as harden_process;

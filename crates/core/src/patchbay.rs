@@ -40,7 +40,7 @@ pub use machine::{MachineClientInput, MachineCredential};
 pub use providers::{
     LOCAL_SERVERS, LocalProvider, ModelView, ProviderEdit, ProviderSpec, ProviderView, ToolsSource,
 };
-pub use runs::{AlwaysAllowed, Approve, RunSummary, StepFront};
+pub use runs::{AlwaysAllowed, Approve, ConnectorBudget, RunSummary, StepBudget, StepFront};
 pub use sign_in::{
     BrowserError, Reauthorized, RedirectUris, SignInFront, SignInOptions, SignInStep, Visit,
 };

@@ -3,7 +3,7 @@
 //! answers with `answer_approval`; `cancel_run` stops it at once), the runs' history, and the
 //! "always" answers. Core runs the step; the shell only carries events and answers.
 
-use patchbay_core::{AlwaysAllowed, RunRecord, RunSummary, StepSpec, StepView};
+use patchbay_core::{AlwaysAllowed, RunRecord, RunSummary, StepBudget, StepSpec, StepView};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::IpcError;
@@ -27,6 +27,16 @@ pub async fn save_step(
     spec: StepSpec,
 ) -> Result<StepView, IpcError> {
     Ok(state.patchbay()?.save_step(&workspace, &name, spec)?)
+}
+
+/// What a step would offer its model, per connector and in all, with the budget's warning.
+#[tauri::command]
+pub async fn step_budget(
+    state: State<'_, PatchbayState>,
+    workspace: String,
+    spec: StepSpec,
+) -> Result<StepBudget, IpcError> {
+    Ok(state.patchbay()?.step_budget(&workspace, &spec).await?)
 }
 
 #[tauri::command]

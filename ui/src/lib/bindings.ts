@@ -363,6 +363,10 @@ capabilities: Record<string, unknown>,
  */
 instructions: string | null, transport: TransportKind, connected_in_ms: number, };
 
+export type ConnectorBudget = { connector: string, budget: Budget, };
+
+export type StepBudget = { connectors: Array<ConnectorBudget>, total: Budget, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -394,6 +398,7 @@ export const COMMANDS = [
   'list_steps',
   'save_step',
   'remove_step',
+  'step_budget',
   'run_step',
   'answer_approval',
   'answer_input',

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::ToolsSource;
-use super::steps::{ApprovalPolicy, StepSpec};
+use super::steps::{ApprovalPolicy, StepConnector, StepSpec};
 use super::{Patchbay, blocking, now};
 use crate::error::Error;
 use crate::runner::{
@@ -186,59 +186,13 @@ impl Patchbay {
     async fn toolboxes(&self, workspace: &str, spec: &StepSpec) -> Result<Vec<Toolbox>, Error> {
         let mut toolboxes = Vec::with_capacity(spec.connectors.len());
         for connector in &spec.connectors {
-            let (_, row) = self.located(workspace, &connector.name)?;
-            if row.paused {
-                return Err(InvalidInput::Other(format!(
-                    "connector {:?} is paused; resume it, or leave it out of this step",
-                    row.name
-                ))
-                .into());
-            }
-            // Tools switched off for the connector are never offered to a model.
-            let switched_off = blocking(|| Ok::<_, Error>(self.store().disabled_tools(&row.id)?))?;
-            if let Some(named) = connector
-                .tools
-                .iter()
-                .find(|tool| switched_off.contains(tool))
-            {
-                return Err(InvalidInput::Other(format!(
-                    "tool {named:?} is switched off for connector {:?}; switch it on in the \
-                     connector's tools, or leave it out of this step",
-                    row.name
-                ))
-                .into());
-            }
+            let switched_off = self.usable(workspace, connector)?;
             let session = self.session(workspace, &connector.name).await?;
             // While the server's cache hints say its list is fresh, it is not asked again.
             let listed = session.list_tools_cached().await.map_err(|error| {
                 self.request_failure(workspace, &connector.name, "listing tools", error)
             })?;
-            for wanted in connector.tools.iter().chain(&connector.disabled_tools) {
-                if !listed.iter().any(|tool| tool.name == wanted.as_str()) {
-                    let names: Vec<&str> = listed.iter().map(|tool| tool.name.as_ref()).collect();
-                    return Err(InvalidInput::Other(format!(
-                        "connector {:?} has no tool {wanted:?}; it has: {}",
-                        connector.name,
-                        names.join(", ")
-                    ))
-                    .into());
-                }
-            }
-            let tools = listed
-                .into_iter()
-                .filter(|tool| {
-                    (connector.tools.is_empty()
-                        || connector
-                            .tools
-                            .iter()
-                            .any(|name| tool.name == name.as_str()))
-                        && !connector
-                            .disabled_tools
-                            .iter()
-                            .chain(&switched_off)
-                            .any(|name| tool.name == name.as_str())
-                })
-                .collect();
+            let tools = offered(listed, connector, &switched_off)?;
             toolboxes.push(Toolbox {
                 connector: connector.name.clone(),
                 session,
@@ -246,6 +200,64 @@ impl Patchbay {
             });
         }
         Ok(toolboxes)
+    }
+
+    /// What a step would offer its model: each connector's tools after the step's and the
+    /// connector's switches, and their budget ([`crate::workbench::budget`]), the whole
+    /// selection's included.
+    pub async fn step_budget(&self, workspace: &str, spec: &StepSpec) -> Result<StepBudget, Error> {
+        let mut connectors = Vec::with_capacity(spec.connectors.len());
+        let mut all = Vec::new();
+        for connector in &spec.connectors {
+            let switched_off = self.usable(workspace, connector)?;
+            let session = self.session(workspace, &connector.name).await?;
+            let listed = session.list_tools_cached().await;
+            session.close().await;
+            let listed = listed.map_err(|error| {
+                self.request_failure(workspace, &connector.name, "listing tools", error)
+            })?;
+            let sizes: Vec<(bool, u32)> = offered(listed, connector, &switched_off)?
+                .iter()
+                .map(|tool| (true, crate::workbench::estimate_tokens(tool)))
+                .collect();
+            all.extend(sizes.iter().copied());
+            connectors.push(ConnectorBudget {
+                connector: connector.name.clone(),
+                budget: crate::workbench::budget(sizes),
+            });
+        }
+        Ok(StepBudget {
+            connectors,
+            total: crate::workbench::budget(all),
+        })
+    }
+
+    /// Whether a step may use `connector` (not paused, no switched-off tool named); its
+    /// switched-off tools.
+    fn usable(&self, workspace: &str, connector: &StepConnector) -> Result<Vec<String>, Error> {
+        let (_, row) = self.located(workspace, &connector.name)?;
+        if row.paused {
+            return Err(InvalidInput::Other(format!(
+                "connector {:?} is paused; resume it, or leave it out of this step",
+                row.name
+            ))
+            .into());
+        }
+        // Tools switched off for the connector are never offered to a model.
+        let switched_off = blocking(|| Ok::<_, Error>(self.store().disabled_tools(&row.id)?))?;
+        if let Some(named) = connector
+            .tools
+            .iter()
+            .find(|tool| switched_off.contains(tool))
+        {
+            return Err(InvalidInput::Other(format!(
+                "tool {named:?} is switched off for connector {:?}; switch it on in the \
+                 connector's tools, or leave it out of this step",
+                row.name
+            ))
+            .into());
+        }
+        Ok(switched_off)
     }
 
     /// Seals and saves a finished run.
@@ -483,4 +495,56 @@ impl Gate for PolicyGate<'_> {
             )),
         }
     }
+}
+
+/// The tools of `listed` a step offers: those it names (all when it names none), less those it
+/// or the connector switched off. A name the server does not list is refused with the names
+/// it has.
+fn offered(
+    listed: Vec<rmcp::model::Tool>,
+    connector: &StepConnector,
+    switched_off: &[String],
+) -> Result<Vec<rmcp::model::Tool>, Error> {
+    for wanted in connector.tools.iter().chain(&connector.disabled_tools) {
+        if !listed.iter().any(|tool| tool.name == wanted.as_str()) {
+            let names: Vec<&str> = listed.iter().map(|tool| tool.name.as_ref()).collect();
+            return Err(InvalidInput::Other(format!(
+                "connector {:?} has no tool {wanted:?}; it has: {}",
+                connector.name,
+                names.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(listed
+        .into_iter()
+        .filter(|tool| {
+            (connector.tools.is_empty()
+                || connector
+                    .tools
+                    .iter()
+                    .any(|name| tool.name == name.as_str()))
+                && !connector
+                    .disabled_tools
+                    .iter()
+                    .chain(switched_off)
+                    .any(|name| tool.name == name.as_str())
+        })
+        .collect())
+}
+
+/// One connector's share of a step's tool budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConnectorBudget {
+    pub connector: String,
+    pub budget: crate::workbench::Budget,
+}
+
+/// What a step offers its model, per connector and in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StepBudget {
+    pub connectors: Vec<ConnectorBudget>,
+    pub total: crate::workbench::Budget,
 }
