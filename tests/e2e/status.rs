@@ -211,3 +211,78 @@ async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
     monitor.stop();
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_connector_is_not_checked_until_resumed_and_checks_are_kept() -> Result<()> {
+    let peer = server_everything_on(EverythingMode::StreamableHttp, free_port()?)?;
+    let dir = tempfile::tempdir()?;
+    let app = Arc::new(Patchbay::open(
+        dir.path(),
+        MemoryKeychain::new(),
+        "dev.patchbay.unit",
+    )?);
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    for name in ["Active", "Resting"] {
+        let spec = ConnectorSpec {
+            name: name.into(),
+            url: url.clone(),
+            auth: AuthKind::None,
+            token: None,
+            headers: vec![],
+            oauth: None,
+        };
+        app.add_connector("Default", spec, false).await?;
+    }
+    app.pause_connector("Default", "Resting")?;
+    let config = MonitorConfig {
+        interval: Duration::from_millis(300),
+        backoff_base: Duration::from_millis(300),
+        backoff_max: Duration::from_secs(2),
+        concurrency: 4,
+        check_timeout: Duration::from_secs(5),
+    };
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = outcomes.clone();
+    let monitor = spawn(app.clone(), config, move |outcome: CheckOutcome| {
+        if let Ok(mut list) = sink.lock() {
+            list.push(outcome.connector.name.clone());
+        }
+    });
+    let count = |name: &str| -> Result<usize> {
+        Ok(outcomes
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .iter()
+            .filter(|checked| checked.as_str() == name)
+            .count())
+    };
+    let started = Instant::now();
+    while count("Active")? < 3 && started.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(count("Active")? >= 3, "the active connector is checked");
+    ensure!(count("Resting")? == 0, "the paused one is not");
+    ensure!(
+        app.check_history("Default", "Resting", 10)?.is_empty(),
+        "and has no checks"
+    );
+    let history = app.check_history("Default", "Active", 100)?;
+    ensure!(
+        history.len() >= 3
+            && history
+                .iter()
+                .all(|check| check.status == ConnectorStatus::Connected
+                    && check.latency_ms.is_some()),
+        "each check is kept with its latency: {history:?}"
+    );
+
+    let resumed = app.resume_connector("Default", "Resting")?;
+    monitor.check_now(Some(resumed.id));
+    let started = Instant::now();
+    while count("Resting")? == 0 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ensure!(count("Resting")? >= 1, "checked again once resumed");
+    monitor.stop();
+    Ok(())
+}
