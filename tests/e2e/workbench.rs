@@ -575,3 +575,92 @@ fn edit_changes_the_auth_type_and_drops_the_old_credentials() -> Result<()> {
     );
     Ok(())
 }
+
+/// The playground's call through the facade: progress reaches the caller as the server sends
+/// it, and Cancel ends a long call at once instead of waiting it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_reports_progress_and_cancel_ends_it_at_once() -> Result<()> {
+    use patchbay_core::keychain::MemoryKeychain;
+    use patchbay_core::{AuthKind, ConnectorSpec, Patchbay, Progress};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let dir = tempfile::tempdir()?;
+    let app = Patchbay::open(dir.path(), MemoryKeychain::new(), "dev.patchbay.unit")?;
+    let spec = ConnectorSpec {
+        name: "ev".into(),
+        url: peer.everything_url(EverythingMode::StreamableHttp),
+        auth: AuthKind::None,
+        token: None,
+        headers: vec![],
+        oauth: None,
+    };
+    app.add_connector("Default", spec, false).await?;
+    let arguments = |duration: u64, steps: u64| {
+        json!({"duration": duration, "steps": steps})
+            .as_object()
+            .cloned()
+    };
+
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = seen.clone();
+    let record = move |progress: Progress| {
+        if let Ok(mut seen) = sink.lock() {
+            seen.push(progress);
+        }
+    };
+    let outcome = app
+        .call_tool_shown(
+            "Default",
+            "ev",
+            "trigger-long-running-operation",
+            arguments(2, 4),
+            &record,
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .await?;
+    let seen = seen
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    ensure!(
+        seen.len() == 4
+            && seen
+                .last()
+                .is_some_and(|last| last.progress == 4.0 && last.total == Some(4.0)),
+        "each progress notification, in order: {seen:?}"
+    );
+    ensure!(
+        !outcome.is_error && outcome.duration_ms >= 1900,
+        "the result and how long it took: {outcome:?}"
+    );
+
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let cancelled = app
+        .call_tool_shown(
+            "Default",
+            "ev",
+            "trigger-long-running-operation",
+            arguments(30, 30),
+            &|_| {},
+            cancel,
+        )
+        .await;
+    let took = started.elapsed();
+    ensure!(
+        matches!(cancelled, Err(patchbay_core::Error::Cancelled(_))),
+        "{cancelled:?}"
+    );
+    ensure!(
+        took < Duration::from_secs(10),
+        "cancelled after {took:?}, not after the tool's 30 s"
+    );
+    Ok(())
+}

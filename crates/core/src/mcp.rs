@@ -249,6 +249,9 @@ impl From<String> for ConnectError {
     }
 }
 
+/// How long a call's answer waits for progress notifications still being dispatched.
+const PROGRESS_STRAGGLERS: Duration = Duration::from_millis(50);
+
 /// A progress notification of a call, as the server sent it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -671,16 +674,33 @@ impl Session {
                     .await;
                 let answer = handle.await_response();
                 tokio::pin!(answer);
+                let reported = std::sync::atomic::AtomicBool::new(false);
+                let tell = |update: rmcp::model::ProgressNotificationParam| {
+                    reported.store(true, std::sync::atomic::Ordering::Relaxed);
+                    on_progress(Progress {
+                        progress: update.progress,
+                        total: update.total,
+                        message: update.message,
+                    });
+                };
+                // Progress first: a server's last notification and its answer often arrive
+                // together, and the notification came first.
                 let answer = loop {
                     tokio::select! {
+                        biased;
+                        Some(update) = progress.next() => tell(update),
                         answer = &mut answer => break answer,
-                        Some(update) = progress.next() => on_progress(Progress {
-                            progress: update.progress,
-                            total: update.total,
-                            message: update.message,
-                        }),
                     }
                 };
+                // Notifications are dispatched apart from answers: what is still on its way
+                // when the answer lands is given a moment (only for a server that reports
+                // progress at all), never more.
+                while reported.load(std::sync::atomic::Ordering::Relaxed)
+                    && let Ok(Some(update)) =
+                        tokio::time::timeout(PROGRESS_STRAGGLERS, progress.next()).await
+                {
+                    tell(update);
+                }
                 abandoned.peer = None;
                 match answer {
                     Ok(ServerResult::CallToolResult(result)) => Ok(result),
