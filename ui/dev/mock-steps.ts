@@ -44,6 +44,7 @@ type StepCommand =
   | 'list_steps'
   | 'save_step'
   | 'remove_step'
+  | 'step_budget'
   | 'run_step'
   | 'answer_approval'
   | 'cancel_run'
@@ -510,6 +511,35 @@ export const stepHandlers: { [C in StepCommand]: Handler<C> } = {
     if (index === -1) throw ipcError('NotFound', `no step named “${name}”`);
     steps.splice(index, 1);
     return null;
+  },
+  step_budget: ({ spec }) => {
+    // Every connector offers the sample server's tools, less the ones the step leaves out.
+    const budgets = spec.connectors.map((entry) => {
+      const tools = entry.tools.length > 0 ? entry.tools.length : 8 - entry.disabled_tools.length;
+      return {
+        connector: entry.name,
+        budget: {
+          enabled_tools: tools,
+          total_tools: 8,
+          enabled_tokens: tools * 120,
+          total_tokens: 960,
+          warning: null,
+          method: 'estimated: characters of each definition ÷ 4',
+        },
+      };
+    });
+    const enabled = budgets.reduce((sum, entry) => sum + entry.budget.enabled_tools, 0);
+    return {
+      connectors: budgets,
+      total: {
+        enabled_tools: enabled,
+        total_tools: budgets.length * 8,
+        enabled_tokens: enabled * 120,
+        total_tokens: budgets.length * 960,
+        warning: null,
+        method: 'estimated: characters of each definition ÷ 4',
+      },
+    };
   },
   run_step: ({ workspace, step, spec, runId }) => runScripted(workspace, step, spec, runId),
   answer_approval: ({ runId, requestId, answer }) => {

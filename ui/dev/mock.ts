@@ -7,10 +7,11 @@
 // after a short wait unless its secret or key contains "wrong", which the provider rejects.
 // Linear needs a step-up (a tool was refused for lack of the scope `issues:write`); signing in
 // again grants it, except that `admin` (refused last time) is left out again. Model providers,
-// steps and runs live in mock-steps.ts.
+// steps and runs live in mock-steps.ts; the connector workbench in mock-workbench.ts.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { type Handler, stepHandlers } from './mock-steps';
+import { toolsChanged, workbenchHandlers } from './mock-workbench';
 import {
   type AuthorizeWaiting,
   type CommandName,
@@ -55,8 +56,27 @@ function connector(fields: Partial<ConnectorView> & { name: string; url: string 
     last_error: null,
     created_at: minutesAgo(60 * 24 * 7),
     updated_at: minutesAgo(60 * 24),
+    paused: false,
+    tool_count: fields.status === 'connected' ? 8 : null,
+    recent: recentChecks(fields.status ?? 'unknown', fields.last_error ?? null),
     ...fields,
   };
+}
+
+/** A few checks for the status strip, newest first: mostly as now, with an older wobble. */
+function recentChecks(status: ConnectorStatus, error: string | null): ConnectorView['recent'] {
+  if (status === 'unknown') return [];
+  return Array.from({ length: 12 }, (_, index) => {
+    const failed = status === 'connected' ? index === 7 : index < 3;
+    const shownStatus: ConnectorStatus = failed ? (status === 'connected' ? 'disconnected' : status) : 'connected';
+    return {
+      checked_at: minutesAgo(index * 5 + 2),
+      status: shownStatus,
+      latency_ms: shownStatus === 'connected' ? 70 + index * 3 : null,
+      tool_count: shownStatus === 'connected' ? 8 : null,
+      detail: shownStatus === 'connected' ? null : (error ?? 'Connection refused (os error 111)'),
+    };
+  });
 }
 
 const connectors: ConnectorView[] =
@@ -106,6 +126,13 @@ const connectors: ConnectorView[] =
           last_error: 'The server answered the MCP initialize request with an invalid JSON-RPC message.',
         }),
         connector({ name: 'Notes', url: 'https://notes.example.org/mcp', status: 'unknown' }),
+        connector({
+          name: 'Archive',
+          url: 'https://archive.example.org/mcp',
+          status: 'connected',
+          paused: true,
+          last_checked_at: minutesAgo(60 * 24 * 3),
+        }),
         connector({
           name: 'Billing',
           url: 'https://mcp.billing.example.com/mcp',
@@ -483,6 +510,11 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     return null;
   },
   ...stepHandlers,
+  ...workbenchHandlers(
+    connectors,
+    (workspace, name) => find(workspace, name),
+    () => `c-${Date.now()}`,
+  ),
 };
 
 function isCommand(command: string): command is CommandName {
@@ -507,6 +539,7 @@ declare global {
       focus: (name: string) => Promise<void>;
       finishSignIn: () => void;
       failSignIn: (message?: string) => void;
+      toolsChanged: (name: string) => Promise<void>;
     };
   }
 }
@@ -518,6 +551,7 @@ window.patchbayMock = {
     if (target) await emit(EVENTS.focusConnector, { connector_id: target.id, workspace: target.workspace });
   },
   finishSignIn: () => pendingSignIn?.finish(),
+  toolsChanged: (name) => toolsChanged('Default', name),
   failSignIn: (message = 'The token endpoint answered invalid_client: the client ID is not registered.') =>
     pendingSignIn?.fail(ipcError('NeedsAuth', message, 'Check the client ID, or leave it empty to register automatically.')),
 };

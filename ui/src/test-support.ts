@@ -25,6 +25,10 @@ import {
   type StatusEvent,
   type StepRunEvent,
   type StepView,
+  type ToolCatalog,
+  type ToolProgress,
+  type ToolsChanged,
+  type ToolView,
   type Turn,
   type Workspace,
 } from './lib/types';
@@ -183,6 +187,8 @@ export async function emit(
   payload: InputRequested,
 ): Promise<void>;
 export async function emit(event: typeof EVENTS.inputClosed, payload: InputClosed): Promise<void>;
+export async function emit(event: typeof EVENTS.toolProgress, payload: ToolProgress): Promise<void>;
+export async function emit(event: typeof EVENTS.toolsChanged, payload: ToolsChanged): Promise<void>;
 // Last: `Parameters<typeof emit>` reads the last overload (Steps.test.ts relies on it).
 export async function emit(event: typeof EVENTS.stepRun, payload: StepRunEvent): Promise<void>;
 export async function emit(event: EventName, payload: unknown): Promise<void> {
@@ -383,4 +389,79 @@ export async function renderSteps(connectors: ConnectorView[] = [], extra: Backe
     expect(screen.getByTestId('steps-page')).toBeTruthy();
     expect(screen.queryByText('Loading model providers…')).toBeNull();
   });
+}
+
+// The connector workbench.
+
+export function toolView(overrides: Partial<ToolView> = {}): ToolView {
+  return {
+    name: 'echo',
+    title: null,
+    description: null,
+    input_schema: { type: 'object', properties: {} },
+    output_schema: null,
+    hints: { read_only: null, destructive: null, idempotent: null, open_world: null },
+    enabled: true,
+    tokens: 40,
+    ...overrides,
+  };
+}
+
+/** A catalog of `tools` with the budget they add up to; `extra` overrides its parts. */
+export function toolCatalog(
+  tools: ToolView[],
+  extra: { warning?: string | null; missing_disabled?: string[] } = {},
+): ToolCatalog {
+  const enabled = tools.filter((tool) => tool.enabled);
+  return {
+    tools,
+    budget: {
+      enabled_tools: enabled.length,
+      total_tools: tools.length,
+      enabled_tokens: enabled.reduce((sum, tool) => sum + tool.tokens, 0),
+      total_tokens: tools.reduce((sum, tool) => sum + tool.tokens, 0),
+      warning: extra.warning ?? null,
+      method: 'estimated: characters ÷ 4',
+    },
+    missing_disabled: extra.missing_disabled ?? [],
+  };
+}
+
+/**
+ * The list with `connectors` and a workbench behind them: `tools` in the catalog (switches kept
+ * in memory), a watch that waits until unwatched, and whatever `extra` adds or overrides.
+ */
+export async function renderWorkbench(
+  connectors: ConnectorView[],
+  tools: ToolView[] = [],
+  extra: Backend = {},
+) {
+  let current = tools.map((tool) => ({ ...tool }));
+  await renderWith(connectors, {
+    tool_catalog: () => toolCatalog(current),
+    set_tools_enabled: (args) => {
+      const names = args.tools as string[];
+      current = current.map((tool) =>
+        names.includes(tool.name) ? { ...tool, enabled: args.enabled as boolean } : tool,
+      );
+      return toolCatalog(current);
+    },
+    watch_tools: () => new Promise(() => {}),
+    unwatch_tools: () => null,
+    ...extra,
+  });
+}
+
+/** Opens the workbench of connector `name` from its row; resolves once its tools are read. */
+export async function openWorkbench(name: string, waitForTools = true) {
+  await fireEvent.click(
+    document.querySelector<HTMLElement>(
+      `[data-testid="connector-row"][data-name="${name}"] [data-testid="open-connector"]`,
+    )!,
+  );
+  const detail = screen.getByTestId('connector-detail');
+  if (waitForTools) {
+    await waitFor(() => expect(screen.queryByText(/^Reading the tools/)).toBeNull());
+  }
+  return detail;
 }

@@ -43,7 +43,10 @@ function matchesStatus(connector: ConnectorView, filter: StatusFilter): boolean 
 }
 
 function matchesQuery(connector: ConnectorView, query: string): boolean {
-  const words = query.toLocaleLowerCase().split(/\s+/).filter((word) => word !== '');
+  const words = query
+    .toLocaleLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   if (words.length === 0) return true;
   const haystack = [
     connector.name,

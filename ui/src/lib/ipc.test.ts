@@ -3,6 +3,24 @@ import { listen } from '@tauri-apps/api/event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   addConnector,
+  callTool,
+  cancelToolCall,
+  checkHistory,
+  diagnosticsReport,
+  duplicateConnector,
+  getPrompt,
+  onToolProgress,
+  onToolsChanged,
+  pauseConnector,
+  promptCatalog,
+  readResource,
+  resourceCatalog,
+  resumeConnector,
+  serverDetails,
+  setToolsEnabled,
+  toolCatalog,
+  unwatchTools,
+  watchTools,
   answerApproval,
   cancelRun,
   listRuns,
@@ -179,6 +197,45 @@ describe('commands', () => {
     expect(() => JSON.stringify(invokeMock.mock.calls[0]), 'JSON can carry it').not.toThrow();
   });
 
+  it('passes the workbench commands their camelCase arguments', async () => {
+    invokeMock.mockResolvedValue(null);
+    await toolCatalog('Default', 'Docs');
+    await setToolsEnabled('Default', 'Docs', ['echo', 'add'], false);
+    await callTool('Default', 'Docs', 'add', { a: 1 }, 'call-1');
+    await cancelToolCall('call-1');
+    await watchTools('Default', 'Docs', 'watch-1');
+    await unwatchTools('watch-1');
+    await resourceCatalog('Default', 'Docs');
+    await readResource('Default', 'Docs', 'file:///a');
+    await promptCatalog('Default', 'Docs');
+    await getPrompt('Default', 'Docs', 'summarize', { issue: '42' });
+    await serverDetails('Default', 'Docs');
+    await checkHistory('Default', 'Docs');
+    await diagnosticsReport('Default', 'Docs');
+    await pauseConnector('Default', 'Docs');
+    await resumeConnector('Default', 'Docs');
+    await duplicateConnector('Default', 'Docs', null);
+    const docs = { workspace: 'Default', name: 'Docs' };
+    expect(invokeMock.mock.calls).toEqual([
+      ['tool_catalog', docs],
+      ['set_tools_enabled', { ...docs, tools: ['echo', 'add'], enabled: false }],
+      ['call_tool', { ...docs, tool: 'add', arguments: { a: 1 }, callId: 'call-1' }],
+      ['cancel_tool_call', { callId: 'call-1' }],
+      ['watch_tools', { ...docs, watchId: 'watch-1' }],
+      ['unwatch_tools', { watchId: 'watch-1' }],
+      ['resource_catalog', docs],
+      ['read_resource', { ...docs, uri: 'file:///a' }],
+      ['prompt_catalog', docs],
+      ['get_prompt', { ...docs, prompt: 'summarize', arguments: { issue: '42' } }],
+      ['server_details', docs],
+      ['check_history', docs],
+      ['diagnostics_report', docs],
+      ['pause_connector', docs],
+      ['resume_connector', docs],
+      ['duplicate_connector', { ...docs, newName: null }],
+    ]);
+  });
+
   it('rejects with an IpcError', async () => {
     invokeMock.mockRejectedValue('boom');
     await expect(
@@ -225,11 +282,15 @@ describe('commands', () => {
     await onFocusConnector(vi.fn());
     await onAuthorizeWaiting(vi.fn());
     await onStepRun(vi.fn());
+    await onToolProgress(vi.fn());
+    await onToolsChanged(vi.fn());
     expect(listenMock.mock.calls.map(([event]) => event)).toEqual([
       EVENTS.connectorStatus,
       EVENTS.focusConnector,
       EVENTS.authorizeWaiting,
       EVENTS.stepRun,
+      'tool-progress',
+      'tools-changed',
     ]);
   });
 });

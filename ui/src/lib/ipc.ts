@@ -41,6 +41,7 @@ import {
   type ServerDetails,
   type SignInInput,
   type StatusEvent,
+  type StepBudget,
   type StepRunEvent,
   type StepSpec,
   type StepUpView,
@@ -114,6 +115,7 @@ export type Commands = Contract<{
   list_steps: { args: { workspace: string }; result: StepView[] };
   save_step: { args: { workspace: string; name: string; spec: StepSpec }; result: StepView };
   remove_step: { args: { workspace: string; name: string }; result: null };
+  step_budget: { args: { workspace: string; spec: StepSpec }; result: StepBudget };
   run_step: {
     args: { workspace: string; step: string | null; spec: StepSpec; runId: string };
     result: RunRecord;
@@ -495,6 +497,11 @@ export function saveStep(workspace: string, name: string, spec: StepSpec): Promi
 
 export function removeStep(workspace: string, name: string): Promise<null> {
   return call('remove_step', { workspace, name });
+}
+
+/** What `spec` would offer its model: tools and tokens per connector and in all. */
+export function stepBudget(workspace: string, spec: StepSpec): Promise<StepBudget> {
+  return call('step_budget', { workspace, spec: onTheWire(spec) });
 }
 
 /**

@@ -57,7 +57,12 @@ export type Field =
   | (Common & { kind: 'choice'; options: Option[] })
   | (Common & { kind: 'boolean' })
   | ListField
-  | (Common & { kind: 'multi'; options: Option[]; minItems: number | null; maxItems: number | null })
+  | (Common & {
+      kind: 'multi';
+      options: Option[];
+      minItems: number | null;
+      maxItems: number | null;
+    })
   | (Common & { kind: 'object'; fields: Field[] });
 
 /**
@@ -121,7 +126,10 @@ function resolve(schema: Json, root: Json, path: string[], depth = 0): Json {
     throw new Unsupported(`${quoted(path)} refers to another document ($ref)`);
   }
   let target: unknown = root;
-  for (const raw of ref.slice(1).split('/').filter((part) => part !== '')) {
+  for (const raw of ref
+    .slice(1)
+    .split('/')
+    .filter((part) => part !== '')) {
     const part = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
     target = object(target)?.[part];
   }
@@ -136,7 +144,11 @@ function resolve(schema: Json, root: Json, path: string[], depth = 0): Json {
  * (`type: ["string", "null"]`, `anyOf: [{type: "string"}, {type: "null"}]`); null when the
  * schema names no type.
  */
-function singleType(schema: Json, root: Json, path: string[]): { schema: Json; type: string | null } {
+function singleType(
+  schema: Json,
+  root: Json,
+  path: string[],
+): { schema: Json; type: string | null } {
   for (const keyword of SHAPE_KEYWORDS) {
     const entries = schema[keyword];
     if (!Array.isArray(entries)) continue;
@@ -275,27 +287,29 @@ function listOf(common: Common, schema: Json, root: Json, path: string[]): Field
   throw new Unsupported(`${quoted(path)} is a list of ${type ?? 'any JSON values'}`);
 }
 
-function fieldsIn(schema: Json, root: Json, parent: string[], depth: number): Field[] {
+function fieldsIn(schema: Json, rootSchema: Json, parent: string[], depth: number): Field[] {
   if (depth > MAX_DEPTH) throw new Unsupported(`${quoted(parent)} nests too deeply`);
+  const root = parent.length === 0;
+  const where = root ? 'the arguments' : quoted(parent);
   for (const keyword of [...SHAPE_KEYWORDS, ...UNSUPPORTED_KEYWORDS]) {
     if (keyword in schema) {
-      const where = parent.length === 0 ? 'the arguments' : quoted(parent);
       throw new Unsupported(
         SHAPE_KEYWORDS.includes(keyword as (typeof SHAPE_KEYWORDS)[number])
           ? `${where} can take one of several shapes (${keyword})`
-          : `${where} use ${keyword}`,
+          : `${where} ${root ? 'use' : 'uses'} ${keyword}`,
       );
     }
   }
   const properties = object(schema.properties) ?? {};
   const extra = object(schema.additionalProperties);
   if (Object.keys(properties).length === 0 && extra && Object.keys(extra).length > 0) {
-    const where = parent.length === 0 ? 'the arguments' : quoted(parent);
-    throw new Unsupported(`${where} take names of your choosing (additionalProperties)`);
+    throw new Unsupported(
+      `${where} ${root ? 'take' : 'takes'} names of your choosing (additionalProperties)`,
+    );
   }
   const required = Array.isArray(schema.required) ? schema.required : [];
   return Object.entries(properties).map(([name, raw]) =>
-    fieldOf(name, raw, required.includes(name), parent, root, depth),
+    fieldOf(name, raw, required.includes(name), parent, rootSchema, depth),
   );
 }
 
@@ -347,7 +361,10 @@ function initialValue(field: Field, fallback: unknown): Value {
       const given = object(fallback) ?? {};
       const values: Values = {};
       for (const child of field.fields) {
-        values[child.name] = initialValue(child, child.name in given ? given[child.name] : child.fallback);
+        values[child.name] = initialValue(
+          child,
+          child.name in given ? given[child.name] : child.fallback,
+        );
       }
       return values;
     }
@@ -487,7 +504,12 @@ function collectInto(
         out[field.name] = value === true;
         break;
       case 'object': {
-        out[field.name] = collectInto(field.fields, isValues(value) ? value : {}, problems, lenient);
+        out[field.name] = collectInto(
+          field.fields,
+          isValues(value) ? value : {},
+          problems,
+          lenient,
+        );
         break;
       }
       case 'multi': {
@@ -530,7 +552,8 @@ function collectInto(
         break;
       }
       case 'choice': {
-        const option = typeof value === 'string' && value !== '' ? field.options[Number(value)] : undefined;
+        const option =
+          typeof value === 'string' && value !== '' ? field.options[Number(value)] : undefined;
         if (!option) problem('Choose one.');
         else out[field.name] = option.value;
         break;
@@ -623,7 +646,10 @@ function valuesIn(fields: Field[], data: Record<string, unknown>, parent: string
       case 'list': {
         const fits = (item: unknown) =>
           field.item === 'string'
-            ? typeof item === 'string' && !item.includes('\n') && item.trim() === item && item !== ''
+            ? typeof item === 'string' &&
+              !item.includes('\n') &&
+              item.trim() === item &&
+              item !== ''
             : numberOf(item) !== null;
         if (!Array.isArray(value) || !value.every(fits)) throw wrong();
         values[field.name] = value.map(String).join('\n');
