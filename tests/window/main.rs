@@ -15,6 +15,7 @@ mod oauth;
 mod restart;
 mod status;
 mod steps;
+mod workbench;
 
 use anyhow::{Context, Result, ensure};
 use patchbay_tests::Sandbox;
