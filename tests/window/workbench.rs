@@ -60,17 +60,18 @@ async fn a_connectors_tools_playground_and_diagnostics() -> Result<()> {
         .await?;
     desktop.screenshot("01-tools").await?;
 
-    // Switch a tool off: the row says so, and the store (read by the CLI) has it.
+    // Switch a tool off: the row says so at once, and once it is saved (the switch shows it
+    // on screen before Rust has answered) the store, read by the CLI, has it.
     // The switch as a person clicks it: its label (the checkbox itself is drawn by the track).
     desktop
         .click(&format!("label:has({})", testid("tool-enabled-get-env")))
         .await?;
     desktop
         .wait_until(
-            "get-env switched off",
+            "get-env switched off and saved",
             UI_LIMIT,
             "const row = document.querySelector(arguments[0]); \
-             return !!row && row.dataset.enabled === 'false';",
+             return !!row && row.dataset.enabled === 'false' && row.dataset.saving === 'false';",
             vec![json!(testid("tool-get-env"))],
         )
         .await?;

@@ -645,4 +645,73 @@ describe('adding a provider', () => {
       'Ollama',
     );
   });
+
+});
+
+describe('the tool budget under the picker', () => {
+  it('shows what the ticked connectors offer the model, asking Rust once they settle', async () => {
+    const mail = connector({ name: 'Mail', url: 'https://mail.example/mcp', status: 'connected' });
+    const budget = (tools: number, tokens: number, warning: string | null = null) => ({
+      enabled_tools: tools,
+      total_tools: tools + 1,
+      enabled_tokens: tokens,
+      total_tokens: tokens + 100,
+      warning,
+      method: 'about 4 characters per token',
+    });
+    await renderSteps([docs, mail], {
+      step_budget: (args) => {
+        const spec = args.spec as StepSpec;
+        const names = spec.connectors.map((c) => c.name);
+        if (names.includes('Mail')) {
+          return {
+            connectors: [
+              { connector: 'Docs', budget: budget(3, 1200) },
+              { connector: 'Mail', budget: budget(45, 11800) },
+            ],
+            total: budget(
+              48,
+              13000,
+              'This step offers 48 tools: past about 40, models choose worse. Switch off tools it does not need.',
+            ),
+          };
+        }
+        return { connectors: [{ connector: 'Docs', budget: budget(3, 1200) }], total: budget(3, 1200) };
+      },
+    });
+    await chooseModel('tool-model');
+    expect(screen.queryByTestId('step-budget'), 'nothing to count before a tick').toBeNull();
+
+    await fireEvent.click(byTestId('step-connector-Docs'));
+    await waitFor(() => expect(text(byTestId('step-budget'))).toContain('Offering 3 tools · ~1.2k tokens'));
+    expect(text(byTestId('step-budget'))).toContain('about 4 characters per token');
+    expect(text(byTestId('step-budget-Docs'))).toBe('3 tools · ~1.2k tokens');
+    expect(screen.queryByTestId('step-budget-warning')).toBeNull();
+    expect(calls('step_budget')).toHaveLength(1);
+
+    // Typing a prompt changes nothing the model is offered: Rust is not asked again.
+    await type(byTestId('step-prompt'), 'Summarize my mail');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(calls('step_budget')).toHaveLength(1);
+
+    await fireEvent.click(byTestId('step-connector-Mail'));
+    await waitFor(() => expect(text(byTestId('step-budget'))).toContain('Offering 48 tools · ~13k tokens'));
+    expect(text(byTestId('step-budget-Mail'))).toBe('45 tools · ~12k tokens');
+    expect(text(byTestId('step-budget-warning'))).toContain('Switch off tools it does not need.');
+    expect(calls('step_budget').at(-1)?.workspace).toBe('Default');
+  });
+
+  it('says why the tools could not be counted, without standing in the way of the run', async () => {
+    await renderSteps([docs], {
+      step_budget: () => {
+        throw ipcError({ message: 'Docs did not answer' });
+      },
+    });
+    await chooseModel('tool-model');
+    await fireEvent.click(byTestId('step-connector-Docs'));
+    await waitFor(() =>
+      expect(text(byTestId('step-budget-error'))).toContain('Couldn’t count the tools: Docs did not answer'),
+    );
+    expect(byTestId<HTMLButtonElement>('step-run').disabled).toBe(false);
+  });
 });

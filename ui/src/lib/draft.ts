@@ -120,6 +120,38 @@ export function specFromDraft(draft: Draft, withConnectors: boolean): StepSpec {
   };
 }
 
+/**
+ * The step whose tool budget the picker shows: the draft's ticked connectors with their tool
+ * lists, and nothing else that could be wrong mid-edit (Rust reads only the connectors); null
+ * when none is ticked, so there is nothing to count.
+ */
+export function budgetSpec(draft: Draft): StepSpec | null {
+  const connectors = chosenConnectors(draft);
+  if (connectors.length === 0) return null;
+  return {
+    provider: draft.provider,
+    model: draft.model.trim(),
+    system: null,
+    prompt: '',
+    connectors,
+    max_rounds: DEFAULT_MAX_ROUNDS,
+    approval: draft.approval,
+    tool_timeout_seconds: null,
+    temperature: null,
+    seed: null,
+  };
+}
+
+/**
+ * Equal for two budget specs that offer the same tools: the connectors and their tool lists
+ * (trusting one, or another model, changes nothing), so only those ask Rust again.
+ */
+export function budgetKey(spec: StepSpec): string {
+  return JSON.stringify(
+    spec.connectors.map((c) => [c.name, c.tools, c.disabled_tools]),
+  );
+}
+
 /** What the draft would save, to tell whether it has unsaved changes. */
 export function fingerprint(draft: Draft): string {
   const spec = specFromDraft(draft, true);

@@ -8,11 +8,15 @@ import {
   emptyDraft,
   fingerprint,
   specFromDraft,
+  budgetKey,
+  budgetSpec,
 } from './draft';
 import {
+  budgetFigures,
   canCallTools,
   formatDuration,
   formatTokens,
+  formatTokensCompact,
   noToolsReason,
   outcomeLabel,
   outcomeNote,
@@ -207,5 +211,34 @@ describe('runs as a person reads them', () => {
     expect(parsed.transcript.duration_ms).toBe(4200);
     expect(parsed.step).toBe('Daily digest');
     expect(runFileName(record)).toBe('patchbay-Daily-digest-r-1.json');
+  });
+});
+
+describe('the tool budget at a glance', () => {
+  it('rounds token counts the way a person reads them', () => {
+    expect(formatTokensCompact(1)).toBe('~1 token');
+    expect(formatTokensCompact(840)).toBe('~840 tokens');
+    expect(formatTokensCompact(1000)).toBe('~1k tokens');
+    expect(formatTokensCompact(3149)).toBe('~3.1k tokens');
+    expect(formatTokensCompact(12_400)).toBe('~12k tokens');
+    expect(formatTokensCompact(999_999)).toBe('~1M tokens');
+    expect(formatTokensCompact(-5)).toBe('~0 tokens');
+    expect(budgetFigures({ enabled_tools: u64(1), enabled_tokens: u64(55) })).toBe('1 tool · ~55 tokens');
+  });
+
+  it('counts only the ticked connectors and asks again only when the tools offered may change', () => {
+    const draft = emptyDraft();
+    expect(budgetSpec(draft), 'nothing ticked').toBeNull();
+    draft.connectors.Docs = { ...emptyChoice(), enabled: true };
+    draft.connectors.Mail = { ...emptyChoice(), enabled: false };
+    const spec = budgetSpec(draft)!;
+    expect(spec.connectors.map((c) => c.name)).toEqual(['Docs']);
+
+    const before = budgetKey(spec);
+    draft.prompt = 'something else';
+    draft.model = 'another-model';
+    expect(budgetKey(budgetSpec(draft)!)).toBe(before);
+    draft.connectors.Docs.tools = 'search, fetch';
+    expect(budgetKey(budgetSpec(draft)!)).not.toBe(before);
   });
 });

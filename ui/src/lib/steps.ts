@@ -4,6 +4,7 @@
 import type {
   Approval,
   ApprovalPolicy,
+  Budget,
   ModelView,
   Outcome,
   ProviderKind,
@@ -163,6 +164,22 @@ export function formatNumber(value: number): string {
 /** "1,234 in / 56 out tokens". */
 export function formatTokens(input: number, output: number): string {
   return `${formatNumber(input)} in / ${formatNumber(output)} out tokens`;
+}
+
+/** A token count at a glance: "~840 tokens", "~3.1k tokens", "~12k tokens", "~1.2M tokens". */
+export function formatTokensCompact(tokens: number): string {
+  const n = Math.max(0, Math.round(count(tokens)));
+  const unit = n === 1 ? 'token' : 'tokens';
+  if (n < 1000) return `~${n} ${unit}`;
+  const [scaled, suffix] = n < 999_500 ? [n / 1000, 'k'] : [n / 1_000_000, 'M'];
+  const shown = scaled < 9.95 ? scaled.toFixed(1).replace(/\.0$/, '') : String(Math.round(scaled));
+  return `~${shown}${suffix} ${unit}`;
+}
+
+/** "12 tools · ~3.1k tokens": what a connector (or a whole step) offers its model. */
+export function budgetFigures(budget: Pick<Budget, 'enabled_tools' | 'enabled_tokens'>): string {
+  const tools = count(budget.enabled_tools);
+  return `${tools} ${tools === 1 ? 'tool' : 'tools'} · ${formatTokensCompact(budget.enabled_tokens)}`;
 }
 
 /** "12.3 KB" for an image a tool returned. */
