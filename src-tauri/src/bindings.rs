@@ -8,11 +8,11 @@ use ts_rs::{Config, TS};
 
 use crate::dto::{
     AUTHORIZE_EVENT, ApprovalAnswer, AuthorizeWaiting, ConnectorEditInput, ConnectorInput,
-    FOCUS_EVENT, FocusConnector, HeaderInput, INPUT_CLOSED_EVENT, INPUT_EVENT, InputAction,
-    InputAnswer, InputClosed, InputRequested, MachineClientInput, MachineCredentialInput,
-    OAuthClientInput, ProviderEditInput, ProviderInput, STATUS_EVENT, STEP_RUN_EVENT, SignInInput,
-    SigningAlgorithm, StatusEvent, StepRunEvent, StepRunEventKind, TOOL_PROGRESS_EVENT,
-    TOOLS_CHANGED_EVENT, ToolProgress, ToolsChanged,
+    FOCUS_EVENT, FocusConnector, HeaderInput, INPUT_CLOSED_EVENT, INPUT_EVENT, INSTALL_EVENT,
+    InputAction, InputAnswer, InputClosed, InputRequested, LinkOffer, MachineClientInput,
+    MachineCredentialInput, OAuthClientInput, PlaceholderValue, ProviderEditInput, ProviderInput,
+    STATUS_EVENT, STEP_RUN_EVENT, SignInInput, SigningAlgorithm, StatusEvent, StepRunEvent,
+    StepRunEventKind, TOOL_PROGRESS_EVENT, TOOLS_CHANGED_EVENT, ToolProgress, ToolsChanged,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -99,6 +99,14 @@ pub fn typescript() -> String {
         patchbay_core::ServerDetails::decl(&config),
         patchbay_core::ConnectorBudget::decl(&config),
         patchbay_core::StepBudget::decl(&config),
+        patchbay_core::ConfigFormat::decl(&config),
+        patchbay_core::Placeholder::decl(&config),
+        patchbay_core::CandidateView::decl(&config),
+        patchbay_core::Skipped::decl(&config),
+        patchbay_core::ImportPlan::decl(&config),
+        patchbay_core::InstallOffer::decl(&config),
+        LinkOffer::decl(&config),
+        PlaceholderValue::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
@@ -135,7 +143,7 @@ fn constants() -> String {
          export const EVENTS = {{\n  authorizeWaiting: '{AUTHORIZE_EVENT}',\n  \
          connectorStatus: '{STATUS_EVENT}',\n  focusConnector: '{FOCUS_EVENT}',\n  stepRun: '{STEP_RUN_EVENT}',\n  \
          toolProgress: '{TOOL_PROGRESS_EVENT}',\n  toolsChanged: '{TOOLS_CHANGED_EVENT}',\n  \
-         inputRequested: '{INPUT_EVENT}',\n  inputClosed: '{INPUT_CLOSED_EVENT}',\n}} as const;\n\n\
+         inputRequested: '{INPUT_EVENT}',\n  inputClosed: '{INPUT_CLOSED_EVENT}',\n  installOffer: '{INSTALL_EVENT}',\n}} as const;\n\n\
          /** How long a browser sign-in waits for the person, in seconds. */\n\
          export const AUTHORIZE_TIMEOUT_SECONDS = {};\n",
         patchbay_core::AUTHORIZE_TIMEOUT.as_secs()

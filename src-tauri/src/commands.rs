@@ -3,6 +3,7 @@
 //! workers, so a command never needs to know which calls block.
 
 pub mod connectors;
+pub mod interop;
 pub mod machine;
 pub mod oauth;
 pub mod providers;

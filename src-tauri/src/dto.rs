@@ -416,3 +416,32 @@ pub const INPUT_CLOSED_EVENT: &str = "input-closed";
 pub const AUTHORIZE_EVENT: &str = "authorize-waiting";
 pub const STATUS_EVENT: &str = "connector-status";
 pub const FOCUS_EVENT: &str = "focus-connector";
+/// An install link arrived: the window takes it with `take_install_offer`.
+pub const INSTALL_EVENT: &str = "install-offer";
+
+/// An install link as the confirmation shows it: the connector it offers, or why it was
+/// refused (a hostile or malformed link is never half-read).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LinkOffer {
+    pub offer: Option<patchbay_core::InstallOffer>,
+    /// Why the link was refused, as a sentence.
+    pub refused: Option<String>,
+}
+
+/// A value for one of an imported file's placeholders (`${input:…}`, `${env:…}`).
+/// No `Debug`: the value is a secret.
+#[derive(Deserialize, TS)]
+pub struct PlaceholderValue {
+    /// As written in the file, e.g. `${input:api-key}`.
+    pub reference: String,
+    pub value: String,
+}
+
+impl PlaceholderValue {
+    pub fn sealed(values: Vec<Self>) -> Vec<(String, Secret)> {
+        values
+            .into_iter()
+            .map(|value| (value.reference, Secret::new(value.value)))
+            .collect()
+    }
+}

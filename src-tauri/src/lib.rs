@@ -156,6 +156,10 @@ commands![
     workbench::duplicate_connector,
     steps::always_allowed,
     steps::revoke_always,
+    interop::import_plan,
+    interop::import_connector,
+    interop::export_workspace,
+    interop::take_install_offer,
 ];
 
 /// Registers the commands and window behaviour on `builder`. The caller manages a
@@ -208,6 +212,16 @@ fn setup<R: Runtime>(app: &tauri::AppHandle<R>) {
 /// not a deep link and is dropped.
 fn deliver_launch_arguments<R: Runtime>(app: &tauri::AppHandle<R>, argv: &[String]) {
     if let Some(link) = deep_link_argument(argv) {
+        route_link(app, link);
+    }
+}
+
+/// A deep link to where it goes: an install link to the window's confirmation, anything else
+/// to the waiting sign-in (which drops what it does not expect).
+fn route_link<R: Runtime>(app: &tauri::AppHandle<R>, link: &str) {
+    if patchbay_core::is_install_link(link) {
+        commands::interop::receive_install_link(app, link);
+    } else {
         app.state::<PatchbayState>().deliver_callback(link);
     }
 }
@@ -241,20 +255,19 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     {
         let handle = app.clone();
         app.deep_link().on_open_url(move |event| {
-            let state = handle.state::<PatchbayState>();
             for url in event.urls() {
-                state.deliver_callback(url.as_str());
+                route_link(&handle, url.as_str());
             }
             tray::show_main(&handle);
         });
     }
-    // A cold start with a link as argument (the plugin checked its scheme): no sign-in can be
-    // waiting in a new process, so a callback is dropped, but it goes the same way.
+    // A cold start with a link as argument (the plugin checked its scheme): an install link is
+    // kept for the window to show once it loads; no sign-in can be waiting in a new process, so
+    // a callback is dropped, but it goes the same way.
     match app.deep_link().get_current() {
         Ok(Some(urls)) => {
-            let state = app.state::<PatchbayState>();
             for url in urls {
-                state.deliver_callback(url.as_str());
+                route_link(app, url.as_str());
             }
         }
         Ok(None) => {}

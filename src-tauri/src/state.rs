@@ -27,6 +27,8 @@ pub struct PatchbayState {
     switches: crate::commands::workbench::Switches,
     /// Asks the window what connectors' servers ask while their tools run.
     input: Arc<WindowInput>,
+    /// The install link that arrived last, until the window takes it.
+    install_offer: Mutex<Option<crate::dto::LinkOffer>>,
 }
 
 impl PatchbayState {
@@ -53,6 +55,7 @@ impl PatchbayState {
             runs: crate::runs::Runs::default(),
             switches: crate::commands::workbench::Switches::default(),
             input,
+            install_offer: Mutex::new(None),
         }
     }
 
@@ -87,6 +90,23 @@ impl PatchbayState {
                 None
             }
         }
+    }
+
+    /// Keeps an install link for the window (a newer one replaces it: the person acts on the
+    /// link they clicked last).
+    pub(crate) fn keep_install_offer(&self, offer: crate::dto::LinkOffer) {
+        *self
+            .install_offer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(offer);
+    }
+
+    /// The kept install link, once.
+    pub(crate) fn take_install_offer(&self) -> Option<crate::dto::LinkOffer> {
+        self.install_offer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The step runs in flight in this window.

@@ -31,6 +31,8 @@ pub mod crypto;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod install_link;
+pub mod interop;
 pub mod keychain;
 pub mod llm;
 pub mod mcp;
@@ -52,6 +54,8 @@ pub mod workbench;
 
 // --- The facade's public API: everything a front end may name. ------------------------------
 pub use error::{Error, ErrorKind, Hint};
+pub use install_link::{InstallOffer, is_install_link};
+pub use interop::{CandidateView, ConfigFormat, Placeholder, Skipped};
 pub use keychain::{Keychain, MemoryKeychain, os_keychain};
 pub use llm::ProviderKind;
 pub use mcp::Progress;
@@ -63,6 +67,7 @@ pub use oauth::{
     AUTHORIZE_TIMEOUT, ClientAuthentication, ClientChoice, JwtAlgorithm, OAuthClientView,
     RegistrationMethod, open_in_browser,
 };
+pub use patchbay::ImportPlan;
 pub use patchbay::{
     AlwaysAllowed, ApprovalPolicy, Approve, RunSummary, StepConnector, StepFront, StepSpec,
     StepView,

@@ -17,6 +17,7 @@ mod connector_admin;
 mod connectors;
 mod credentials;
 mod grants;
+mod interop;
 mod machine;
 mod providers;
 mod runs;
@@ -36,6 +37,7 @@ use time::format_description::well_known::Rfc3339;
 pub use connectors::{
     CheckView, ConnectorEdit, ConnectorSpec, ConnectorView, RECENT_CHECKS, Saved,
 };
+pub use interop::ImportPlan;
 pub use machine::{MachineClientInput, MachineCredential};
 pub use providers::{
     LOCAL_SERVERS, LocalProvider, ModelView, ProviderEdit, ProviderSpec, ProviderView, ToolsSource,

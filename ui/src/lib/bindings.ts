@@ -367,6 +367,55 @@ export type ConnectorBudget = { connector: string, budget: Budget, };
 
 export type StepBudget = { connectors: Array<ConnectorBudget>, total: Budget, };
 
+export type ConfigFormat = "claude" | "vscode" | "cursor";
+
+export type Placeholder = { 
+/**
+ * As written, e.g. `${input:api-key}`.
+ */
+reference: string, 
+/**
+ * `input` or `env`.
+ */
+kind: string, id: string, 
+/**
+ * The VS Code input's description, when the file has one.
+ */
+description: string | null, 
+/**
+ * Whether the file marks it secret (a VS Code `password` input; every header value and
+ * token is treated as secret anyway).
+ */
+secret: boolean, };
+
+export type CandidateView = { name: string, 
+/**
+ * The URL with query credentials masked.
+ */
+url: string, auth: AuthKind, header_names: Array<string>, transport: string | null, placeholders: Array<Placeholder>, ignored: Array<string>, };
+
+export type Skipped = { name: string, reason: string, };
+
+export type ImportPlan = { format: ConfigFormat, candidates: Array<CandidateView>, skipped: Array<Skipped>, };
+
+export type InstallOffer = { name: string, url: string, 
+/**
+ * The server's host, for the confirmation to show plainly.
+ */
+host: string, auth: AuthKind, };
+
+export type LinkOffer = { offer: InstallOffer | null, 
+/**
+ * Why the link was refused, as a sentence.
+ */
+refused: string | null, };
+
+export type PlaceholderValue = { 
+/**
+ * As written in the file, e.g. `${input:api-key}`.
+ */
+reference: string, value: string, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -423,6 +472,10 @@ export const COMMANDS = [
   'duplicate_connector',
   'always_allowed',
   'revoke_always',
+  'import_plan',
+  'import_connector',
+  'export_workspace',
+  'take_install_offer',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];
@@ -450,6 +503,7 @@ export const EVENTS = {
   toolsChanged: 'tools-changed',
   inputRequested: 'input-requested',
   inputClosed: 'input-closed',
+  installOffer: 'install-offer',
 } as const;
 
 /** How long a browser sign-in waits for the person, in seconds. */
