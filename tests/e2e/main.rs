@@ -10,6 +10,7 @@ mod discovery;
 mod fake_http;
 mod hostile;
 mod input;
+mod interop;
 mod keychain;
 mod machine;
 mod mcp;

@@ -23,6 +23,7 @@ macro_rules! eprint {
 
 mod front;
 mod input;
+mod interop;
 mod output;
 mod providers;
 mod steps;
@@ -113,6 +114,12 @@ enum Command {
     /// The tools allowed "always" in step runs, and revoking them.
     #[command(subcommand)]
     Approvals(steps::ApprovalsCommand),
+    /// Add the servers of a Claude Desktop, VS Code or Cursor mcp.json file (shows the plan
+    /// first; tests each server).
+    Import(interop::ImportArgs),
+    /// Write the workspace's connectors as an mcp.json file for Claude Desktop, VS Code or
+    /// Cursor (secrets as placeholders unless --include-secrets).
+    Export(interop::ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -123,7 +130,7 @@ enum WorkspaceCommand {
     Remove { name: String },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum AuthArg {
     None,
     Token,
@@ -197,13 +204,20 @@ struct OAuthArgs {
 enum ConnectorCommand {
     /// Test a server and save it as a connector if the test passes.
     Add {
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        url: String,
+        #[arg(long, required_unless_present = "from_link")]
+        name: Option<String>,
+        #[arg(long, required_unless_present = "from_link")]
+        url: Option<String>,
         /// How to authenticate (default: token if --token-stdin is given, else none).
         #[arg(long, value_enum)]
         auth: Option<AuthArg>,
+        /// Take the name, URL and auth from an install link
+        /// (dev.patchbay.desktop://connect?… or …://install?config=…); shown and confirmed first.
+        #[arg(long, value_name = "LINK", conflicts_with_all = ["name", "url", "auth"])]
+        from_link: Option<String>,
+        /// With --from-link: add without asking.
+        #[arg(long, requires = "from_link")]
+        yes: bool,
         #[command(flatten)]
         credentials: CredentialArgs,
         /// Save without testing the connection.
@@ -512,6 +526,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Call { name, tool, args } => {
             workbench::call(&app, workspace, &name, &tool, &args, json).await
         }
+        Command::Import(args) => interop::import(&app, workspace, &args, json).await,
+        Command::Export(args) => interop::export(&app, workspace, &args),
     }
 }
 
@@ -564,10 +580,32 @@ async fn connector(
             name,
             url,
             auth,
+            from_link,
+            yes,
             credentials,
             skip_test,
             oauth,
         } => {
+            let (name, url, auth) = match from_link {
+                Some(link) => {
+                    let offer = app.read_install_link(&link)?;
+                    interop::confirm_offer(&offer, yes)?;
+                    let auth = match offer.auth {
+                        AuthKind::None => AuthArg::None,
+                        AuthKind::Token => AuthArg::Token,
+                        AuthKind::OAuth => AuthArg::Oauth,
+                    };
+                    if auth == AuthArg::Token && !credentials.token_stdin {
+                        return Err(Failure::Input(
+                            "this connector takes an access token, which links never carry: \
+                             pass it with --token-stdin"
+                                .into(),
+                        ));
+                    }
+                    (offer.name, offer.url, Some(auth))
+                }
+                None => (name.unwrap_or_default(), url.unwrap_or_default(), auth),
+            };
             let token = read_token(credentials.token_stdin)?;
             let auth = match auth {
                 Some(AuthArg::None) => AuthKind::None,
@@ -886,7 +924,7 @@ fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> 
 }
 
 /// All of stdin (not a terminal), up to [`MAX_STDIN_BYTES`].
-fn read_stdin(what: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
+pub(crate) fn read_stdin(what: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
     let mut buffer = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .lock()

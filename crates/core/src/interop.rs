@@ -11,8 +11,6 @@
 //! person is asked for its value. An `Authorization: Bearer …` header becomes the connector's
 //! access token; other headers become its custom headers.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -163,18 +161,17 @@ fn references(text: &str) -> Vec<(String, String, String)> {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else { break };
         let inner = &after[..end];
-        if let Some((kind, id)) = inner.split_once(':') {
-            found.push((
-                format!("${{{inner}}}"),
-                kind.trim().to_owned(),
-                id.trim().to_owned(),
-            ));
-        } else {
-            found.push((
-                format!("${{{inner}}}"),
-                "env".to_owned(),
-                inner.trim().to_owned(),
-            ));
+        let reference = format!("${{{inner}}}");
+        match inner.split_once(':') {
+            Some((kind, id)) if matches!(kind.trim(), "input" | "env") => {
+                found.push((reference, kind.trim().to_owned(), id.trim().to_owned()));
+            }
+            // Claude Code's `${VAR}` and `${VAR:-default}`: an environment variable (its
+            // default is not a value the person gave, so it is asked for like the rest).
+            _ => {
+                let name = inner.split(":-").next().unwrap_or(inner);
+                found.push((reference, "env".to_owned(), name.trim().to_owned()));
+            }
         }
         rest = &after[end + 1..];
     }
@@ -233,15 +230,22 @@ pub fn plan(text: &str, format: Option<ConfigFormat>) -> Result<Plan, InteropErr
         candidates: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut seen = BTreeSet::new();
     for (name, entry) in servers {
         let name = name.trim().to_owned();
         match candidate(&name, entry, &inputs) {
             Ok(candidate) => {
-                if !seen.insert(name.to_lowercase()) {
+                let kept = plan
+                    .candidates
+                    .iter()
+                    .find(|kept| kept.name.to_lowercase() == name.to_lowercase())
+                    .map(|kept| kept.name.clone());
+                if let Some(kept) = kept {
                     plan.skipped.push(Skipped {
                         name,
-                        reason: "the file names this server twice; the first is kept".into(),
+                        reason: format!(
+                            "the file has another server named {kept:?} (names are compared \
+                             without case); that one is imported"
+                        ),
                     });
                 } else {
                     plan.candidates.push(candidate);
@@ -463,7 +467,7 @@ fn placeholder_id(connector: &str, what: &str) -> String {
 
 /// Writes `connectors` as a configuration file in `format`. Secrets absent from an
 /// [`Exported`] become placeholders (`${input:…}` with an `inputs` entry for VS Code,
-/// `${env:…}` for Claude Desktop and Cursor); OAuth connectors are written by URL (the client
+/// `${VAR}` for Claude, `${env:VAR}` for Cursor); OAuth connectors are written by URL (the client
 /// signs in itself).
 pub fn export(connectors: &[Exported], format: ConfigFormat) -> Value {
     let mut servers = Map::new();
@@ -481,7 +485,13 @@ pub fn export(connectors: &[Exported], format: ConfigFormat) -> Value {
                     }));
                     format!("${{input:{id}}}")
                 }
-                _ => format!("${{env:{}}}", id.to_ascii_uppercase().replace('-', "_")),
+                // Claude Code expands `${VAR}` in its MCP files; Cursor `${env:VAR}`.
+                ConfigFormat::Claude => {
+                    format!("${{{}}}", id.to_ascii_uppercase().replace('-', "_"))
+                }
+                ConfigFormat::Cursor => {
+                    format!("${{env:{}}}", id.to_ascii_uppercase().replace('-', "_"))
+                }
             }
         };
         let mut url = connector.url.clone();
@@ -599,6 +609,17 @@ mod tests {
         assert_eq!(cursor.format, ConfigFormat::Cursor);
         assert_eq!(cursor.candidates[0].placeholders[0].kind, "env");
         assert_eq!(cursor.candidates[0].placeholders[0].id, "LINEAR_KEY");
+        // Claude Code's own expansion syntax, with and without a default.
+        let code = planned(
+            r#"{"mcpServers": {"api": {"type": "http", "url": "${API_BASE_URL:-https://api.example.com}/mcp",
+                "headers": {"Authorization": "Bearer ${API_KEY}"}}}}"#,
+        );
+        let ids: Vec<(&str, &str)> = code.candidates[0]
+            .placeholders
+            .iter()
+            .map(|p| (p.kind.as_str(), p.id.as_str()))
+            .collect();
+        assert_eq!(ids, vec![("env", "API_BASE_URL"), ("env", "API_KEY")]);
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub mod workbench;
 // --- The facade's public API: everything a front end may name. ------------------------------
 pub use error::{Error, ErrorKind, Hint};
 pub use install_link::{InstallOffer, is_install_link};
-pub use interop::{CandidateView, ConfigFormat, Placeholder, Skipped};
+pub use interop::{
+    CandidateView, ConfigFormat, MAX_FILE_BYTES as MAX_IMPORT_BYTES, Placeholder, Skipped,
+};
 pub use keychain::{Keychain, MemoryKeychain, os_keychain};
 pub use llm::ProviderKind;
 pub use mcp::Progress;
