@@ -24,6 +24,10 @@ pub struct ConnectorInput {
     pub auth: AuthKind,
     pub token: Option<String>,
     pub headers: Vec<HeaderInput>,
+    /// Its own timeouts; absent: the app's.
+    #[serde(default)]
+    #[ts(optional)]
+    pub network: Option<patchbay_core::ConnectorNetwork>,
 }
 
 /// The Edit form: `null` keeps a field; an empty token also keeps the stored one.
@@ -37,6 +41,11 @@ pub struct ConnectorEditInput {
     #[serde(default)]
     #[ts(optional)]
     pub auth: Option<AuthKind>,
+    /// Its own timeouts as they should be (a field left out goes back to the app's); absent
+    /// keeps them.
+    #[serde(default)]
+    #[ts(optional)]
+    pub network: Option<patchbay_core::ConnectorNetwork>,
 }
 
 // Inputs carry secrets: keep them out of any debug output.
@@ -46,6 +55,16 @@ impl std::fmt::Debug for ConnectorInput {
             .field("name", &self.name)
             .field("url", &self.url)
             .finish_non_exhaustive()
+    }
+}
+
+/// The settings as the form shows them, as a change: each one set, or back to the app's.
+fn network_edit(wanted: patchbay_core::ConnectorNetwork) -> patchbay_core::NetworkEdit {
+    use patchbay_core::Change;
+    let change = |value: Option<u32>| value.map_or(Change::Default, Change::Set);
+    patchbay_core::NetworkEdit {
+        connect_timeout_secs: change(wanted.connect_timeout_secs),
+        request_timeout_secs: change(wanted.request_timeout_secs),
     }
 }
 
@@ -68,6 +87,7 @@ impl From<ConnectorInput> for patchbay_core::ConnectorSpec {
                 .map(Secret::new),
             headers: secret_headers(input.headers),
             oauth: None,
+            network: input.network.unwrap_or_default(),
         }
     }
 }
@@ -83,6 +103,7 @@ impl From<ConnectorEditInput> for patchbay_core::ConnectorEdit {
                 .map(Secret::new),
             headers: input.headers.map(secret_headers),
             auth: input.auth,
+            network: input.network.map(network_edit).unwrap_or_default(),
         }
     }
 }

@@ -25,4 +25,5 @@ mod status;
 mod step_up;
 mod steps;
 mod steps_cli;
+mod timeouts;
 mod workbench;

@@ -127,6 +127,7 @@ pub(crate) async fn add_signed_in(
                 token: None,
                 headers: vec![],
                 oauth: Some(grant),
+                network: Default::default(),
             },
             true,
         )

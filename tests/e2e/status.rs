@@ -51,6 +51,7 @@ async fn monitor_follows_a_server_going_down_and_up() -> Result<()> {
             token: None,
             headers: vec![],
             oauth: None,
+            network: Default::default(),
         },
         true,
     )
@@ -150,6 +151,7 @@ async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
         token: None,
         headers: vec![],
         oauth: None,
+        network: Default::default(),
     };
     for index in 0..40 {
         app.add_connector(
@@ -230,6 +232,7 @@ async fn a_paused_connector_is_not_checked_until_resumed_and_checks_are_kept() -
             token: None,
             headers: vec![],
             oauth: None,
+            network: Default::default(),
         };
         app.add_connector("Default", spec, false).await?;
     }

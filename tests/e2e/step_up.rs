@@ -300,6 +300,7 @@ async fn a_check_refused_tools_list_records_the_need_and_reauthentication_asks_f
         token: None,
         headers: vec![],
         oauth: Some(grant),
+        network: Default::default(),
     };
     let grant = sign_in_as(&peer, ClientChoice::default()).await?;
     // The sign-in worked, so it is kept although listing tools is refused: saved as needing

@@ -104,6 +104,7 @@ async fn bench(kind: ProviderKind, script: Vec<Turn>) -> Result<Bench> {
             token: None,
             headers: vec![("X-Secret".into(), Secret::new(CONNECTOR_SECRET))],
             oauth: None,
+            network: Default::default(),
         },
         true,
     )

@@ -595,6 +595,7 @@ async fn a_call_reports_progress_and_cancel_ends_it_at_once() -> Result<()> {
         token: None,
         headers: vec![],
         oauth: None,
+        network: Default::default(),
     };
     app.add_connector("Default", spec, false).await?;
     let arguments = |duration: u64, steps: u64| {

@@ -578,6 +578,7 @@ export function workbenchHandlers(
         last_checked_at: null,
         last_error: null,
         recent: [],
+        network: {},
         created_at: new Date().toISOString(),
         updated_at: new Date().toISOString(),
       };

@@ -219,6 +219,8 @@ enum ConnectorCommand {
         #[arg(long, requires = "from_link")]
         yes: bool,
         #[command(flatten)]
+        timeouts: TimeoutArgs,
+        #[command(flatten)]
         credentials: CredentialArgs,
         /// Save without testing the connection.
         #[arg(long)]
@@ -287,9 +289,66 @@ enum ConnectorCommand {
         /// Remove all custom headers.
         #[arg(long, conflicts_with = "headers")]
         clear_headers: bool,
+        #[command(flatten)]
+        timeouts: TimeoutEditArgs,
         #[arg(long)]
         skip_test: bool,
     },
+}
+
+/// A connector's own timeouts, when it is added.
+#[derive(Args)]
+struct TimeoutArgs {
+    /// Seconds to connect to this server (default: the app's, 10).
+    #[arg(long, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(patchbay_core::MAX_CONNECT_TIMEOUT_SECS)))]
+    connect_timeout: Option<u32>,
+    /// Seconds one request may take, or a tool call stay silent (progress notifications start
+    /// the wait again) (default: the app's, --timeout).
+    #[arg(long, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(patchbay_core::MAX_REQUEST_TIMEOUT_SECS)))]
+    request_timeout: Option<u32>,
+}
+
+impl TimeoutArgs {
+    fn network(&self) -> patchbay_core::ConnectorNetwork {
+        patchbay_core::ConnectorNetwork {
+            connect_timeout_secs: self.connect_timeout,
+            request_timeout_secs: self.request_timeout,
+        }
+    }
+}
+
+/// Changes to a connector's own timeouts: seconds, or `default` for the app's.
+#[derive(Args)]
+struct TimeoutEditArgs {
+    /// Seconds to connect to this server, or `default`.
+    #[arg(long, value_name = "SECONDS|default", value_parser = parse_timeout_change)]
+    connect_timeout: Option<patchbay_core::Change<u32>>,
+    /// Seconds one request may take (or a tool call stay silent), or `default`.
+    #[arg(long, value_name = "SECONDS|default", value_parser = parse_timeout_change)]
+    request_timeout: Option<patchbay_core::Change<u32>>,
+}
+
+impl TimeoutEditArgs {
+    fn edit(&self) -> patchbay_core::NetworkEdit {
+        patchbay_core::NetworkEdit {
+            connect_timeout_secs: self.connect_timeout.unwrap_or_default(),
+            request_timeout_secs: self.request_timeout.unwrap_or_default(),
+        }
+    }
+}
+
+fn parse_timeout_change(text: &str) -> Result<patchbay_core::Change<u32>, String> {
+    if text.eq_ignore_ascii_case("default") {
+        return Ok(patchbay_core::Change::Default);
+    }
+    match text.parse::<u32>() {
+        Ok(seconds) if seconds >= 1 => Ok(patchbay_core::Change::Set(seconds)),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds (1 or more) or \"default\""
+        )),
+    }
 }
 
 /// Warnings only; rmcp's worker logs a failed handshake (with the server's body) at ERROR, which
@@ -582,6 +641,7 @@ async fn connector(
             auth,
             from_link,
             yes,
+            timeouts,
             credentials,
             skip_test,
             oauth,
@@ -631,6 +691,7 @@ async fn connector(
                 token,
                 headers,
                 oauth: None,
+                network: timeouts.network(),
             };
             let front = TerminalFront {
                 no_browser: oauth.no_browser,
@@ -806,6 +867,7 @@ async fn connector(
             auth,
             credentials,
             clear_headers,
+            timeouts,
             skip_test,
         } => {
             let token = read_token(credentials.token_stdin)?;
@@ -824,6 +886,7 @@ async fn connector(
                     AuthArg::Token => AuthKind::Token,
                     AuthArg::Oauth => AuthKind::OAuth,
                 }),
+                network: timeouts.edit(),
             };
             if !skip_test {
                 eprintln!("Testing the changed connector …");

@@ -154,6 +154,12 @@ pub fn connector(
     if connector.paused {
         println!("Paused:        yes (not checked, not offered to steps)");
     }
+    if let Some(seconds) = connector.network.connect_timeout_secs {
+        println!("Connect timeout: {seconds} s (its own)");
+    }
+    if let Some(seconds) = connector.network.request_timeout_secs {
+        println!("Request timeout: {seconds} s (its own; progress notifications extend a call)");
+    }
     println!("Created:       {}", connector.created_at);
     println!("Updated:       {}", connector.updated_at);
     Ok(())

@@ -36,6 +36,7 @@ pub mod interop;
 pub mod keychain;
 pub mod llm;
 pub mod mcp;
+pub mod network;
 pub mod oauth;
 pub mod patchbay;
 pub mod paths;
@@ -63,6 +64,9 @@ pub use llm::ProviderKind;
 pub use mcp::Progress;
 pub use mcp::elicitation::Responder;
 pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
+pub use network::{
+    Change, ConnectorNetwork, MAX_CONNECT_TIMEOUT_SECS, MAX_REQUEST_TIMEOUT_SECS, NetworkEdit,
+};
 pub use oauth::flows::Delivery;
 pub use oauth::redirect::{RedirectChoice, SCHEME as DEEP_LINK_SCHEME};
 pub use oauth::{

@@ -453,6 +453,7 @@ mod tests {
             paused: false,
             tool_count: None,
             recent: Vec::new(),
+            network: Default::default(),
         }
     }
 

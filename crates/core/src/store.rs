@@ -91,6 +91,8 @@ pub struct ConnectorRow {
     pub revision: i64,
     /// Paused: not checked, not offered to steps. Written only by [`Store::set_paused`].
     pub paused: bool,
+    /// Its own timeouts, where the app's do not suit it.
+    pub network: crate::network::ConnectorNetwork,
 }
 
 #[cfg(test)]
@@ -111,6 +113,7 @@ impl ConnectorRow {
             updated_at: now.into(),
             revision: 0,
             paused: false,
+            network: Default::default(),
         }
     }
 }
@@ -161,7 +164,7 @@ pub struct Store {
 
 const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names, status, \
                                  last_checked_at, last_error, created_at, updated_at, revision, \
-                                 paused";
+                                 paused, network";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it. The file is private
@@ -470,6 +473,7 @@ impl Store {
             row.created_at,
             row.updated_at,
             row.revision,
+            row.network.stored(),
         ];
         let updated = if new {
             0
@@ -477,7 +481,7 @@ impl Store {
             transaction.execute(
                 "UPDATE connectors SET
                 name = ?3, url = ?4, auth = ?5, header_names = ?6, status = ?7,
-                last_checked_at = ?8, last_error = ?9, updated_at = ?11,
+                last_checked_at = ?8, last_error = ?9, updated_at = ?11, network = ?13,
                 revision = revision + 1
              WHERE id = ?1 AND workspace_id = ?2 AND revision = ?12",
                 values,
@@ -492,8 +496,8 @@ impl Store {
             transaction.execute(
                 "INSERT INTO connectors (id, workspace_id, name, url, auth, header_names, status,
                                          last_checked_at, last_error, created_at, updated_at,
-                                         revision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                         revision, network)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 values,
             )?;
             row.revision
@@ -606,6 +610,9 @@ fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
         updated_at: row.get(10)?,
         revision: row.get(11)?,
         paused: row.get(12)?,
+        network: crate::network::ConnectorNetwork::from_stored(
+            row.get::<_, Option<String>>(13)?.as_deref(),
+        ),
     }))
 }
 

@@ -74,6 +74,7 @@ async fn every_command_with_hostile_arguments_answers_without_a_secret() -> Test
         token: Some(patchbay_core::Secret::new(TOKEN)),
         headers: vec![("X-Key".into(), patchbay_core::Secret::new(HEADER))],
         oauth: None,
+        network: Default::default(),
     };
     patchbay.add_connector("Default", connector, false).await?;
     let provider = patchbay_core::ProviderSpec {

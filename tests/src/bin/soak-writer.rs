@@ -46,6 +46,7 @@ fn write(dir: PathBuf, service: &str, first: u64) -> Result<()> {
                 token: Some(Secret::new(format!("tok-{}", first.saturating_sub(1)))),
                 headers: Vec::new(),
                 oauth: None,
+                network: Default::default(),
             };
             app.add_connector(DEFAULT_WORKSPACE, spec, false).await?;
         }

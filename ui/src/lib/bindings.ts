@@ -7,6 +7,16 @@ export type ConnectorStatus = "unknown" | "connected" | "disconnected" | "needs_
 
 export type Workspace = { id: string, name: string, created_at: string, };
 
+export type ConnectorNetwork = { 
+/**
+ * Seconds to set up the TCP and TLS connection.
+ */
+connect_timeout_secs?: number | null, 
+/**
+ * Seconds one request may take (or a tool call stay silent).
+ */
+request_timeout_secs?: number | null, };
+
 export type ConnectorView = { id: string, workspace: string, name: string, url: string, auth: AuthKind, 
 /**
  * Whether an access token is stored (the token itself never leaves the core).
@@ -27,7 +37,11 @@ tool_count: number | null,
 /**
  * The last few checks, newest first (the whole history: [`Patchbay::check_history`]).
  */
-recent: Array<CheckView>, };
+recent: Array<CheckView>, 
+/**
+ * Its own timeouts (absent: the app's).
+ */
+network: ConnectorNetwork, };
 
 export type Stage = "resolve" | "connect" | "tls" | "http" | "auth" | "initialize" | "list_tools" | "ready";
 
@@ -55,13 +69,22 @@ export type Saved = { connector: ConnectorView, diagnosis: Diagnosis | null, };
 
 export type HeaderInput = { name: string, value: string, };
 
-export type ConnectorInput = { name: string, url: string, auth: AuthKind, token: string | null, headers: Array<HeaderInput>, };
+export type ConnectorInput = { name: string, url: string, auth: AuthKind, token: string | null, headers: Array<HeaderInput>, 
+/**
+ * Its own timeouts; absent: the app's.
+ */
+network?: ConnectorNetwork, };
 
 export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, 
 /**
  * A new auth type (`none`, or `token` with `token`); absent keeps it.
  */
-auth?: AuthKind, };
+auth?: AuthKind, 
+/**
+ * Its own timeouts as they should be (a field left out goes back to the app's); absent
+ * keeps them.
+ */
+network?: ConnectorNetwork, };
 
 export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Cancelled" | "Internal";
 

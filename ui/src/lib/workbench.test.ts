@@ -23,6 +23,7 @@ function connector(name: string, fields: Partial<ConnectorView> = {}): Connector
     paused: false,
     tool_count: null,
     recent: [],
+    network: {},
     ...fields,
   };
 }

@@ -2,6 +2,7 @@
 //! connection is tested next (unless skipped), and secrets are sealed and the row written last,
 //! in one transaction, so a failure at any step leaves nothing behind. Views never hold a secret.
 
+use crate::network::{ConnectorNetwork, NetworkEdit};
 use serde::Serialize;
 
 use super::{Patchbay, blocking, now};
@@ -42,6 +43,8 @@ pub struct ConnectorView {
     pub tool_count: Option<u32>,
     /// The last few checks, newest first (the whole history: [`Patchbay::check_history`]).
     pub recent: Vec<CheckView>,
+    /// Its own timeouts (absent: the app's).
+    pub network: ConnectorNetwork,
 }
 
 /// How many checks a connector's view carries, for a glance at its history.
@@ -98,6 +101,8 @@ pub struct ConnectorSpec {
     pub headers: Vec<(String, Secret)>,
     /// For OAuth connectors: the credentials from [`crate::oauth::authorize`].
     pub oauth: Option<Grant>,
+    /// Its own timeouts; the default is the app's.
+    pub network: ConnectorNetwork,
 }
 
 /// Changes to an existing connector; `None` keeps the current value.
@@ -110,6 +115,8 @@ pub struct ConnectorEdit {
     /// A new auth type: `None` (the stored credentials are deleted once the edit is saved) or
     /// `Token` (with `token`). Switching to OAuth is a sign-in, not an edit.
     pub auth: Option<AuthKind>,
+    /// Changes to its own timeouts.
+    pub network: NetworkEdit,
 }
 
 /// A connector that was saved, and the test that allowed it (absent with `--skip-test`).
@@ -153,6 +160,7 @@ impl Patchbay {
         let name = validate::name(&spec.name, "the connector name")?;
         let url = validate::url(&spec.url)?;
         let headers = validate_headers(spec.headers)?;
+        let network = spec.network.validated()?;
         let token = match (spec.auth, spec.token) {
             (AuthKind::Token, Some(token)) => {
                 validate::token(&token)?;
@@ -198,7 +206,7 @@ impl Patchbay {
             Ok(workspace)
         })?;
         let mut endpoint = Endpoint::new(url.clone());
-        endpoint.timeouts = self.timeouts;
+        endpoint.timeouts = network.timeouts(self.timeouts);
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
         endpoint.oauth = pending.clone();
@@ -266,6 +274,7 @@ impl Patchbay {
                 updated_at: timestamp.clone(),
                 revision: 0,
                 paused: false,
+                network,
             };
             store.insert_connector(&row, secrets)?;
             if let Some(diagnosis) = &diagnosis {
@@ -308,6 +317,7 @@ impl Patchbay {
             .transpose()?;
         let new_url = edit.url.as_deref().map(validate::url).transpose()?;
         let new_headers = edit.headers.map(validate_headers).transpose()?;
+        let network_edit = edit.network;
         if let Some(token) = &edit.token {
             validate::token(token)?;
         }
@@ -372,6 +382,8 @@ impl Patchbay {
         if let Some(headers) = &new_headers {
             endpoint.headers = headers.clone();
         }
+        let new_network = network_edit.apply(row.network).validated()?;
+        endpoint.timeouts = new_network.timeouts(self.timeouts);
         let diagnosis = if test {
             Some(self.checked(&endpoint).await?)
         } else {
@@ -444,6 +456,7 @@ impl Patchbay {
                     row.last_error.clone()
                 },
                 updated_at: timestamp,
+                network: new_network,
                 ..row
             };
             // Only over the row this edit was tested with: a rename, URL or header change made
@@ -610,5 +623,6 @@ pub(super) fn view(
         paused: row.paused,
         tool_count,
         recent,
+        network: row.network,
     })
 }

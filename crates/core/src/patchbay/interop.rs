@@ -113,6 +113,7 @@ impl Patchbay {
             token,
             headers,
             oauth: None,
+            network: Default::default(),
         };
         self.add_connector(workspace, spec, test).await
     }

@@ -16,7 +16,8 @@ use crate::validate::InvalidInput;
 use crate::workbench::{self, CallOutcome, PromptItem, ResourceCatalog, ShownPart, ToolCatalog};
 
 /// How long a person's tool call may stay silent (progress notifications start the wait
-/// again), and how long it may take in all; Cancel ends it sooner.
+/// again) unless its connector sets its own request timeout, and how long it may take in all
+/// (the hard ceiling); Cancel ends it sooner.
 const CALL_IDLE: Duration = Duration::from_secs(120);
 const CALL_LIMIT: Duration = Duration::from_secs(30 * 60);
 
@@ -134,11 +135,22 @@ impl Patchbay {
         on_progress: &(dyn Fn(Progress) + Send + Sync),
         cancel: CancellationToken,
     ) -> Result<CallOutcome, Error> {
+        // A connector's own request timeout is how long its calls may stay silent.
+        let own = blocking(|| {
+            let store = self.store();
+            let found = Self::workspace(&store, workspace)?;
+            Ok::<_, Error>(
+                Self::row(&store, &found, name)?
+                    .network
+                    .request_timeout_secs,
+            )
+        })?;
+        let idle = own.map_or(CALL_IDLE, |seconds| Duration::from_secs(seconds.into()));
         let session = self.session(workspace, name).await?;
         let started = Instant::now();
         let changes_before = session.tool_list_changes();
         let called = tokio::select! {
-            result = session.call_tool_watched(tool, arguments, CALL_IDLE, CALL_LIMIT, on_progress) => Some(result),
+            result = session.call_tool_watched(tool, arguments, idle, CALL_LIMIT, on_progress) => Some(result),
             () = cancel.cancelled() => None,
         };
         let changed = session.tool_list_changes() != changes_before;

@@ -175,6 +175,11 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX check_history_by_connector ON check_history(connector_id, id);
     "#,
+    // v9: a connector's own network settings (issue 13, see `crate::network`): JSON, NULL when
+    // everything is the app's default, so settings added later need no migration.
+    r#"
+    ALTER TABLE connectors ADD COLUMN network TEXT;
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -22,6 +22,7 @@ fn spec(name: &str, token: Option<&str>) -> ConnectorSpec {
         token: token.map(Secret::new),
         headers: vec![("X-Team".into(), Secret::new("blue"))],
         oauth: None,
+        network: Default::default(),
     }
 }
 

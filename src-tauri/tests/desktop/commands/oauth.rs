@@ -274,6 +274,7 @@ fn the_step_up_state_is_read_as_lists_of_scopes() -> TestResult {
             token: None,
             headers: Vec::new(),
             oauth: None,
+            network: Default::default(),
         };
         tauri::async_runtime::block_on(patchbay.add_connector("Default", spec, false))?;
     }
