@@ -23,6 +23,7 @@ pub fn typescript() -> String {
         patchbay_core::AuthKind::decl(&config),
         patchbay_core::ConnectorStatus::decl(&config),
         patchbay_core::Workspace::decl(&config),
+        patchbay_core::ProxySetting::decl(&config),
         patchbay_core::ConnectorNetwork::decl(&config),
         patchbay_core::ConnectorView::decl(&config),
         patchbay_core::Stage::decl(&config),

@@ -24,10 +24,14 @@ pub struct ConnectorInput {
     pub auth: AuthKind,
     pub token: Option<String>,
     pub headers: Vec<HeaderInput>,
-    /// Its own timeouts; absent: the app's.
+    /// Its own timeouts, proxy and CA; absent: the app's.
     #[serde(default)]
     #[ts(optional)]
     pub network: Option<patchbay_core::ConnectorNetwork>,
+    /// The explicit proxy's `user:password` (sealed).
+    #[serde(default)]
+    #[ts(optional)]
+    pub proxy_credentials: Option<String>,
 }
 
 /// The Edit form: `null` keeps a field; an empty token also keeps the stored one.
@@ -46,6 +50,10 @@ pub struct ConnectorEditInput {
     #[serde(default)]
     #[ts(optional)]
     pub network: Option<patchbay_core::ConnectorNetwork>,
+    /// New `user:password` for the explicit proxy; absent or empty keeps the stored ones.
+    #[serde(default)]
+    #[ts(optional)]
+    pub proxy_credentials: Option<String>,
 }
 
 // Inputs carry secrets: keep them out of any debug output.
@@ -59,12 +67,25 @@ impl std::fmt::Debug for ConnectorInput {
 }
 
 /// The settings as the form shows them, as a change: each one set, or back to the app's.
-fn network_edit(wanted: patchbay_core::ConnectorNetwork) -> patchbay_core::NetworkEdit {
+fn network_edit(
+    wanted: patchbay_core::ConnectorNetwork,
+    credentials: Option<String>,
+) -> patchbay_core::NetworkEdit {
     use patchbay_core::Change;
-    let change = |value: Option<u32>| value.map_or(Change::Default, Change::Set);
+    fn change<T>(value: Option<T>) -> Change<T> {
+        value.map_or(Change::Default, Change::Set)
+    }
     patchbay_core::NetworkEdit {
         connect_timeout_secs: change(wanted.connect_timeout_secs),
         request_timeout_secs: change(wanted.request_timeout_secs),
+        proxy: change(wanted.proxy),
+        // New credentials when typed; otherwise kept (core drops them with their proxy).
+        proxy_credentials: credentials
+            .filter(|credentials| !credentials.is_empty())
+            .map_or(Change::Keep, |credentials| {
+                Change::Set(Secret::new(credentials))
+            }),
+        ca_pem: change(wanted.ca_pem),
     }
 }
 
@@ -87,7 +108,13 @@ impl From<ConnectorInput> for patchbay_core::ConnectorSpec {
                 .map(Secret::new),
             headers: secret_headers(input.headers),
             oauth: None,
-            network: input.network.unwrap_or_default(),
+            network: patchbay_core::NetworkInput {
+                settings: input.network.unwrap_or_default(),
+                proxy_credentials: input
+                    .proxy_credentials
+                    .filter(|credentials| !credentials.is_empty())
+                    .map(Secret::new),
+            },
         }
     }
 }
@@ -103,7 +130,10 @@ impl From<ConnectorEditInput> for patchbay_core::ConnectorEdit {
                 .map(Secret::new),
             headers: input.headers.map(secret_headers),
             auth: input.auth,
-            network: input.network.map(network_edit).unwrap_or_default(),
+            network: input
+                .network
+                .map(|wanted| network_edit(wanted, input.proxy_credentials))
+                .unwrap_or_default(),
         }
     }
 }

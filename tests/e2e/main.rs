@@ -14,6 +14,7 @@ mod interop;
 mod keychain;
 mod machine;
 mod mcp;
+mod network;
 mod oauth;
 mod protocol;
 mod providers;

@@ -15,6 +15,7 @@ pub mod hostile_peer;
 pub mod late_stream_peer;
 pub mod model_peer;
 pub mod modern_peer;
+pub mod net_peers;
 pub mod oauth_peer;
 pub mod window;
 

@@ -7,9 +7,11 @@
 // after a short wait unless its secret or key contains "wrong", which the provider rejects.
 // Linear needs a step-up (a tool was refused for lack of the scope `issues:write`); signing in
 // again grants it, except that `admin` (refused last time) is left out again. Model providers,
-// steps and runs live in mock-steps.ts; the connector workbench in mock-workbench.ts.
+// steps and runs live in mock-steps.ts; the connector workbench in mock-workbench.ts; import,
+// export and install links in mock-interop.ts.
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
+import { interopHandlers, sendInstallLink } from './mock-interop';
 import { type Handler, stepHandlers } from './mock-steps';
 import { toolsChanged, workbenchHandlers } from './mock-workbench';
 import {
@@ -21,6 +23,7 @@ import {
   type Diagnosis,
   EVENTS,
   type IpcError,
+  type LinkOffer,
   type MachineClientInput,
   type OAuthClientView,
   type RedirectUris,
@@ -59,6 +62,7 @@ function connector(fields: Partial<ConnectorView> & { name: string; url: string 
     paused: false,
     tool_count: fields.status === 'connected' ? 8 : null,
     recent: recentChecks(fields.status ?? 'unknown', fields.last_error ?? null),
+    network: {},
     ...fields,
   };
 }
@@ -239,6 +243,7 @@ function diagnosis(fields: Partial<Diagnosis>): Diagnosis {
     detail: 'Connected.',
     hint: '',
     remedy: null,
+    route: null,
     ...fields,
   };
 }
@@ -515,6 +520,22 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     (workspace, name) => find(workspace, name),
     () => `c-${Date.now()}`,
   ),
+  ...interopHandlers(connectors, (workspace, name, url, auth, headerNames) => {
+    const created = connector({
+      name,
+      url,
+      auth,
+      id: `c-${Date.now()}`,
+      workspace,
+      token_set: auth === 'token',
+      header_names: headerNames,
+      status: 'connected',
+      last_checked_at: new Date().toISOString(),
+      created_at: new Date().toISOString(),
+    });
+    connectors.push(created);
+    return { connector: created, diagnosis: diagnosis({ tool_count: 9 }) };
+  }),
 };
 
 function isCommand(command: string): command is CommandName {
@@ -540,6 +561,7 @@ declare global {
       finishSignIn: () => void;
       failSignIn: (message?: string) => void;
       toolsChanged: (name: string) => Promise<void>;
+      installLink: (link: LinkOffer) => Promise<void>;
     };
   }
 }
@@ -552,6 +574,7 @@ window.patchbayMock = {
   },
   finishSignIn: () => pendingSignIn?.finish(),
   toolsChanged: (name) => toolsChanged('Default', name),
+  installLink: (link) => sendInstallLink(link),
   failSignIn: (message = 'The token endpoint answered invalid_client: the client ID is not registered.') =>
     pendingSignIn?.fail(ipcError('NeedsAuth', message, 'Check the client ID, or leave it empty to register automatically.')),
 };

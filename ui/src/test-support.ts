@@ -67,6 +67,7 @@ export function connector(overrides: Partial<ConnectorView>): ConnectorView {
     paused: false,
     tool_count: null,
     recent: [],
+    network: {},
     ...overrides,
   };
 }
@@ -86,6 +87,7 @@ export function diagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     detail: 'Connected.',
     hint: '',
     remedy: null,
+    route: null,
     ...overrides,
   };
 }
@@ -154,6 +156,8 @@ export function standardBackend(connectors: ConnectorView[] = [], extra: Backend
       deep_link: 'dev.patchbay.desktop:/oauth/callback',
       loopback: 'http://127.0.0.1/callback',
     }),
+    // No install link brought the window up.
+    take_install_offer: () => null,
     ...extra,
   };
   fakeBackend(backend);
@@ -189,6 +193,7 @@ export async function emit(
 export async function emit(event: typeof EVENTS.inputClosed, payload: InputClosed): Promise<void>;
 export async function emit(event: typeof EVENTS.toolProgress, payload: ToolProgress): Promise<void>;
 export async function emit(event: typeof EVENTS.toolsChanged, payload: ToolsChanged): Promise<void>;
+export async function emit(event: typeof EVENTS.installOffer, payload: null): Promise<void>;
 // Last: `Parameters<typeof emit>` reads the last overload (Steps.test.ts relies on it).
 export async function emit(event: typeof EVENTS.stepRun, payload: StepRunEvent): Promise<void>;
 export async function emit(event: EventName, payload: unknown): Promise<void> {

@@ -219,7 +219,7 @@ enum ConnectorCommand {
         #[arg(long, requires = "from_link")]
         yes: bool,
         #[command(flatten)]
-        timeouts: TimeoutArgs,
+        network: NetworkArgs,
         #[command(flatten)]
         credentials: CredentialArgs,
         /// Save without testing the connection.
@@ -290,15 +290,15 @@ enum ConnectorCommand {
         #[arg(long, conflicts_with = "headers")]
         clear_headers: bool,
         #[command(flatten)]
-        timeouts: TimeoutEditArgs,
+        network: NetworkEditArgs,
         #[arg(long)]
         skip_test: bool,
     },
 }
 
-/// A connector's own timeouts, when it is added.
+/// A connector's own network settings, when it is added.
 #[derive(Args)]
-struct TimeoutArgs {
+struct NetworkArgs {
     /// Seconds to connect to this server (default: the app's, 10).
     #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(patchbay_core::MAX_CONNECT_TIMEOUT_SECS)))]
@@ -308,35 +308,127 @@ struct TimeoutArgs {
     #[arg(long, value_name = "SECONDS",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(patchbay_core::MAX_REQUEST_TIMEOUT_SECS)))]
     request_timeout: Option<u32>,
+    /// The proxy to go through: an http(s) URL without credentials, `system` (the environment's
+    /// HTTPS_PROXY/HTTP_PROXY/NO_PROXY, the default) or `none`.
+    #[arg(long, value_name = "URL|system|none", value_parser = parse_proxy)]
+    proxy: Option<patchbay_core::ProxySetting>,
+    /// Read the proxy's `user:password` from stdin (sealed like a token).
+    #[arg(long, requires = "proxy", conflicts_with_all = ["token_stdin", "headers_stdin"])]
+    proxy_credentials_stdin: bool,
+    /// Also trust the CA certificates in this PEM file for this server (a private CA).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
 }
 
-impl TimeoutArgs {
-    fn network(&self) -> patchbay_core::ConnectorNetwork {
-        patchbay_core::ConnectorNetwork {
-            connect_timeout_secs: self.connect_timeout,
-            request_timeout_secs: self.request_timeout,
-        }
+impl NetworkArgs {
+    fn network(&self) -> Result<patchbay_core::NetworkInput, Failure> {
+        Ok(patchbay_core::NetworkInput {
+            settings: patchbay_core::ConnectorNetwork {
+                connect_timeout_secs: self.connect_timeout,
+                request_timeout_secs: self.request_timeout,
+                proxy: self.proxy.clone(),
+                proxy_credentials_set: false,
+                ca_pem: self.ca_file.as_deref().map(read_ca_file).transpose()?,
+            },
+            proxy_credentials: read_secret(
+                self.proxy_credentials_stdin,
+                "the proxy's user:password",
+            )?,
+        })
     }
 }
 
-/// Changes to a connector's own timeouts: seconds, or `default` for the app's.
+/// Changes to a connector's own network settings: a value, or `default` for the app's.
 #[derive(Args)]
-struct TimeoutEditArgs {
+struct NetworkEditArgs {
     /// Seconds to connect to this server, or `default`.
     #[arg(long, value_name = "SECONDS|default", value_parser = parse_timeout_change)]
     connect_timeout: Option<patchbay_core::Change<u32>>,
     /// Seconds one request may take (or a tool call stay silent), or `default`.
     #[arg(long, value_name = "SECONDS|default", value_parser = parse_timeout_change)]
     request_timeout: Option<patchbay_core::Change<u32>>,
+    /// The proxy: an http(s) URL without credentials, `system`, `none`, or `default`.
+    #[arg(long, value_name = "URL|system|none|default", value_parser = parse_proxy_change)]
+    proxy: Option<patchbay_core::Change<patchbay_core::ProxySetting>>,
+    /// Read new proxy credentials, `user:password`, from stdin.
+    #[arg(long, conflicts_with_all = ["token_stdin", "headers_stdin"])]
+    proxy_credentials_stdin: bool,
+    /// Trust the CA certificates in this PEM file for this server; `default` trusts only the
+    /// system's again.
+    #[arg(long, value_name = "PEM|default")]
+    ca_file: Option<String>,
 }
 
-impl TimeoutEditArgs {
-    fn edit(&self) -> patchbay_core::NetworkEdit {
-        patchbay_core::NetworkEdit {
-            connect_timeout_secs: self.connect_timeout.unwrap_or_default(),
-            request_timeout_secs: self.request_timeout.unwrap_or_default(),
+impl NetworkEditArgs {
+    fn edit(&self) -> Result<patchbay_core::NetworkEdit, Failure> {
+        use patchbay_core::Change;
+        Ok(patchbay_core::NetworkEdit {
+            connect_timeout_secs: self.connect_timeout.clone().unwrap_or_default(),
+            request_timeout_secs: self.request_timeout.clone().unwrap_or_default(),
+            proxy: self.proxy.clone().unwrap_or_default(),
+            proxy_credentials: read_secret(
+                self.proxy_credentials_stdin,
+                "the proxy's user:password",
+            )?
+            .map_or(Change::Keep, Change::Set),
+            ca_pem: match self.ca_file.as_deref() {
+                None => Change::Keep,
+                Some(text) if text.eq_ignore_ascii_case("default") => Change::Default,
+                Some(path) => Change::Set(read_ca_file(std::path::Path::new(path))?),
+            },
+        })
+    }
+}
+
+/// A PEM file's text (certificates are public; core checks they read).
+fn read_ca_file(path: &std::path::Path) -> Result<String, Failure> {
+    let limit = 256 * 1024;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit + 1).read_to_string(&mut text))
+        .map_err(|error| {
+            Failure::Input(format!(
+                "cannot read the CA file {}: {error}",
+                path.display()
+            ))
+        })?;
+    if text.len() as u64 > limit {
+        return Err(Failure::Input(format!(
+            "the CA file {} is larger than {} KiB",
+            path.display(),
+            limit / 1024
+        )));
+    }
+    Ok(text)
+}
+
+fn parse_proxy(text: &str) -> Result<patchbay_core::ProxySetting, String> {
+    use patchbay_core::ProxySetting;
+    match text.to_ascii_lowercase().as_str() {
+        "system" => Ok(ProxySetting::System),
+        "none" | "direct" => Ok(ProxySetting::Direct),
+        _ => {
+            if text.contains('@') {
+                return Err(
+                    "put no credentials in the proxy URL (arguments are visible to other \
+                            users); give them with --proxy-credentials-stdin"
+                        .into(),
+                );
+            }
+            Ok(ProxySetting::Explicit {
+                url: text.trim().to_owned(),
+            })
         }
     }
+}
+
+fn parse_proxy_change(
+    text: &str,
+) -> Result<patchbay_core::Change<patchbay_core::ProxySetting>, String> {
+    if text.eq_ignore_ascii_case("default") {
+        return Ok(patchbay_core::Change::Default);
+    }
+    parse_proxy(text).map(patchbay_core::Change::Set)
 }
 
 fn parse_timeout_change(text: &str) -> Result<patchbay_core::Change<u32>, String> {
@@ -641,7 +733,7 @@ async fn connector(
             auth,
             from_link,
             yes,
-            timeouts,
+            network,
             credentials,
             skip_test,
             oauth,
@@ -691,7 +783,7 @@ async fn connector(
                 token,
                 headers,
                 oauth: None,
-                network: timeouts.network(),
+                network: network.network()?,
             };
             let front = TerminalFront {
                 no_browser: oauth.no_browser,
@@ -867,7 +959,7 @@ async fn connector(
             auth,
             credentials,
             clear_headers,
-            timeouts,
+            network,
             skip_test,
         } => {
             let token = read_token(credentials.token_stdin)?;
@@ -886,7 +978,7 @@ async fn connector(
                     AuthArg::Token => AuthKind::Token,
                     AuthArg::Oauth => AuthKind::OAuth,
                 }),
-                network: timeouts.edit(),
+                network: network.edit()?,
             };
             if !skip_test {
                 eprintln!("Testing the changed connector …");

@@ -160,6 +160,9 @@ pub fn connector(
     if let Some(seconds) = connector.network.request_timeout_secs {
         println!("Request timeout: {seconds} s (its own; progress notifications extend a call)");
     }
+    if let Some(route) = connector.network.describe() {
+        println!("Network:       {route}");
+    }
     println!("Created:       {}", connector.created_at);
     println!("Updated:       {}", connector.updated_at);
     Ok(())
@@ -237,6 +240,9 @@ pub fn diagnosis_details(diagnosis: &Diagnosis) {
         eprintln!("  HTTP status: {status}");
     }
     eprintln!("  after: {} ms", diagnosis.latency_ms);
+    if let Some(route) = &diagnosis.route {
+        eprintln!("  network: {route}");
+    }
 }
 
 pub fn resources(resources: &[Resource], json: bool) -> Result<(), Failure> {

@@ -93,6 +93,8 @@ pub struct Endpoint {
     /// Whose lists a server's private cache hints may be kept for (the connector's id);
     /// `None` keeps only lists the server calls public ([`listing_cache`]).
     pub cache_partition: Option<String>,
+    /// The proxy and extra CA certificates requests go out with ([`crate::network`]).
+    pub route: crate::network::Route,
 }
 
 /// An OAuth credential: the [`TokenCell`] holding its grant, shared by every session of one
@@ -141,6 +143,7 @@ impl Endpoint {
             elicitation: None,
             signed_out: false,
             cache_partition: None,
+            route: crate::network::Route::default(),
         }
     }
 
@@ -165,13 +168,16 @@ impl Endpoint {
         Ok(map)
     }
 
-    fn http_client(&self) -> Result<reqwest::Client, reqwest::Error> {
-        reqwest::Client::builder()
+    fn http_client(&self) -> Result<reqwest::Client, String> {
+        let builder = reqwest::Client::builder()
             .connect_timeout(self.timeouts.connect)
             .read_timeout(self.timeouts.request)
             .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
-            .redirect(same_origin_redirects())
+            .redirect(same_origin_redirects());
+        self.route
+            .apply(builder)?
             .build()
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -421,7 +427,7 @@ impl Session {
 
     async fn streamable(endpoint: &Endpoint) -> Result<Self, ConnectError> {
         let started = Instant::now();
-        let client = endpoint.http_client().map_err(|error| error.to_string())?;
+        let client = endpoint.http_client()?;
         let custom: HashMap<HeaderName, HeaderValue> = endpoint
             .header_map(false)?
             .into_iter()
@@ -497,7 +503,7 @@ impl Session {
 
     async fn legacy(endpoint: &Endpoint) -> Result<Self, ConnectError> {
         let started = Instant::now();
-        let client = endpoint.http_client().map_err(|error| error.to_string())?;
+        let client = endpoint.http_client()?;
         let transport =
             LegacySseTransport::connect(client, &endpoint.url, endpoint.header_map(true)?)
                 .await

@@ -7,6 +7,8 @@ export type ConnectorStatus = "unknown" | "connected" | "disconnected" | "needs_
 
 export type Workspace = { id: string, name: string, created_at: string, };
 
+export type ProxySetting = { "mode": "system" } | { "mode": "direct" } | { "mode": "explicit", url: string, };
+
 export type ConnectorNetwork = { 
 /**
  * Seconds to set up the TCP and TLS connection.
@@ -15,7 +17,20 @@ connect_timeout_secs?: number | null,
 /**
  * Seconds one request may take (or a tool call stay silent).
  */
-request_timeout_secs?: number | null, };
+request_timeout_secs?: number | null, 
+/**
+ * Its proxy; absent: the system's.
+ */
+proxy?: ProxySetting | null, 
+/**
+ * Whether the explicit proxy's credentials are stored (sealed; never shown).
+ */
+proxy_credentials_set?: boolean, 
+/**
+ * Extra CA certificates (PEM) this connector's server may be signed by, besides the
+ * system's trust store. Certificates are public: kept in clear.
+ */
+ca_pem?: string | null, };
 
 export type ConnectorView = { id: string, workspace: string, name: string, url: string, auth: AuthKind, 
 /**
@@ -63,7 +78,11 @@ hint: string,
 /**
  * The action behind the hint, when a front end offers one.
  */
-remedy: Remedy | null, };
+remedy: Remedy | null, 
+/**
+ * The proxy and extra CA the check went out with, when not the system's defaults.
+ */
+route: string | null, };
 
 export type Saved = { connector: ConnectorView, diagnosis: Diagnosis | null, };
 
@@ -71,9 +90,13 @@ export type HeaderInput = { name: string, value: string, };
 
 export type ConnectorInput = { name: string, url: string, auth: AuthKind, token: string | null, headers: Array<HeaderInput>, 
 /**
- * Its own timeouts; absent: the app's.
+ * Its own timeouts, proxy and CA; absent: the app's.
  */
-network?: ConnectorNetwork, };
+network?: ConnectorNetwork, 
+/**
+ * The explicit proxy's `user:password` (sealed).
+ */
+proxy_credentials?: string, };
 
 export type ConnectorEditInput = { name: string | null, url: string | null, token: string | null, headers: Array<HeaderInput> | null, 
 /**
@@ -84,7 +107,11 @@ auth?: AuthKind,
  * Its own timeouts as they should be (a field left out goes back to the app's); absent
  * keeps them.
  */
-network?: ConnectorNetwork, };
+network?: ConnectorNetwork, 
+/**
+ * New `user:password` for the explicit proxy; absent or empty keeps the stored ones.
+ */
+proxy_credentials?: string, };
 
 export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Cancelled" | "Internal";
 

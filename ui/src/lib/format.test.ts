@@ -76,6 +76,7 @@ describe('labels', () => {
       detail: '',
       hint: '',
       remedy: null,
+      route: null,
     } as const;
     expect(connectedSummary(diagnosis, 'Docs')).toBe('Connected to Everything — 1 tool');
     expect(connectedSummary({ ...diagnosis, server_name: null, tool_count: null }, 'Docs')).toBe(

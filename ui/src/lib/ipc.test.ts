@@ -38,6 +38,11 @@ import {
   reauthorizeConnector,
   renameWorkspace,
   toIpcError,
+  exportWorkspace,
+  importConnector,
+  importPlan,
+  onInstallOffer,
+  takeInstallOffer,
 } from './ipc';
 import { type ConnectorInput, ERROR_CODES, EVENTS } from './types';
 
@@ -292,5 +297,41 @@ describe('commands', () => {
       'tool-progress',
       'tools-changed',
     ]);
+  });
+
+  it('sends an import’s file whole and its values by reference, and export’s choice in camelCase', async () => {
+    invokeMock.mockResolvedValue(null);
+    await importPlan('Default', '{"servers":{}}', null);
+    await importConnector('Default', '{"servers":{}}', 'vscode', 'GitHub', [
+      { reference: '${input:token}', value: 'ghp' },
+    ]);
+    await exportWorkspace('Default', 'cursor', true);
+    await takeInstallOffer();
+    expect(invokeMock.mock.calls).toEqual([
+      ['import_plan', { workspace: 'Default', text: '{"servers":{}}', format: null }],
+      [
+        'import_connector',
+        {
+          workspace: 'Default',
+          text: '{"servers":{}}',
+          format: 'vscode',
+          name: 'GitHub',
+          values: [{ reference: '${input:token}', value: 'ghp' }],
+        },
+      ],
+      ['export_workspace', { workspace: 'Default', format: 'cursor', includeSecrets: true }],
+      ['take_install_offer', {}],
+    ]);
+  });
+
+  it('tells of an install link by its event, which has no payload', async () => {
+    listenMock.mockImplementation(async (_event, handler) => {
+      handler({ event: EVENTS.installOffer, id: 1, payload: null });
+      return () => {};
+    });
+    const handler = vi.fn();
+    await onInstallOffer(handler);
+    expect(listenMock).toHaveBeenCalledWith('install-offer', expect.any(Function));
+    expect(handler).toHaveBeenCalledWith();
   });
 });

@@ -9,6 +9,7 @@ import {
   type CallOutcome,
   type CheckView,
   type CommandName,
+  type ConfigFormat,
   type ConnectorEditInput,
   type ConnectorInput,
   type ConnectorView,
@@ -17,15 +18,18 @@ import {
   ERROR_CODES,
   EVENTS,
   type FocusConnector,
+  type ImportPlan,
   type InputAnswer,
   type InputClosed,
   type InputRequested,
   type IpcError,
+  type LinkOffer,
   type LocalProvider,
   type MachineClientInput,
   type ModelView,
   type OAuthClientInput,
   type OAuthClientView,
+  type PlaceholderValue,
   type PromptFilled,
   type PromptItem,
   type ProviderEditInput,
@@ -169,6 +173,25 @@ export type Commands = Contract<{
   };
   always_allowed: { args: { workspace: string }; result: AlwaysAllowed[] };
   revoke_always: { args: { workspace: string; connector: string; tool: string }; result: null };
+  import_plan: {
+    args: { workspace: string; text: string; format: ConfigFormat | null };
+    result: ImportPlan;
+  };
+  import_connector: {
+    args: {
+      workspace: string;
+      text: string;
+      format: ConfigFormat | null;
+      name: string;
+      values: PlaceholderValue[];
+    };
+    result: Saved;
+  };
+  export_workspace: {
+    args: { workspace: string; format: ConfigFormat; includeSecrets: boolean };
+    result: string;
+  };
+  take_install_offer: { args: NoArgs; result: LinkOffer | null };
 }>;
 
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
@@ -549,6 +572,57 @@ export function revokeAlways(workspace: string, connector: string, tool: string)
   return call('revoke_always', { workspace, connector, tool });
 }
 
+// Other clients' files and install links. A file's text goes to Rust whole and is read there;
+// nothing is added until the person picks what to import, and each import tests its server
+// before saving, like Add. Secrets typed for a file's placeholders only travel UI → Rust.
+
+/**
+ * What importing `text` (a Claude Desktop, VS Code or Cursor `mcp.json`, up to 1 MiB) would add,
+ * and what it skips and why; `format` null detects the shape. Adds nothing; a file that cannot be
+ * read rejects with what is wrong.
+ */
+export function importPlan(
+  workspace: string,
+  text: string,
+  format: ConfigFormat | null,
+): Promise<ImportPlan> {
+  return call('import_plan', { workspace, text, format });
+}
+
+/**
+ * Imports server `name` of `text`: fills its placeholders with `values` (one per reference it
+ * has), tests it and saves it; rejects with the diagnosis when the test fails, like `addConnector`.
+ */
+export function importConnector(
+  workspace: string,
+  text: string,
+  format: ConfigFormat | null,
+  name: string,
+  values: PlaceholderValue[],
+): Promise<Saved> {
+  return call('import_connector', { workspace, text, format, name, values });
+}
+
+/**
+ * The workspace's connectors as another client's file (pretty JSON). Without `includeSecrets`,
+ * tokens and header values are placeholders the other client asks for.
+ */
+export function exportWorkspace(
+  workspace: string,
+  format: ConfigFormat,
+  includeSecrets: boolean,
+): Promise<string> {
+  return call('export_workspace', { workspace, format, includeSecrets });
+}
+
+/**
+ * The install link the OS handed the app last (kept from a cold start too), once: a later call
+ * answers null until another arrives (`onInstallOffer`).
+ */
+export function takeInstallOffer(): Promise<LinkOffer | null> {
+  return call('take_install_offer', {});
+}
+
 /** The step as Rust reads it: a whole number of seconds, or none. */
 function onTheWire(spec: StepSpec): StepSpec {
   const seconds = spec.tool_timeout_seconds;
@@ -568,6 +642,11 @@ export function onConnectorStatus(handler: (event: StatusEvent) => void): Promis
 /** The user picked a connector in the tray menu. */
 export function onFocusConnector(handler: (event: FocusConnector) => void): Promise<UnlistenFn> {
   return subscribe(EVENTS.focusConnector, handler);
+}
+
+/** The OS handed the app an install link; `takeInstallOffer` reads it. */
+export function onInstallOffer(handler: () => void): Promise<UnlistenFn> {
+  return subscribe<null>(EVENTS.installOffer, () => handler());
 }
 
 /** A sign-in sent the browser to this URL and is waiting for the redirect. */

@@ -12,6 +12,7 @@ import type {
   ToolsSource,
   Transcript,
 } from './types';
+import { saveTextFile } from './download';
 import type { Tone } from './status';
 
 export const PROVIDER_KINDS: { kind: ProviderKind; label: string }[] = [
@@ -211,17 +212,7 @@ export function runFileName(record: RunRecord): string {
 
 /** Saves the run as a JSON file through the browser's download (the webview's save dialog). */
 export function downloadRun(record: RunRecord): void {
-  const blob = new Blob([runJson(record)], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = runFileName(record);
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download has its own copy once started; the URL is not needed after this turn.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveTextFile(runJson(record), runFileName(record));
 }
 
 /** Tool names typed as a list: commas, spaces or new lines between them; duplicates dropped. */

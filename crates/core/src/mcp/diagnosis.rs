@@ -83,6 +83,8 @@ pub struct Diagnosis {
     pub hint: String,
     /// The action behind the hint, when a front end offers one.
     pub remedy: Option<Remedy>,
+    /// The proxy and extra CA the check went out with, when not the system's defaults.
+    pub route: Option<String>,
 }
 
 impl Diagnosis {
@@ -111,6 +113,7 @@ impl Diagnosis {
             detail: detail.into(),
             hint: hint.to_owned(),
             remedy: None,
+            route: None,
         }
     }
 
@@ -173,6 +176,9 @@ fn millis(duration: Duration) -> u64 {
 
 const HINT_URL: &str = "check the URL and that the server is running";
 const HINT_DNS: &str = "check the host name in the URL (it does not resolve)";
+const HINT_TLS_CA: &str = "the server's TLS certificate is not trusted: if it is signed by a private \
+     certificate authority (a company's own), add that CA's certificate (PEM) to the connector's \
+     network settings; otherwise check the URL (http vs https) and the server's certificate";
 const HINT_TLS: &str = "the server's TLS certificate is not trusted or the TLS handshake failed; check the URL \
      (http vs https) and the server's certificate";
 const HINT_NO_CREDENTIALS: &str =
@@ -408,12 +414,7 @@ async fn probe(endpoint: &Endpoint, started: Instant) -> Probe {
     let client = match endpoint.http_client() {
         Ok(client) => client,
         Err(error) => {
-            return Probe::Diagnosed(Diagnosis::failure(
-                Stage::Connect,
-                started,
-                error.to_string(),
-                HINT_URL,
-            ));
+            return Probe::Diagnosed(Diagnosis::failure(Stage::Connect, started, error, HINT_URL));
         }
     };
     let mut headers = match endpoint.header_map(true) {
@@ -728,22 +729,28 @@ pub async fn diagnose(endpoint: &Endpoint) -> Diagnosis {
 pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option<Option<String>>) {
     let started = Instant::now();
     let budget = endpoint.timeouts.request;
-    match tokio::time::timeout(budget, checked(endpoint, started)).await {
-        Ok((diagnosis, refusal)) => (diagnosis.redacted(&endpoint.url), refusal),
-        Err(_) => (
-            Diagnosis::failure(
-                Stage::Initialize,
-                started,
-                format!(
-                    "the server did not finish answering within {}s",
-                    budget.as_secs()
-                ),
-                HINT_HANG,
-            )
-            .timed_out(),
-            None,
-        ),
+    let (mut diagnosis, refusal) =
+        match tokio::time::timeout(budget, checked(endpoint, started)).await {
+            Ok((diagnosis, refusal)) => (diagnosis.redacted(&endpoint.url), refusal),
+            Err(_) => (
+                Diagnosis::failure(
+                    Stage::Initialize,
+                    started,
+                    format!(
+                        "the server did not finish answering within {}s",
+                        budget.as_secs()
+                    ),
+                    HINT_HANG,
+                )
+                .timed_out(),
+                None,
+            ),
+        };
+    diagnosis.route = endpoint.route.settings.describe();
+    if diagnosis.stage == Stage::Tls && endpoint.route.settings.ca_pem.is_none() {
+        diagnosis.hint = HINT_TLS_CA.to_owned();
     }
+    (diagnosis, refusal)
 }
 
 async fn checked(endpoint: &Endpoint, started: Instant) -> (Diagnosis, Option<Option<String>>) {
@@ -765,6 +772,7 @@ async fn checked(endpoint: &Endpoint, started: Instant) -> (Diagnosis, Option<Op
         detail: String::new(),
         hint: String::new(),
         remedy: None,
+        route: None,
     };
     if let Some((name, version)) = session.server() {
         diagnosis.server_name = Some(name);

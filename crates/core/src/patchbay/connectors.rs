@@ -2,7 +2,7 @@
 //! connection is tested next (unless skipped), and secrets are sealed and the row written last,
 //! in one transaction, so a failure at any step leaves nothing behind. Views never hold a secret.
 
-use crate::network::{ConnectorNetwork, NetworkEdit};
+use crate::network::{Change, ConnectorNetwork, NetworkEdit, NetworkInput, ProxySetting, Route};
 use serde::Serialize;
 
 use super::{Patchbay, blocking, now};
@@ -101,8 +101,8 @@ pub struct ConnectorSpec {
     pub headers: Vec<(String, Secret)>,
     /// For OAuth connectors: the credentials from [`crate::oauth::authorize`].
     pub oauth: Option<Grant>,
-    /// Its own timeouts; the default is the app's.
-    pub network: ConnectorNetwork,
+    /// Its own timeouts, proxy and CA; the default is the app's.
+    pub network: NetworkInput,
 }
 
 /// Changes to an existing connector; `None` keeps the current value.
@@ -160,7 +160,16 @@ impl Patchbay {
         let name = validate::name(&spec.name, "the connector name")?;
         let url = validate::url(&spec.url)?;
         let headers = validate_headers(spec.headers)?;
-        let network = spec.network.validated()?;
+        let NetworkInput {
+            settings,
+            proxy_credentials,
+        } = spec.network;
+        let mut network = settings.validated()?;
+        let proxy_credentials = proxy_credentials.filter(|credentials| {
+            matches!(network.proxy, Some(ProxySetting::Explicit { .. }))
+                && !credentials.expose().is_empty()
+        });
+        network.proxy_credentials_set = proxy_credentials.is_some();
         let token = match (spec.auth, spec.token) {
             (AuthKind::Token, Some(token)) => {
                 validate::token(&token)?;
@@ -200,13 +209,21 @@ impl Patchbay {
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, &name, None)?;
             // Touch the keychain before the network: a locked keychain should fail fast.
-            if token.is_some() || !headers.is_empty() || pending.is_some() {
+            if token.is_some()
+                || !headers.is_empty()
+                || pending.is_some()
+                || proxy_credentials.is_some()
+            {
                 self.vault.workspace_key(&store, &workspace.id)?;
             }
             Ok(workspace)
         })?;
         let mut endpoint = Endpoint::new(url.clone());
         endpoint.timeouts = network.timeouts(self.timeouts);
+        endpoint.route = Route {
+            settings: network.clone(),
+            proxy_credentials: proxy_credentials.clone(),
+        };
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();
         endpoint.oauth = pending.clone();
@@ -247,6 +264,15 @@ impl Patchbay {
             secrets.extend(self.sealed_headers(&store, &workspace.id, &id, &[], &headers)?);
             if url_secrets::has_secrets(&url) {
                 secrets.push(self.sealed_url(&store, &workspace.id, &id, &url)?);
+            }
+            if let Some(credentials) = &proxy_credentials {
+                secrets.push(self.seal(
+                    &store,
+                    &workspace.id,
+                    &id,
+                    SecretField::ProxyAuth,
+                    credentials,
+                )?);
             }
             if let Some(pending) = &pending {
                 let grant = pending.grant();
@@ -382,8 +408,17 @@ impl Patchbay {
         if let Some(headers) = &new_headers {
             endpoint.headers = headers.clone();
         }
-        let new_network = network_edit.apply(row.network).validated()?;
+        let (settings, proxy_credentials) = network_edit.apply(&row.network);
+        let new_network = settings.validated()?;
         endpoint.timeouts = new_network.timeouts(self.timeouts);
+        endpoint.route.settings = new_network.clone();
+        match &proxy_credentials {
+            Change::Set(credentials) => {
+                endpoint.route.proxy_credentials = Some(credentials.clone())
+            }
+            Change::Default => endpoint.route.proxy_credentials = None,
+            Change::Keep => {}
+        }
         let diagnosis = if test {
             Some(self.checked(&endpoint).await?)
         } else {
@@ -409,6 +444,21 @@ impl Patchbay {
             }
             if new_url.is_some() {
                 secrets.push(self.sealed_url(&store, &workspace.id, &row.id, &endpoint.url)?);
+            }
+            match &proxy_credentials {
+                Change::Set(credentials) => secrets.push(self.seal(
+                    &store,
+                    &workspace.id,
+                    &row.id,
+                    SecretField::ProxyAuth,
+                    credentials,
+                )?),
+                Change::Default if row.network.proxy_credentials_set => {
+                    secrets.push(SecretChange::Delete {
+                        field: SecretField::ProxyAuth,
+                    });
+                }
+                _ => {}
             }
             if new_auth.is_some() {
                 if row.auth == AuthKind::Token {

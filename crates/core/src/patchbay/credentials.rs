@@ -24,6 +24,10 @@ impl Patchbay {
     pub(super) fn endpoint(&self, store: &Store, row: &ConnectorRow) -> Result<Endpoint, Error> {
         let mut endpoint = Endpoint::new(self.connector_url(store, row)?);
         endpoint.timeouts = row.network.timeouts(self.timeouts);
+        endpoint.route = crate::network::Route {
+            settings: row.network.clone(),
+            proxy_credentials: self.unsealed(store, row, &SecretField::ProxyAuth)?,
+        };
         endpoint.bearer = self.unsealed(store, row, &SecretField::Token)?;
         if let Some(grant) = self.unsealed(store, row, &SecretField::OAuth)? {
             let cell = self

@@ -384,6 +384,10 @@ impl Patchbay {
             // Not `self.endpoint()`: re-authenticating must work even if the old grant is damaged.
             let mut endpoint = Endpoint::new(self.connector_url(&store, &row)?);
             endpoint.timeouts = row.network.timeouts(self.timeouts);
+            endpoint.route = crate::network::Route {
+                settings: row.network.clone(),
+                proxy_credentials: self.unsealed(&store, &row, &SecretField::ProxyAuth)?,
+            };
             endpoint.headers = self.headers(&store, &row)?;
             Ok((workspace, row, endpoint))
         })?;

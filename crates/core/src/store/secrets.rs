@@ -55,6 +55,8 @@ pub enum SecretField {
     ApiKey,
     /// A run's transcript.
     Transcript,
+    /// A connector's explicit proxy's credentials, `user:password`.
+    ProxyAuth,
 }
 
 impl SecretField {
@@ -67,6 +69,7 @@ impl SecretField {
             Self::ApiKey => "api_key".into(),
             Self::Url => "url".into(),
             Self::Transcript => "transcript".into(),
+            Self::ProxyAuth => "proxy_auth".into(),
             Self::Header(name) => format!("{}{name}", Self::HEADER_PREFIX).into(),
         }
     }
@@ -78,6 +81,7 @@ impl SecretField {
             "api_key" => Some(Self::ApiKey),
             "url" => Some(Self::Url),
             "transcript" => Some(Self::Transcript),
+            "proxy_auth" => Some(Self::ProxyAuth),
             other => other
                 .strip_prefix(Self::HEADER_PREFIX)
                 .map(|name| Self::Header(name.to_owned())),
@@ -92,6 +96,7 @@ impl SecretField {
             Self::ApiKey => "API key".into(),
             Self::Url => "URL (with its credentials)".into(),
             Self::Transcript => "transcript".into(),
+            Self::ProxyAuth => "proxy credentials".into(),
             Self::Header(name) => format!("{name} header"),
         }
     }
