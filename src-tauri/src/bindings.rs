@@ -109,6 +109,9 @@ pub fn typescript() -> String {
         patchbay_core::InstallOffer::decl(&config),
         LinkOffer::decl(&config),
         PlaceholderValue::decl(&config),
+        patchbay_core::Theme::decl(&config),
+        patchbay_core::AppSettings::decl(&config),
+        crate::commands::settings::AppInfo::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\

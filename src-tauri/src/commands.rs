@@ -7,6 +7,7 @@ pub mod interop;
 pub mod machine;
 pub mod oauth;
 pub mod providers;
+pub mod settings;
 pub mod steps;
 pub mod workbench;
 pub mod workspaces;

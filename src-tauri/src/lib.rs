@@ -62,6 +62,7 @@ pub fn run() {
                 .build(),
         )
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(PatchbayState::open_from_env())
         .setup(move |app| {
             for failure in &hardening {
@@ -160,6 +161,11 @@ commands![
     interop::import_connector,
     interop::export_workspace,
     interop::take_install_offer,
+    settings::get_settings,
+    settings::save_settings,
+    settings::app_info,
+    settings::open_folder,
+    settings::quit_app,
 ];
 
 /// Registers the commands and window behaviour on `builder`. The caller manages a
@@ -169,15 +175,57 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .plugin(navigation::guard())
         .invoke_handler(handler())
         .on_window_event(|window, event| match event {
+            // With a tray, closing the window keeps Patchbay checking in the background (said
+            // once); without one (stock GNOME) nothing could bring the window back, so closing
+            // quits.
             WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
+                if !tray::host_present() {
+                    window.app_handle().exit(0);
+                    return;
+                }
                 api.prevent_close();
                 if let Err(error) = window.hide() {
                     tracing::warn!(%error, "hiding the window");
                 }
+                first_close_notice(window.app_handle());
             }
             WindowEvent::Focused(true) => window.state::<PatchbayState>().check_on_focus(),
             _ => {}
         })
+}
+
+/// The first time the window is closed to the tray, a notification says Patchbay is still
+/// running and how to quit; remembered in the settings.
+fn first_close_notice<R: Runtime>(app: &tauri::AppHandle<R>) {
+    use tauri_plugin_notification::NotificationExt;
+    let Ok(core) = app.state::<PatchbayState>().patchbay() else {
+        return;
+    };
+    let Ok(settings) = core.settings() else {
+        return;
+    };
+    if settings.tray_notice_shown {
+        return;
+    }
+    let shown = app
+        .notification()
+        .builder()
+        .title("Patchbay is still running")
+        .body(
+            "It keeps checking your connectors from the tray. To quit, choose Quit in the tray \
+             menu or press Ctrl+Q in the window.",
+        )
+        .show();
+    if let Err(error) = shown {
+        tracing::warn!(%error, "showing the first-close notice");
+    }
+    let remembered = core.save_settings(patchbay_core::AppSettings {
+        tray_notice_shown: true,
+        ..settings
+    });
+    if let Err(error) = remembered {
+        tracing::warn!(%error, "remembering the first-close notice");
+    }
 }
 
 /// Deep links, tray and monitor: each optional, none fatal.

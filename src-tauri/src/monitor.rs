@@ -1,6 +1,7 @@
 //! Wires core's status monitor to the shell: each finished check becomes a `connector-status`
 //! event for the window, a tray refresh, and, for Connected → Disconnected / Needs
-//! authentication, one desktop notification.
+//! authentication, one desktop notification (unless switched off in Settings). The interval
+//! comes from the settings; saving new settings starts the monitor again with them.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -17,16 +18,24 @@ use crate::tray;
 pub fn start<R: Runtime>(app: &AppHandle<R>, core: Arc<Patchbay>) -> MonitorHandle {
     let app = app.clone();
     let alerts = Mutex::new(TransitionAlerts::default());
-    let config = MonitorConfig::from_env();
+    let config = match core.settings() {
+        Ok(settings) => MonitorConfig::for_settings(&settings),
+        Err(error) => {
+            tracing::warn!(%error, "reading the settings for the monitor");
+            MonitorConfig::from_env()
+        }
+    };
+    let reader = core.clone();
     tauri::async_runtime::block_on(async move {
         patchbay_core::spawn_monitor(core, config, move |outcome| {
-            on_check(&app, &alerts, outcome)
+            on_check(&app, &reader, &alerts, outcome)
         })
     })
 }
 
 fn on_check<R: Runtime>(
     app: &AppHandle<R>,
+    core: &Patchbay,
     alerts: &Mutex<TransitionAlerts>,
     outcome: CheckOutcome,
 ) {
@@ -45,11 +54,15 @@ fn on_check<R: Runtime>(
     if outcome.changed() {
         tray::refresh(app);
     }
+    // The person may have switched notifications off in Settings since the monitor started.
+    let notify = core
+        .settings()
+        .map_or(true, |settings| settings.notifications);
     let announce = alerts
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .observe(&outcome.connector.id, outcome.previous, outcome.current);
-    if let Some(status) = announce {
+    if let Some(status) = announce.filter(|_| notify) {
         let body = match status {
             ConnectorStatus::NeedsAuth => "needs authentication: its credentials were rejected",
             _ => "is disconnected: the server stopped answering",

@@ -194,3 +194,44 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
     }
 }
+
+/// Whether the desktop shows tray icons: on Linux only a StatusNotifier host does (stock GNOME
+/// has none, so there closing the window quits); elsewhere the tray is always there.
+pub fn host_present() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        status_notifier_host()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+/// Asks the session bus's StatusNotifierWatcher whether a host (a panel showing the icons) is
+/// registered; no bus, no watcher or no answer is no host.
+#[cfg(target_os = "linux")]
+fn status_notifier_host() -> bool {
+    let Ok(connection) = zbus::blocking::Connection::session() else {
+        return false;
+    };
+    let reply = connection.call_method(
+        Some("org.kde.StatusNotifierWatcher"),
+        "/StatusNotifierWatcher",
+        Some("org.freedesktop.DBus.Properties"),
+        "Get",
+        &(
+            "org.kde.StatusNotifierWatcher",
+            "IsStatusNotifierHostRegistered",
+        ),
+    );
+    let Ok(reply) = reply else {
+        return false;
+    };
+    reply
+        .body()
+        .deserialize::<zbus::zvariant::OwnedValue>()
+        .ok()
+        .and_then(|value| bool::try_from(value).ok())
+        .unwrap_or(false)
+}

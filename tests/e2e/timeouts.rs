@@ -144,3 +144,90 @@ fn a_server_that_never_answers_is_given_up_on_after_the_connectors_own_timeout()
     ensure!(run.code == 1 && run.stderr.contains("within 1s"), "{run}");
     Ok(())
 }
+
+#[test]
+fn the_apps_settings_are_kept_checked_and_their_timeouts_used() -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let hang = runtime.block_on(serve(Behaviour::Hang))?;
+    let sandbox = Sandbox::new()?;
+    let shown = sandbox.run(&["settings", "show", "--json"], None)?;
+    let defaults: Value = serde_json::from_str(&shown.stdout)?;
+    ensure!(
+        defaults["monitor_interval_secs"] == 60
+            && defaults["notifications"] == true
+            && defaults["theme"] == "system"
+            && defaults["request_timeout_secs"] == 30,
+        "{shown}"
+    );
+    for (key, value) in [
+        ("request-timeout", "1"),
+        ("notifications", "off"),
+        ("theme", "dark"),
+        ("monitor-interval", "15"),
+    ] {
+        let set = sandbox.run(&["settings", "set", key, value], None)?;
+        ensure!(set.code == 0, "{key}: {set}");
+    }
+    for (key, value, expected) in [
+        ("monitor-interval", "5", "between 10 and 86400"),
+        ("request-timeout", "0", "between 1 and 3600"),
+        ("notifications", "maybe", "on or off"),
+        ("theme", "purple", "system, light or dark"),
+    ] {
+        let bad = sandbox.run(&["settings", "set", key, value], None)?;
+        ensure!(
+            bad.code == 2 && bad.stderr.contains(expected),
+            "{key}: {bad}"
+        );
+    }
+    let shown = sandbox.run(&["settings", "show"], None)?;
+    ensure!(
+        shown.stdout.contains("request-timeout   1 s")
+            && shown.stdout.contains("notifications     off")
+            && shown.stdout.contains("theme             dark")
+            && shown.stdout.contains("monitor-interval  15 s"),
+        "kept, and the refused values changed nothing: {shown}"
+    );
+
+    // Without --timeout (nor PATCHBAY_TIMEOUT), a connector without its own timeout uses the
+    // app's: a hung server is given up on after 1 s.
+    let no_override = [("PATCHBAY_TIMEOUT", "")];
+    let slow = sandbox.run_with_env(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "slow",
+            "--url",
+            &format!("{hang}/mcp"),
+        ],
+        None,
+        &no_override,
+    )?;
+    ensure!(
+        slow.code == 1 && slow.stderr.contains("within 1s"),
+        "{slow}"
+    );
+    // A connector's own timeout wins over the app's.
+    let own = sandbox.run_with_env(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "slow",
+            "--url",
+            &format!("{hang}/mcp"),
+            "--request-timeout",
+            "2",
+        ],
+        None,
+        &no_override,
+    )?;
+    ensure!(own.code == 1 && own.stderr.contains("within 2s"), "{own}");
+    let reset = sandbox.run(&["settings", "reset", "request-timeout"], None)?;
+    ensure!(
+        reset.code == 0 && reset.stdout.contains("request-timeout   30 s"),
+        "{reset}"
+    );
+    Ok(())
+}

@@ -243,8 +243,13 @@ impl Sandbox {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // An empty value takes the variable away (e.g. the sandbox's own PATCHBAY_TIMEOUT).
         for (key, value) in env {
-            command.env(key, value);
+            if value.is_empty() {
+                command.env_remove(key);
+            } else {
+                command.env(key, value);
+            }
         }
         let mut child = command.spawn()?;
         if let Some(mut pipe) = child.stdin.take()

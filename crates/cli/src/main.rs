@@ -26,6 +26,7 @@ mod input;
 mod interop;
 mod output;
 mod providers;
+mod settings;
 mod steps;
 mod term;
 mod workbench;
@@ -60,10 +61,11 @@ struct Cli {
     /// Print data as JSON.
     #[arg(long, global = true)]
     json: bool,
-    /// Seconds to wait for a server before giving up.
-    #[arg(long, global = true, env = "PATCHBAY_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+    /// Seconds to wait for a server before giving up (default: the request timeout in the
+    /// app's settings, 30 unless changed); a connector's own timeout still wins.
+    #[arg(long, global = true, env = "PATCHBAY_TIMEOUT", value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=600))]
-    timeout: u64,
+    timeout: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,6 +122,9 @@ enum Command {
     /// Write the workspace's connectors as an mcp.json file for Claude Desktop, VS Code or
     /// Cursor (secrets as placeholders unless --include-secrets).
     Export(interop::ExportArgs),
+    /// Show the app's settings, or change one (the desktop app uses the same).
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
 }
 
 #[derive(Subcommand)]
@@ -622,14 +627,16 @@ fn open(cli: &Cli) -> Result<Patchbay, Failure> {
     };
     let service = patchbay_core::keychain_service_from_env();
     let keychain = patchbay_core::os_keychain(&service);
-    let seconds = Duration::from_secs(cli.timeout);
-    let timeouts = Timeouts {
-        connect: seconds.min(Duration::from_secs(10)),
-        request: seconds,
-    };
-    Ok(Patchbay::open(&data_dir, keychain, &service)?
-        .with_timeouts(timeouts)
-        .with_input(std::sync::Arc::new(input::TerminalInput::default())))
+    let mut app = Patchbay::open(&data_dir, keychain, &service)?
+        .with_input(std::sync::Arc::new(input::TerminalInput::default()));
+    if let Some(seconds) = cli.timeout {
+        let seconds = Duration::from_secs(seconds);
+        app = app.with_timeouts(Timeouts {
+            connect: seconds.min(Duration::from_secs(10)),
+            request: seconds,
+        });
+    }
+    Ok(app)
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -679,6 +686,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import(args) => interop::import(&app, workspace, &args, json).await,
         Command::Export(args) => interop::export(&app, workspace, &args),
+        Command::Settings(command) => settings::settings(&app, command, json),
     }
 }
 

@@ -45,6 +45,7 @@ pub mod process_guard;
 mod properties;
 pub mod runner;
 pub mod secret;
+pub mod settings;
 pub mod status;
 pub mod store;
 pub mod url_secrets;
@@ -95,6 +96,7 @@ pub use runner::{
     TokenUsage, Transcript, Turn,
 };
 pub use secret::{Secret, redact_remembered};
+pub use settings::{AppSettings, MAX_MONITOR_INTERVAL_SECS, MIN_MONITOR_INTERVAL_SECS, Theme};
 pub use status::{
     Aggregate, CheckOutcome, MonitorConfig, MonitorHandle, Summary, TransitionAlerts,
     spawn as spawn_monitor,

@@ -406,7 +406,7 @@ mod tests {
         );
         // A setting a newer version added is ignored, the rest kept.
         assert_eq!(
-            ConnectorNetwork::from_stored(Some(r#"{"connect_timeout_secs":3,"proxy":"x"}"#)),
+            ConnectorNetwork::from_stored(Some(r#"{"connect_timeout_secs":3,"future":"x"}"#)),
             own
         );
     }

@@ -21,6 +21,7 @@ mod interop;
 mod machine;
 mod providers;
 mod runs;
+mod settings;
 mod sign_in;
 pub(crate) mod step_up;
 mod steps;
@@ -61,7 +62,9 @@ pub struct Patchbay {
     store: Arc<Mutex<Store>>,
     vault: Arc<Vault>,
     data_dir: PathBuf,
-    timeouts: Timeouts,
+    /// The timeouts connectors without their own use: the app settings', or the front end's
+    /// override (the CLI's `--timeout`), which a settings change then leaves alone.
+    timeouts: Arc<std::sync::RwLock<BaseTimeouts>>,
     /// Each OAuth connector's current tokens, shared by all its sessions (single-flight refresh).
     tokens: TokenCells,
     /// OAuth sign-ins in flight: their callback registry and cancel switches.
@@ -69,6 +72,12 @@ pub struct Patchbay {
     /// Who answers a server's requests for input (elicitation, and 2026-07-28's input-required
     /// results) on the front end's behalf; `None`: nobody, so nothing is announced.
     input: Option<Arc<dyn crate::mcp::elicitation::Responder>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BaseTimeouts {
+    timeouts: Timeouts,
+    overridden: bool,
 }
 
 fn now() -> String {
@@ -90,11 +99,17 @@ impl Patchbay {
             source,
         })?;
         let store = Store::open(&data_dir.join(crate::paths::DATABASE_FILE), &now())?;
+        let settings = crate::settings::AppSettings::from_stored(
+            store.meta(crate::settings::META_KEY)?.as_deref(),
+        );
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
             vault: Arc::new(Vault::new(keychain, keychain_service)),
             data_dir: data_dir.to_owned(),
-            timeouts: Timeouts::default(),
+            timeouts: Arc::new(std::sync::RwLock::new(BaseTimeouts {
+                timeouts: settings.timeouts(),
+                overridden: false,
+            })),
             tokens: TokenCells::new(system_clock()),
             sign_ins: sign_in::SignIns::default(),
             input: None,
@@ -115,9 +130,23 @@ impl Patchbay {
     }
 
     /// Overrides the network timeouts (the CLI's `--timeout`).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+    pub fn with_timeouts(self, timeouts: Timeouts) -> Self {
+        *self
+            .timeouts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = BaseTimeouts {
+            timeouts,
+            overridden: true,
+        };
         self
+    }
+
+    /// The timeouts connectors without their own use now.
+    pub(crate) fn timeouts(&self) -> Timeouts {
+        self.timeouts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .timeouts
     }
 
     pub fn data_dir(&self) -> &Path {

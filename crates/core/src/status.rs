@@ -245,6 +245,18 @@ impl MonitorConfig {
     /// Defaults, with `PATCHBAY_MONITOR_INTERVAL_SECS` and `PATCHBAY_MONITOR_BACKOFF_MAX_SECS`
     /// applied (tests and impatient users shorten them).
     pub fn from_env() -> Self {
+        Self::with_env(Self::default())
+    }
+
+    /// The person's monitor interval from the app settings, then the environment's overrides.
+    pub fn for_settings(settings: &crate::settings::AppSettings) -> Self {
+        let mut config = Self::default();
+        config.interval = settings.monitor_interval();
+        config.backoff_base = config.backoff_base.min(config.interval);
+        Self::with_env(config)
+    }
+
+    fn with_env(base: Self) -> Self {
         let seconds = |name: &str| {
             let value = std::env::var(name).ok()?;
             let parsed = parse_seconds(&value);
@@ -253,7 +265,7 @@ impl MonitorConfig {
             }
             parsed
         };
-        let mut config = Self::default();
+        let mut config = base;
         if let Some(interval) = seconds("PATCHBAY_MONITOR_INTERVAL_SECS") {
             config.interval = interval;
             config.backoff_base = config.backoff_base.min(config.interval);

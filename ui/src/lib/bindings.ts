@@ -466,6 +466,37 @@ export type PlaceholderValue = {
  */
 reference: string, value: string, };
 
+export type Theme = "system" | "light" | "dark";
+
+export type AppSettings = { 
+/**
+ * Seconds between checks of a connected connector.
+ */
+monitor_interval_secs: number, 
+/**
+ * A desktop notification when a connector stops working.
+ */
+notifications: boolean, theme: Theme, 
+/**
+ * Seconds to connect, for connectors without their own.
+ */
+connect_timeout_secs: number, 
+/**
+ * Seconds a request may take, for connectors without their own.
+ */
+request_timeout_secs: number, 
+/**
+ * The person was told, once, that closing the window keeps Patchbay in the tray.
+ */
+tray_notice_shown: boolean, };
+
+export type AppInfo = { version: string, data_dir: string | null, log_dir: string | null, 
+/**
+ * Whether the desktop shows Patchbay's tray icon (closing the window then keeps it
+ * running; otherwise closing quits).
+ */
+tray: boolean, };
+
 /** Every command the webview may invoke. */
 export const COMMANDS = [
   'list_workspaces',
@@ -526,6 +557,11 @@ export const COMMANDS = [
   'import_connector',
   'export_workspace',
   'take_install_offer',
+  'get_settings',
+  'save_settings',
+  'app_info',
+  'open_folder',
+  'quit_app',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];

@@ -219,7 +219,7 @@ impl Patchbay {
             Ok(workspace)
         })?;
         let mut endpoint = Endpoint::new(url.clone());
-        endpoint.timeouts = network.timeouts(self.timeouts);
+        endpoint.timeouts = network.timeouts(self.timeouts());
         endpoint.route = Route {
             settings: network.clone(),
             proxy_credentials: proxy_credentials.clone(),
@@ -410,7 +410,7 @@ impl Patchbay {
         }
         let (settings, proxy_credentials) = network_edit.apply(&row.network);
         let new_network = settings.validated()?;
-        endpoint.timeouts = new_network.timeouts(self.timeouts);
+        endpoint.timeouts = new_network.timeouts(self.timeouts());
         endpoint.route.settings = new_network.clone();
         match &proxy_credentials {
             Change::Set(credentials) => {

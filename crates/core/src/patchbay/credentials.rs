@@ -23,7 +23,7 @@ impl Patchbay {
     /// The URL and decrypted credentials of a stored connector.
     pub(super) fn endpoint(&self, store: &Store, row: &ConnectorRow) -> Result<Endpoint, Error> {
         let mut endpoint = Endpoint::new(self.connector_url(store, row)?);
-        endpoint.timeouts = row.network.timeouts(self.timeouts);
+        endpoint.timeouts = row.network.timeouts(self.timeouts());
         endpoint.route = crate::network::Route {
             settings: row.network.clone(),
             proxy_credentials: self.unsealed(store, row, &SecretField::ProxyAuth)?,

@@ -362,7 +362,7 @@ impl Patchbay {
         base_url: &str,
         client: &dyn ModelClient,
     ) -> Result<Vec<ModelInfo>, Error> {
-        let limit = self.timeouts.request;
+        let limit = self.timeouts().request;
         match tokio::time::timeout(limit, client.models()).await {
             Ok(listed) => Ok(listed?),
             Err(_elapsed) => Err(LlmError::Unreachable {
@@ -381,7 +381,7 @@ impl Patchbay {
     /// Generation's timeouts, connecting as fast as the facade's other requests.
     fn model_timeouts(&self) -> llm::Timeouts {
         llm::Timeouts {
-            connect: self.timeouts.connect,
+            connect: self.timeouts().connect,
             ..llm::Timeouts::default()
         }
     }

@@ -383,7 +383,7 @@ impl Patchbay {
             }
             // Not `self.endpoint()`: re-authenticating must work even if the old grant is damaged.
             let mut endpoint = Endpoint::new(self.connector_url(&store, &row)?);
-            endpoint.timeouts = row.network.timeouts(self.timeouts);
+            endpoint.timeouts = row.network.timeouts(self.timeouts());
             endpoint.route = crate::network::Route {
                 settings: row.network.clone(),
                 proxy_credentials: self.unsealed(&store, &row, &SecretField::ProxyAuth)?,
