@@ -11,8 +11,9 @@ use crate::dto::{
     FOCUS_EVENT, FocusConnector, HeaderInput, INPUT_CLOSED_EVENT, INPUT_EVENT, INSTALL_EVENT,
     InputAction, InputAnswer, InputClosed, InputRequested, LinkOffer, MachineClientInput,
     MachineCredentialInput, OAuthClientInput, PlaceholderValue, ProviderEditInput, ProviderInput,
-    STATUS_EVENT, STEP_RUN_EVENT, SignInInput, SigningAlgorithm, StatusEvent, StepRunEvent,
-    StepRunEventKind, TOOL_PROGRESS_EVENT, TOOLS_CHANGED_EVENT, ToolProgress, ToolsChanged,
+    QueryToHeader, STATUS_EVENT, STEP_RUN_EVENT, SignInInput, SigningAlgorithm, StatusEvent,
+    StepRunEvent, StepRunEventKind, TOOL_PROGRESS_EVENT, TOOLS_CHANGED_EVENT, ToolProgress,
+    ToolsChanged,
 };
 use crate::error::{ErrorCode, IpcError};
 
@@ -109,6 +110,7 @@ pub fn typescript() -> String {
         patchbay_core::InstallOffer::decl(&config),
         LinkOffer::decl(&config),
         PlaceholderValue::decl(&config),
+        QueryToHeader::decl(&config),
         patchbay_core::Theme::decl(&config),
         patchbay_core::AppSettings::decl(&config),
         crate::commands::settings::AppInfo::decl(&config),

@@ -54,6 +54,17 @@ pub struct ConnectorEditInput {
     #[serde(default)]
     #[ts(optional)]
     pub proxy_credentials: Option<String>,
+    /// Moves a credential from the URL's query into a sealed header.
+    #[serde(default)]
+    #[ts(optional)]
+    pub query_to_header: Option<QueryToHeader>,
+}
+
+/// A query parameter to move into a header.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct QueryToHeader {
+    pub parameter: String,
+    pub header: String,
 }
 
 // Inputs carry secrets: keep them out of any debug output.
@@ -134,6 +145,9 @@ impl From<ConnectorEditInput> for patchbay_core::ConnectorEdit {
                 .network
                 .map(|wanted| network_edit(wanted, input.proxy_credentials))
                 .unwrap_or_default(),
+            query_to_header: input
+                .query_to_header
+                .map(|moved| (moved.parameter, moved.header)),
         }
     }
 }

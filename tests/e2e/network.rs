@@ -219,3 +219,85 @@ fn a_server_signed_by_a_private_ca_fails_at_tls_until_the_connector_trusts_the_c
     );
     Ok(())
 }
+
+#[test]
+fn a_credential_in_the_urls_query_is_sealed_masked_and_can_move_into_a_header() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = format!(
+        "{}?api_key=q-secret-31&region=eu",
+        peer.everything_url(EverythingMode::StreamableHttp)
+    );
+    let sandbox = Sandbox::new()?;
+    let added = sandbox.run(
+        &["connector", "add", "--name", "keyed", "--url", &url],
+        None,
+    )?;
+    ensure!(
+        added.code == 0
+            && added.stderr.contains("carries api_key in its query")
+            && added
+                .stderr
+                .contains("patchbay connector edit keyed --query-to-header api_key:HEADER")
+            && !added.stderr.contains("q-secret-31"),
+        "{added}"
+    );
+    let shown = sandbox.run(&["connector", "show", "keyed"], None)?;
+    ensure!(
+        shown.stdout.contains("api_key=****") && !shown.stdout.contains("q-secret-31"),
+        "{shown}"
+    );
+
+    let moved = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "keyed",
+            "--query-to-header",
+            "api_key:X-API-Key",
+        ],
+        None,
+    )?;
+    ensure!(
+        moved.code == 0 && moved.stderr.contains("connected"),
+        "{moved}"
+    );
+    let shown = sandbox.run(&["connector", "show", "keyed", "--json"], None)?;
+    let value: serde_json::Value = serde_json::from_str(&shown.stdout)?;
+    ensure!(
+        value["url"]
+            == format!(
+                "{}?region=eu",
+                peer.everything_url(EverythingMode::StreamableHttp)
+            )
+            && value["header_names"] == serde_json::json!(["X-API-Key"]),
+        "the URL without the key, the key a header: {shown}"
+    );
+    let exported = sandbox.run(&["export", "--format", "cursor", "--include-secrets"], None)?;
+    ensure!(
+        exported.stdout.contains("\"X-API-Key\": \"q-secret-31\"")
+            && !exported.stdout.contains("api_key="),
+        "the value moved whole: {exported}"
+    );
+    for (path, bytes) in sandbox.data_files()? {
+        ensure!(
+            !contains_bytes(&bytes, b"q-secret-31"),
+            "the key in clear in {}",
+            path.display()
+        );
+    }
+    let missing = sandbox.run(
+        &[
+            "connector",
+            "edit",
+            "keyed",
+            "--query-to-header",
+            "api_key:X-API-Key",
+        ],
+        None,
+    )?;
+    ensure!(
+        missing.code == 2 && missing.stderr.contains("no query parameter \"api_key\""),
+        "{missing}"
+    );
+    Ok(())
+}

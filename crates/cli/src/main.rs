@@ -294,6 +294,14 @@ enum ConnectorCommand {
         /// Remove all custom headers.
         #[arg(long, conflicts_with = "headers")]
         clear_headers: bool,
+        /// Move a credential from the URL's query into a sealed header, `PARAMETER:HEADER`
+        /// (e.g. `api_key:X-API-Key`), for a server that accepts it either way.
+        #[arg(
+            long,
+            value_name = "PARAMETER:HEADER",
+            conflicts_with = "clear_headers"
+        )]
+        query_to_header: Option<String>,
         #[command(flatten)]
         network: NetworkEditArgs,
         #[arg(long)]
@@ -690,6 +698,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// Said after adding a connector whose URL carries credentials in its query: they are sealed
+/// and shown masked, and a server that also takes them as a header can have them moved.
+fn query_credentials_note(workspace: &str, name: &str, parameters: &[String]) {
+    let Some(first) = parameters.first() else {
+        return;
+    };
+    eprintln!(
+        "note: the URL carries {} in its query: the whole URL is sealed and shown masked. If the \
+         server also accepts it as a header, move it there with: {}",
+        parameters.join(", "),
+        with_workspace(
+            format!(
+                "patchbay connector edit {} --query-to-header {}:HEADER",
+                shell_word(name),
+                shell_word(first)
+            ),
+            workspace
+        )
+    );
+}
+
 /// A core error met while acting on connector `name`.
 fn on(error: Error, workspace: &str, name: &str) -> Failure {
     Failure::Core(
@@ -766,6 +795,7 @@ async fn connector(
                 }
                 None => (name.unwrap_or_default(), url.unwrap_or_default(), auth),
             };
+            let url_parameters = patchbay_core::url_secret_parameters(&url);
             let token = read_token(credentials.token_stdin)?;
             let auth = match auth {
                 Some(AuthArg::None) => AuthKind::None,
@@ -820,7 +850,9 @@ async fn connector(
                 "Added",
                 &login_command(workspace, &saved.connector.name),
                 json,
-            )
+            )?;
+            query_credentials_note(workspace, &saved.connector.name, &url_parameters);
+            Ok(())
         }
         ConnectorCommand::Login { name, oauth } => {
             let front = TerminalFront {
@@ -967,9 +999,23 @@ async fn connector(
             auth,
             credentials,
             clear_headers,
+            query_to_header,
             network,
             skip_test,
         } => {
+            let query_to_header = query_to_header
+                .map(|text| match text.split_once(':') {
+                    Some((parameter, header))
+                        if !parameter.trim().is_empty() && !header.trim().is_empty() =>
+                    {
+                        Ok((parameter.trim().to_owned(), header.trim().to_owned()))
+                    }
+                    _ => Err(Failure::Input(format!(
+                        "--query-to-header takes PARAMETER:HEADER (e.g. api_key:X-API-Key), not \
+                         {text:?}"
+                    ))),
+                })
+                .transpose()?;
             let token = read_token(credentials.token_stdin)?;
             let headers = if clear_headers {
                 Some(Vec::new())
@@ -987,6 +1033,7 @@ async fn connector(
                     AuthArg::Oauth => AuthKind::OAuth,
                 }),
                 network: network.edit()?,
+                query_to_header,
             };
             if !skip_test {
                 eprintln!("Testing the changed connector …");

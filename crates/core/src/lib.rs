@@ -103,7 +103,7 @@ pub use status::{
 };
 pub use store::CHECK_HISTORY_LIMIT;
 pub use store::{AuthKind, ConnectorStatus, DEFAULT_WORKSPACE, Workspace};
-pub use url_secrets::shown as shown_url;
+pub use url_secrets::{secret_parameters as url_secret_parameters, shown as shown_url};
 pub use validate::{InvalidInput, header as parse_header, is_bidi_control};
 pub use workbench::{
     Budget, CallOutcome, PromptArgumentItem, PromptItem, ResourceCatalog, ResourceItem, ShownPart,

@@ -76,6 +76,19 @@ pub fn shown(text: &str) -> String {
     Url::parse(text.trim()).map_or_else(|_| text.to_owned(), |url| masked(&url))
 }
 
+/// The names of the query parameters of `text` that carry credentials (none when it is not a
+/// URL), for a front end to offer moving them into a header.
+pub fn secret_parameters(text: &str) -> Vec<String> {
+    Url::parse(text.trim())
+        .map(|url| {
+            url.query_pairs()
+                .filter(|(name, _)| is_secret_parameter(name))
+                .map(|(name, _)| name.into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// [`is_secret_parameter`] for a name as it is written in the query (percent-encoded).
 fn is_secret_raw_name(raw_name: &str) -> bool {
     let decoded: String = url::form_urlencoded::parse(raw_name.as_bytes())
@@ -152,6 +165,31 @@ pub fn redact(text: &str, url: &Url) -> String {
     redacted
 }
 
+/// `url` without its query parameter `name`, and that parameter's (decoded) value; `None`
+/// when the query has no such parameter.
+pub fn take_parameter(url: &Url, name: &str) -> Option<(Url, crate::secret::Secret)> {
+    let mut value = None;
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter_map(|(key, found)| {
+            if key == name && value.is_none() {
+                value = Some(crate::secret::Secret::new(found.into_owned()));
+                None
+            } else {
+                Some((key.into_owned(), found.into_owned()))
+            }
+        })
+        .collect();
+    let value = value?;
+    let mut without = url.clone();
+    if kept.is_empty() {
+        without.set_query(None);
+    } else {
+        without.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Some((without, value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +254,17 @@ mod tests {
         );
         let plain = url("https://mcp.example/v1");
         assert_eq!(redact("as is", &plain), "as is");
+    }
+
+    #[test]
+    fn a_parameter_is_taken_out_with_its_value_and_the_rest_kept() {
+        let url = Url::parse("https://mcp.example/mcp?api_key=s%2Fcret&region=eu").expect("url");
+        let (without, value) = take_parameter(&url, "api_key").expect("found");
+        assert_eq!(without.as_str(), "https://mcp.example/mcp?region=eu");
+        assert_eq!(value.expose(), "s/cret");
+        let only = Url::parse("https://mcp.example/mcp?token=t").expect("url");
+        let (without, _) = take_parameter(&only, "token").expect("found");
+        assert_eq!(without.as_str(), "https://mcp.example/mcp");
+        assert!(take_parameter(&only, "api_key").is_none());
     }
 }

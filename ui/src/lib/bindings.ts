@@ -111,7 +111,11 @@ network?: ConnectorNetwork,
 /**
  * New `user:password` for the explicit proxy; absent or empty keeps the stored ones.
  */
-proxy_credentials?: string, };
+proxy_credentials?: string, 
+/**
+ * Moves a credential from the URL's query into a sealed header.
+ */
+query_to_header?: QueryToHeader, };
 
 export type ErrorCode = "InvalidInput" | "NotFound" | "KeychainUnavailable" | "Unreachable" | "NeedsAuth" | "NeedsClientId" | "ServerError" | "Cancelled" | "Internal";
 
@@ -465,6 +469,8 @@ export type PlaceholderValue = {
  * As written in the file, e.g. `${input:api-key}`.
  */
 reference: string, value: string, };
+
+export type QueryToHeader = { parameter: string, header: string, };
 
 export type Theme = "system" | "light" | "dark";
 

@@ -115,8 +115,11 @@ pub struct ConnectorEdit {
     /// A new auth type: `None` (the stored credentials are deleted once the edit is saved) or
     /// `Token` (with `token`). Switching to OAuth is a sign-in, not an edit.
     pub auth: Option<AuthKind>,
-    /// Changes to its own timeouts.
+    /// Changes to its own timeouts, proxy and CA.
     pub network: NetworkEdit,
+    /// Moves a credential out of the URL's query into a sealed header: `(parameter, header)`
+    /// (for a server that accepts either; the URL then carries no secret).
+    pub query_to_header: Option<(String, String)>,
 }
 
 /// A connector that was saved, and the test that allowed it (absent with `--skip-test`).
@@ -390,6 +393,23 @@ impl Patchbay {
                 ))
             })?),
             None => None,
+        };
+        let mut new_headers = new_headers;
+        let new_url = match &edit.query_to_header {
+            None => new_url,
+            Some((parameter, header)) => {
+                let from = new_url.clone().unwrap_or_else(|| endpoint.url.clone());
+                let (url, value) =
+                    url_secrets::take_parameter(&from, parameter).ok_or_else(|| {
+                        InvalidInput::Other(format!("the URL has no query parameter {parameter:?}"))
+                    })?;
+                let moved = validate_headers(vec![(header.clone(), value)])?;
+                let mut headers = new_headers.unwrap_or_else(|| endpoint.headers.clone());
+                headers.retain(|(name, _)| !name.eq_ignore_ascii_case(header));
+                headers.extend(moved);
+                new_headers = Some(headers);
+                Some(url)
+            }
         };
         if let Some(url) = &new_url {
             endpoint.url = url.clone();
