@@ -9,6 +9,7 @@
 //! dir and keychain namespace, checks what was (and was not) saved.
 
 mod connectors;
+mod interop;
 mod machine;
 mod navigation;
 mod oauth;
