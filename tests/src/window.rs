@@ -289,6 +289,25 @@ impl Desktop {
         // Drop stops tauri-driver and releases the turn.
     }
 
+    /// Waits for the app to end on its own (Quit from the tray, Ctrl+Q, closing the window
+    /// without a tray), then stops tauri-driver; fails if it is still running after `limit`.
+    pub async fn wait_exited(mut self, limit: Duration) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            let running = self.app_pids();
+            if running.is_empty() {
+                break;
+            }
+            if started.elapsed() > limit {
+                bail!("the app (pids {running:?}) was still running after {limit:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        // The session's app is gone: drop the client without asking it to close anything.
+        self.client.take();
+        wait_for_single_instance_name_free().await
+    }
+
     /// Opens `url` the way the OS hands a deep link to Patchbay: launches the desktop binary with
     /// the URL as its only argument, in the running app's environment. Single-instance forwards
     /// the arguments to the running window and the new process exits; returns once it has (an

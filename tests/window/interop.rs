@@ -35,7 +35,10 @@ async fn install_links_ask_first_and_hostile_ones_are_refused() -> Result<()> {
     desktop
         .wait_for_text(&testid("install-name"), "Linked", UI_LIMIT)
         .await?;
-    ensure!(host.trim() == "127.0.0.1", "the host alone, emphasised: {host:?}");
+    ensure!(
+        host.trim() == "127.0.0.1",
+        "the host alone, emphasised: {host:?}"
+    );
     desktop.screenshot("01-confirm").await?;
     ensure!(
         stored_names(&sandbox)?.is_empty(),

@@ -16,6 +16,7 @@ mod oauth;
 mod restart;
 mod status;
 mod steps;
+mod tray;
 mod workbench;
 
 use anyhow::{Context, Result, ensure};
