@@ -15,9 +15,11 @@ import { interopHandlers, sendInstallLink } from './mock-interop';
 import { type Handler, stepHandlers } from './mock-steps';
 import { toolsChanged, workbenchHandlers } from './mock-workbench';
 import {
+  type AppSettings,
   type AuthorizeWaiting,
   type CommandName,
   COMMANDS,
+  type ConnectorNetwork,
   type ConnectorStatus,
   type ConnectorView,
   type Diagnosis,
@@ -248,7 +250,25 @@ function diagnosis(fields: Partial<Diagnosis>): Diagnosis {
   };
 }
 
-function failure(input: { url: string }): IpcError | null {
+function failure(input: { url: string; network?: ConnectorNetwork }): IpcError | null {
+  // A server signed by a private CA ("private-ca" in its URL) fails at TLS until one is trusted.
+  if (input.url.includes('private-ca') && !input.network?.ca_pem) {
+    const proxy = input.network?.proxy;
+    const d = diagnosis({
+      ok: false,
+      stage: 'tls',
+      transport: null,
+      http_status: null,
+      server_name: null,
+      server_version: null,
+      protocol_version: null,
+      tool_count: null,
+      detail: 'invalid peer certificate: UnknownIssuer',
+      hint: "the server's TLS certificate is not trusted: if it is signed by a private certificate authority (a company's own), add that CA's certificate (PEM) to the connector's network settings",
+      route: proxy?.mode === 'explicit' ? `through the proxy ${proxy.url}` : null,
+    });
+    return { code: 'Unreachable', message: `TLS handshake with ${new URL(input.url).host} failed`, hint: d.hint, diagnosis: d, redirect_uri: null, run_id: null };
+  }
   if (input.url.includes('wrong') || input.url.includes(':9')) {
     const d = diagnosis({
       ok: false,
@@ -355,6 +375,15 @@ async function sendStatus(target: ConnectorView, current: ConnectorStatus, error
  * One handler per command, keyed by the generated names: a command Rust gained and the mock
  * lacks, or a misspelled one, is a type error, as is an answer of the wrong shape.
  */
+let settings: AppSettings = {
+  monitor_interval_secs: 60,
+  notifications: true,
+  theme: 'system',
+  connect_timeout_secs: 10,
+  request_timeout_secs: 30,
+  tray_notice_shown: false,
+};
+
 const handlers: { [C in CommandName]: Handler<C> } = {
   // The mock's servers never ask questions (input-requested), so no answer has a question.
   answer_input: () => null,
@@ -389,8 +418,10 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     await delay(input.url.includes('slow') ? 15_000 : 1200);
     const problem = failure(input);
     if (problem) throw problem;
+    const { proxy_credentials: credentials, ...fields } = input;
     const created = connector({
-      ...input,
+      ...fields,
+      network: { ...input.network, proxy_credentials_set: !!credentials },
       id: `c-${Date.now()}`,
       workspace,
       token_set: input.token !== null,
@@ -405,12 +436,18 @@ const handlers: { [C in CommandName]: Handler<C> } = {
   edit_connector: async ({ workspace, name, input }) => {
     const target = find(workspace, name);
     await delay(900);
-    const problem = failure({ url: input.url ?? target.url });
+    const problem = failure({ url: input.url ?? target.url, network: input.network ?? target.network });
     if (problem) throw problem;
     if (input.name !== null) target.name = input.name;
     if (input.url !== null) target.url = input.url;
     if (input.token !== null) target.token_set = true;
     if (input.headers !== null) target.header_names = input.headers.map((h) => h.name);
+    if (input.network) {
+      // As core does: new credentials replace the stored ones; another proxy drops them.
+      const same = JSON.stringify(input.network.proxy) === JSON.stringify(target.network.proxy);
+      const kept = same && target.network.proxy_credentials_set === true;
+      target.network = { ...input.network, proxy_credentials_set: !!input.proxy_credentials || kept };
+    }
     target.updated_at = new Date().toISOString();
     return { connector: { ...target }, diagnosis: diagnosis({}) };
   },
@@ -514,6 +551,15 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     }
     return null;
   },
+  // App settings, kept in memory (the Settings page is not built yet; these keep the contract).
+  get_settings: () => ({ ...settings }),
+  save_settings: ({ settings: next }) => {
+    settings = { ...next };
+    return { ...settings };
+  },
+  app_info: () => ({ version: '0.0.0-mock', data_dir: null, log_dir: null, tray: false }),
+  open_folder: () => null,
+  quit_app: () => null,
   ...stepHandlers,
   ...workbenchHandlers(
     connectors,

@@ -24,7 +24,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// What the tests need beyond the build: a headless X server, WebDriver for WebKitGTK, the
-/// Secret Service, and screenshots.
+/// Secret Service, screenshots, and Python with libX11 (the tray test closes the window the way
+/// a window manager does, through ctypes).
 pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "webkit2gtk-driver",
@@ -32,6 +33,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dbus-x11",
     "xdotool",
     "imagemagick",
+    "python3",
+    "libx11-6",
 ];
 
 /// Everything `cargo xtask test` needs.

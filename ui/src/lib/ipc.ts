@@ -4,6 +4,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import {
   type AlwaysAllowed,
+  type AppInfo,
+  type AppSettings,
   type ApprovalAnswer,
   type AuthorizeWaiting,
   type CallOutcome,
@@ -192,6 +194,11 @@ export type Commands = Contract<{
     result: string;
   };
   take_install_offer: { args: NoArgs; result: LinkOffer | null };
+  get_settings: { args: NoArgs; result: AppSettings };
+  save_settings: { args: { settings: AppSettings }; result: AppSettings };
+  app_info: { args: NoArgs; result: AppInfo };
+  open_folder: { args: { which: 'data' | 'logs' }; result: null };
+  quit_app: { args: NoArgs; result: null };
 }>;
 
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
@@ -621,6 +628,35 @@ export function exportWorkspace(
  */
 export function takeInstallOffer(): Promise<LinkOffer | null> {
   return call('take_install_offer', {});
+}
+
+// The app's own settings and the window's way out.
+
+export function getSettings(): Promise<AppSettings> {
+  return call('get_settings', {});
+}
+
+/**
+ * Saves the whole settings object and answers it as stored; values out of range reject with
+ * `InvalidInput` and nothing is saved. Pass `tray_notice_shown` back as it was read.
+ */
+export function saveSettings(settings: AppSettings): Promise<AppSettings> {
+  return call('save_settings', { settings });
+}
+
+/** The version, where Patchbay keeps its data and logs, and whether the desktop shows a tray. */
+export function appInfo(): Promise<AppInfo> {
+  return call('app_info', {});
+}
+
+/** Opens Patchbay's data or log folder in the file manager. */
+export function openFolder(which: 'data' | 'logs'): Promise<null> {
+  return call('open_folder', { which });
+}
+
+/** Quits Patchbay (the window, the tray and the status monitor). */
+export function quitApp(): Promise<null> {
+  return call('quit_app', {});
 }
 
 /** The step as Rust reads it: a whole number of seconds, or none. */
