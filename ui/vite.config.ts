@@ -12,5 +12,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
+    // Tests see stylesheets as empty, but app-css.test.ts reads app.css's text.
+    css: { include: [/app\.css/] },
   },
 });

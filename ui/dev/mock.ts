@@ -551,15 +551,26 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     }
     return null;
   },
-  // App settings, kept in memory (the Settings page is not built yet; these keep the contract).
+  // App settings, kept in memory for the Settings page; Open and Quit only log in the browser.
   get_settings: () => ({ ...settings }),
   save_settings: ({ settings: next }) => {
     settings = { ...next };
     return { ...settings };
   },
-  app_info: () => ({ version: '0.0.0-mock', data_dir: null, log_dir: null, tray: false }),
-  open_folder: () => null,
-  quit_app: () => null,
+  app_info: () => ({
+    version: '0.0.0-mock',
+    data_dir: '/home/you/.local/share/dev.patchbay.desktop',
+    log_dir: '/home/you/.local/state/dev.patchbay.desktop/logs',
+    tray: true,
+  }),
+  open_folder: ({ which }) => {
+    console.info(`[mock] would open the ${which} folder`);
+    return null;
+  },
+  quit_app: () => {
+    console.info('[mock] would quit Patchbay');
+    return null;
+  },
   ...stepHandlers,
   ...workbenchHandlers(
     connectors,

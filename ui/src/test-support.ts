@@ -8,6 +8,8 @@ import { expect, vi } from 'vitest';
 import App from './App.svelte';
 import type { EventName } from './lib/ipc';
 import {
+  type AppInfo,
+  type AppSettings,
   type AuthorizeWaiting,
   type CallRecord,
   type CommandName,
@@ -116,6 +118,30 @@ export function machineClient(overrides: Partial<OAuthClientView> = {}): OAuthCl
   };
 }
 
+/** Rust's default settings (`AppSettings::default`); `overrides` changes some. */
+export function appSettings(overrides: Partial<AppSettings> = {}): AppSettings {
+  return {
+    monitor_interval_secs: 60,
+    notifications: true,
+    theme: 'system',
+    connect_timeout_secs: 10,
+    request_timeout_secs: 30,
+    tray_notice_shown: false,
+    ...overrides,
+  };
+}
+
+/** What a Linux desktop with a tray says of this Patchbay. */
+export function appInformation(overrides: Partial<AppInfo> = {}): AppInfo {
+  return {
+    version: '0.4.2',
+    data_dir: '/home/ada/.local/share/dev.patchbay.desktop',
+    log_dir: '/home/ada/.local/state/dev.patchbay.desktop/logs',
+    tray: true,
+    ...overrides,
+  };
+}
+
 export function ipcError(overrides: Partial<IpcError>): IpcError {
   return {
     code: 'Internal',
@@ -158,6 +184,9 @@ export function standardBackend(connectors: ConnectorView[] = [], extra: Backend
     }),
     // No install link brought the window up.
     take_install_offer: () => null,
+    // The window reads the settings at start for its theme.
+    get_settings: () => appSettings(),
+    app_info: () => appInformation(),
     ...extra,
   };
   fakeBackend(backend);
