@@ -231,3 +231,19 @@ fn the_apps_settings_are_kept_checked_and_their_timeouts_used() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn bad_environment_values_are_refused_with_a_message_not_a_crash() -> Result<()> {
+    let sandbox = Sandbox::new()?;
+    for value in ["abc", "0", "-5", "99999999999999999999", "1e3"] {
+        let run =
+            sandbox.run_with_env(&["connector", "list"], None, &[("PATCHBAY_TIMEOUT", value)])?;
+        ensure!(
+            run.code == 2
+                && run.stderr.contains("PATCHBAY_TIMEOUT")
+                && !run.stderr.contains("panicked"),
+            "{value:?}: {run}"
+        );
+    }
+    Ok(())
+}

@@ -14,6 +14,7 @@ mod machine;
 mod navigation;
 mod oauth;
 mod restart;
+mod settings;
 mod status;
 mod steps;
 mod tray;

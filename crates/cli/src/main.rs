@@ -485,6 +485,20 @@ impl std::io::Write for LogWriter {
 const ALWAYS_LOG_FILTER: &str = "rmcp::transport::auth=info";
 
 fn main() -> ExitCode {
+    // clap would name `--timeout` for a bad environment value: name the variable instead.
+    if let Some(value) = std::env::var_os("PATCHBAY_TIMEOUT") {
+        let text = value.to_string_lossy();
+        if !text
+            .trim()
+            .parse::<u64>()
+            .is_ok_and(|seconds| (1..=600).contains(&seconds))
+        {
+            eprintln!(
+                "error: PATCHBAY_TIMEOUT must be a whole number of seconds from 1 to 600, not {text:?}"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
