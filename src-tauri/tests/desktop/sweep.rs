@@ -88,6 +88,10 @@ async fn every_command_with_hostile_arguments_answers_without_a_secret() -> Test
 
     let mut calls = 0;
     for command in patchbay_desktop::COMMAND_NAMES {
+        // Quitting takes no arguments and ends the process, which Tauri's mock runtime cannot.
+        if *command == "quit_app" {
+            continue;
+        }
         let mut shapes = vec![json!({})];
         for value in hostile_values() {
             let args: serde_json::Map<String, Value> = KEYS
