@@ -58,9 +58,10 @@ fn a_connector_goes_through_its_proxy_with_sealed_credentials() -> Result<()> {
     )?;
     ensure!(
         refused.code == 1
-            && refused
-                .stderr
-                .contains(&format!("network: through the proxy {}", guarded.url)),
+            && refused.stderr.contains(&format!(
+                "network: through this connector's proxy {}",
+                guarded.url
+            )),
         "{refused}"
     );
     ensure!(
@@ -298,6 +299,128 @@ fn a_credential_in_the_urls_query_is_sealed_masked_and_can_move_into_a_header() 
     ensure!(
         missing.code == 2 && missing.stderr.contains("no query parameter \"api_key\""),
         "{missing}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_apps_proxy_and_ca_serve_connectors_without_their_own() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let guarded = runtime.block_on(http_proxy(Some(("bob", "app-proxy-pw-52"))))?;
+    let front = runtime.block_on(tls_front(peer.port))?;
+    let sandbox = Sandbox::new()?;
+
+    let set = sandbox.run(&["settings", "set", "proxy", &guarded.url], None)?;
+    ensure!(set.code == 0, "{set}");
+    let refused = sandbox.run(
+        &["connector", "add", "--name", "early", "--url", &url],
+        None,
+    )?;
+    ensure!(
+        refused.code == 1
+            && refused
+                .stderr
+                .contains(&format!("network: through the app's proxy {}", guarded.url)),
+        "without its credentials the app's proxy refuses, and the diagnosis says whose: {refused}"
+    );
+    let in_argv = sandbox.run(&["settings", "set", "proxy-credentials", "bob:x"], None)?;
+    ensure!(in_argv.code == 2, "credentials never from argv: {in_argv}");
+    let creds = sandbox.run(
+        &["settings", "set", "proxy-credentials", "-"],
+        Some("bob:app-proxy-pw-52\n"),
+    )?;
+    ensure!(
+        creds.code == 0 && creds.stdout.contains("(with stored credentials)"),
+        "{creds}"
+    );
+
+    let added = sandbox.run(
+        &["connector", "add", "--name", "via-app", "--url", &url],
+        None,
+    )?;
+    ensure!(added.code == 0, "{added}");
+    let through = guarded.forwarded().len();
+    ensure!(through > 0, "went through the app's proxy");
+    // A connector's own setting wins: straight to the server.
+    let direct = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "direct",
+            "--url",
+            &url,
+            "--proxy",
+            "none",
+        ],
+        None,
+    )?;
+    ensure!(direct.code == 0, "{direct}");
+    ensure!(
+        guarded.forwarded().len() == through,
+        "not through the app's proxy"
+    );
+    for (path, bytes) in sandbox.data_files()? {
+        ensure!(
+            !contains_bytes(&bytes, b"app-proxy-pw-52"),
+            "the app proxy's password in clear in {}",
+            path.display()
+        );
+    }
+
+    // Another proxy setting drops the stored credentials.
+    let none = sandbox.run(&["settings", "set", "proxy", "none"], None)?;
+    ensure!(
+        none.code == 0 && none.stdout.contains("proxy             none\n"),
+        "{none}"
+    );
+
+    // The app's CA: a server signed by it passes for every connector.
+    let https = format!("{}/mcp", front.base_url);
+    let untrusted = sandbox.run(
+        &["connector", "add", "--name", "private", "--url", &https],
+        None,
+    )?;
+    ensure!(
+        untrusted.code == 1 && untrusted.stderr.contains("stage: TLS"),
+        "{untrusted}"
+    );
+    let ca = sandbox.dir.path().join("app-ca.pem");
+    std::fs::write(&ca, &front.ca_pem)?;
+    let set = sandbox.run(
+        &[
+            "settings",
+            "set",
+            "ca-file",
+            ca.to_str().unwrap_or_default(),
+        ],
+        None,
+    )?;
+    ensure!(
+        set.code == 0 && set.stdout.contains("1 extra CA certificate"),
+        "{set}"
+    );
+    let trusted = sandbox.run(
+        &["connector", "add", "--name", "private", "--url", &https],
+        None,
+    )?;
+    ensure!(trusted.code == 0, "{trusted}");
+    let bogus = sandbox.dir.path().join("bogus.pem");
+    std::fs::write(&bogus, "hello")?;
+    let bad = sandbox.run(
+        &[
+            "settings",
+            "set",
+            "ca-file",
+            bogus.to_str().unwrap_or_default(),
+        ],
+        None,
+    )?;
+    ensure!(
+        bad.code == 2 && bad.stderr.contains("no PEM certificate"),
+        "{bad}"
     );
     Ok(())
 }

@@ -14,8 +14,8 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { interopHandlers, sendInstallLink } from './mock-interop';
 import { type Handler, stepHandlers } from './mock-steps';
 import { toolsChanged, workbenchHandlers } from './mock-workbench';
+import { type AppSettingsWithNetwork, sameProxy, withNetwork } from '../src/lib/settings';
 import {
-  type AppSettings,
   type AuthorizeWaiting,
   type CommandName,
   COMMANDS,
@@ -375,13 +375,16 @@ async function sendStatus(target: ConnectorView, current: ConnectorStatus, error
  * One handler per command, keyed by the generated names: a command Rust gained and the mock
  * lacks, or a misspelled one, is a type error, as is an answer of the wrong shape.
  */
-let settings: AppSettings = {
+let settings: AppSettingsWithNetwork = {
   monitor_interval_secs: 60,
   notifications: true,
   theme: 'system',
   connect_timeout_secs: 10,
   request_timeout_secs: 30,
   tray_notice_shown: false,
+  proxy: { mode: 'system' },
+  proxy_credentials_set: false,
+  ca_pem: null,
 };
 
 const handlers: { [C in CommandName]: Handler<C> } = {
@@ -553,8 +556,12 @@ const handlers: { [C in CommandName]: Handler<C> } = {
   },
   // App settings, kept in memory for the Settings page; Open and Quit only log in the browser.
   get_settings: () => ({ ...settings }),
-  save_settings: ({ settings: next }) => {
-    settings = { ...next };
+  // As Rust: new credentials are kept for an explicit proxy; a changed proxy drops the old ones.
+  save_settings: ({ settings: next, proxyCredentials }) => {
+    const wanted = withNetwork(next);
+    const explicit = wanted.proxy.mode === 'explicit';
+    const kept = sameProxy(wanted.proxy, settings.proxy) && settings.proxy_credentials_set;
+    settings = { ...wanted, proxy_credentials_set: explicit && (!!proxyCredentials || kept) };
     return { ...settings };
   },
   app_info: () => ({

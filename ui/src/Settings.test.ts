@@ -1,6 +1,7 @@
 // The Settings page as a user meets it, against a fake Rust side (test-support.ts).
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type AppSettingsWithNetwork, sameProxy } from './lib/settings';
 import type { AppSettings } from './lib/types';
 import {
   appInformation,
@@ -29,15 +30,47 @@ const button = (id: string) => screen.getByTestId(id) as HTMLButtonElement;
 /** The words of an element as they read, whatever the line breaks in the markup. */
 const text = (id: string) => (screen.getByTestId(id).textContent ?? '').replace(/\s+/g, ' ');
 
-/** A Rust side that stores what it is sent and answers it, as `save_settings` does. */
-function storing(initial: AppSettings): Backend {
+/**
+ * A Rust side that stores what it is sent and answers it, as `save_settings` does: new proxy
+ * credentials are kept for an explicit proxy, and a changed proxy drops the stored ones.
+ */
+function storing(initial: AppSettingsWithNetwork): Backend {
   let stored = initial;
   return {
     get_settings: () => ({ ...stored }),
     save_settings: (args) => {
-      stored = { ...(args.settings as AppSettings) };
+      const next = args.settings as AppSettingsWithNetwork;
+      const kept = sameProxy(next.proxy, stored.proxy) && stored.proxy_credentials_set;
+      const credentials = typeof args.proxyCredentials === 'string' && args.proxyCredentials !== '';
+      stored = {
+        ...next,
+        proxy_credentials_set: next.proxy.mode === 'explicit' && (credentials || kept),
+      };
       return { ...stored };
     },
+  };
+}
+
+const PEM = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBszCCAVmgAwIBAgIUQ29ycCBSb290IENBMB4XDTI0MDEwMTAwMDAwMFoXDTM0',
+  '-----END CERTIFICATE-----',
+  '',
+].join('\n');
+
+/** Chooses a file in the CA's file chooser, as the person does. */
+async function chooseCaFile(name: string, content: string) {
+  const file = new File([content], name, { type: 'application/x-pem-file' });
+  await fireEvent.change(byTestId('settings-ca-file'), { target: { files: [file] } });
+}
+
+/** The settings sent with the first `save_settings`, and the credentials sent beside them. */
+function firstSave(): { settings: AppSettingsWithNetwork; proxyCredentials: unknown } {
+  const call = calls('save_settings')[0];
+  if (!call) throw new Error('nothing was saved');
+  return {
+    settings: call.settings as AppSettingsWithNetwork,
+    proxyCredentials: call.proxyCredentials,
   };
 }
 
@@ -75,7 +108,9 @@ describe('the Settings page', () => {
     expect(input('settings-request-timeout').value).toBe('120');
     expect(button('settings-save').disabled, 'nothing changed yet').toBe(true);
     expect(button('settings-revert').disabled).toBe(true);
-    expect(text('settings-page')).toContain('A connector’s own timeouts (in its Edit dialog) win');
+    expect(text('settings-page')).toContain(
+      'A connector’s own timeouts, proxy or certificate authority (in its Edit dialog’s Network section) win',
+    );
 
     await fireEvent.click(byTestId('nav-connectors'));
     expect(screen.getByRole('heading', { level: 1, name: 'MCP Connectors' })).toBeTruthy();
@@ -109,7 +144,11 @@ describe('the Settings page', () => {
         connect_timeout_secs: 10,
         request_timeout_secs: 45,
         tray_notice_shown: true,
+        proxy: { mode: 'system' },
+        proxy_credentials_set: false,
+        ca_pem: null,
       },
+      proxyCredentials: null,
     });
     expect(await screen.findByText('Settings saved')).toBeTruthy();
     expect(button('settings-save').disabled, 'saved: nothing left to save').toBe(true);
@@ -236,6 +275,201 @@ describe('the Settings page', () => {
     fail = false;
     await fireEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(input('settings-connect-timeout').value).toBe('10'));
+  });
+});
+
+describe('the proxy for connectors without their own', () => {
+  it('sends a custom proxy in the settings and its user name and password apart', async () => {
+    await renderSettings(storing(appSettings()));
+
+    expect(input('settings-proxy-mode-system').checked).toBe(true);
+    expect(text('settings-proxy-help')).toContain('HTTPS_PROXY');
+    expect(screen.queryByTestId('settings-proxy-url'), 'no URL for the system’s proxy').toBeNull();
+    await fireEvent.click(byTestId('settings-proxy-mode-explicit'));
+    await type(byTestId('settings-proxy-url'), 'http://proxy.corp.example:3128');
+    await type(byTestId('settings-proxy-user'), 'ada');
+    await type(byTestId('settings-proxy-password'), 's3cret');
+    expect(input('settings-proxy-password').type, 'the password is masked').toBe('password');
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    const { settings, proxyCredentials } = firstSave();
+    expect(settings.proxy).toEqual({ mode: 'explicit', url: 'http://proxy.corp.example:3128' });
+    expect(proxyCredentials).toBe('ada:s3cret');
+    expect(JSON.stringify(settings), 'no credentials inside the settings').not.toContain('s3cret');
+    expect(await screen.findByText('Settings saved')).toBeTruthy();
+    expect(input('settings-proxy-user').value, 'typed credentials are not kept on screen').toBe('');
+    expect(input('settings-proxy-password').value).toBe('');
+    expect(text('settings-proxy-credentials-help')).toContain(
+      'Credentials stored — leave empty to keep them.',
+    );
+  });
+
+  it('refuses credentials in the proxy URL at the field and sends nothing', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await fireEvent.click(byTestId('settings-proxy-mode-explicit'));
+    await type(byTestId('settings-proxy-url'), 'http://ada:s3cret@proxy.corp.example:3128');
+    await fireEvent.blur(byTestId('settings-proxy-url'));
+
+    const message = 'Put the user name and password in the fields below, not in the URL.';
+    expect(screen.getByText(message)).toBeTruthy();
+    expect(input('settings-proxy-url').getAttribute('aria-invalid')).toBe('true');
+    await fireEvent.click(byTestId('settings-save'));
+    expect(calls('save_settings'), 'Rust never sees it').toEqual([]);
+    expect(document.activeElement, 'focus goes to the URL to fix').toBe(
+      byTestId('settings-proxy-url'),
+    );
+  });
+
+  it('refuses a password without a user name, and an empty URL, once Save is pressed', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await fireEvent.click(byTestId('settings-proxy-mode-explicit'));
+    await type(byTestId('settings-proxy-password'), 's3cret');
+    await fireEvent.click(byTestId('settings-save'));
+
+    expect(screen.getByText(/Enter the proxy’s URL/)).toBeTruthy();
+    expect(screen.getByText('Enter the user name that goes with this password.')).toBeTruthy();
+    expect(calls('save_settings')).toEqual([]);
+  });
+
+  it('goes back to the system’s proxy, and says the stored credentials go', async () => {
+    await renderSettings(
+      storing(
+        appSettings({
+          proxy: { mode: 'explicit', url: 'http://proxy.corp.example:3128' },
+          proxy_credentials_set: true,
+        }),
+      ),
+    );
+
+    expect(input('settings-proxy-mode-explicit').checked).toBe(true);
+    expect(input('settings-proxy-url').value).toBe('http://proxy.corp.example:3128');
+    await fireEvent.click(byTestId('settings-proxy-mode-system'));
+    expect(text('settings-proxy-help')).toContain('stored credentials will be dropped');
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    const { settings, proxyCredentials } = firstSave();
+    expect(settings.proxy).toEqual({ mode: 'system' });
+    expect(proxyCredentials).toBeNull();
+    await screen.findByText('Settings saved');
+    expect(input('settings-proxy-mode-system').checked).toBe(true);
+  });
+
+  it('sends no proxy at all when No proxy is chosen', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await fireEvent.click(byTestId('settings-proxy-mode-direct'));
+    expect(text('settings-proxy-help')).toContain('Straight to each server');
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    expect(firstSave().settings.proxy).toEqual({ mode: 'direct' });
+  });
+
+  it('says stored credentials are kept when left empty, and keeps them on another change', async () => {
+    await renderSettings(
+      storing(
+        appSettings({
+          proxy: { mode: 'explicit', url: 'http://proxy.corp.example:3128' },
+          proxy_credentials_set: true,
+        }),
+      ),
+    );
+
+    expect(text('settings-proxy-credentials-help')).toContain(
+      'Credentials stored — leave empty to keep them.',
+    );
+    expect(input('settings-proxy-user').placeholder).toBe('(unchanged)');
+    await fireEvent.click(input('settings-notifications'));
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    const { settings, proxyCredentials } = firstSave();
+    expect(proxyCredentials, 'nothing typed: the stored ones stay').toBeNull();
+    expect(settings.proxy_credentials_set, 'sent back as read').toBe(true);
+    expect(settings.proxy).toEqual({ mode: 'explicit', url: 'http://proxy.corp.example:3128' });
+
+    await type(byTestId('settings-proxy-url'), 'http://other.corp.example:8080');
+    expect(text('settings-proxy-credentials-help')).toContain(
+      'A different proxy: its stored credentials will be dropped.',
+    );
+  });
+});
+
+describe('the extra certificate authority for connectors without their own', () => {
+  it('reads a chosen file, counts its certificates and sends it', async () => {
+    await renderSettings(storing(appSettings()));
+
+    expect(screen.queryByTestId('settings-ca-count')).toBeNull();
+    expect(screen.queryByTestId('settings-ca-remove'), 'nothing to remove yet').toBeNull();
+    const chooser = input('settings-ca-file');
+    expect(chooser.accept).toBe('.pem,.crt,.cer');
+    await chooseCaFile('corp-root.pem', PEM);
+
+    await waitFor(() => expect(text('settings-ca-count')).toContain('1 certificate from corp-root.pem'));
+    expect((byTestId('settings-ca-pem') as HTMLTextAreaElement).value).toBe(PEM);
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    expect(firstSave().settings.ca_pem).toBe(PEM);
+    await screen.findByText('Settings saved');
+    expect(text('settings-ca-count')).toContain('1 certificate');
+  });
+
+  it('counts pasted certificates', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await type(byTestId('settings-ca-pem'), PEM + PEM);
+    expect(text('settings-ca-count')).toContain('2 certificates');
+  });
+
+  it('refuses what is not a PEM certificate at the field and sends nothing', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await chooseCaFile('root.pem', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+    expect(
+      await screen.findByText(
+        'That is a private key: choose the certificate authority’s certificate instead.',
+      ),
+    ).toBeTruthy();
+    expect(byTestId('settings-ca-pem').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.queryByTestId('settings-ca-count')).toBeNull();
+    await fireEvent.click(byTestId('settings-save'));
+    expect(calls('save_settings')).toEqual([]);
+
+    await type(byTestId('settings-ca-pem'), 'hello');
+    await fireEvent.blur(byTestId('settings-ca-pem'));
+    expect(screen.getByText(/That holds no PEM certificate/)).toBeTruthy();
+    await fireEvent.click(byTestId('settings-save'));
+    expect(calls('save_settings')).toEqual([]);
+  });
+
+  it('does not read a file larger than Rust takes', async () => {
+    await renderSettings(storing(appSettings()));
+
+    await chooseCaFile('huge.pem', PEM + 'x'.repeat(300 * 1024));
+    expect(
+      await screen.findByText(/huge\.pem is larger than 256 KiB, so it was not used/),
+    ).toBeTruthy();
+    expect((byTestId('settings-ca-pem') as HTMLTextAreaElement).value).toBe('');
+    expect(button('settings-save').disabled, 'nothing changed').toBe(true);
+  });
+
+  it('sends no CA once the stored one is removed', async () => {
+    await renderSettings(storing(appSettings({ ca_pem: PEM })));
+
+    expect(text('settings-ca-count')).toContain('1 certificate');
+    await fireEvent.click(byTestId('settings-ca-remove'));
+    expect((byTestId('settings-ca-pem') as HTMLTextAreaElement).value).toBe('');
+    expect(screen.queryByTestId('settings-ca-count')).toBeNull();
+    expect(document.activeElement, 'focus stays in the section').toBe(byTestId('settings-ca-file'));
+    await fireEvent.click(byTestId('settings-save'));
+
+    await waitFor(() => expect(calls('save_settings')).toHaveLength(1));
+    expect(firstSave().settings.ca_pem).toBeNull();
   });
 });
 

@@ -7,9 +7,9 @@ import { listen } from '@tauri-apps/api/event';
 import { expect, vi } from 'vitest';
 import App from './App.svelte';
 import type { EventName } from './lib/ipc';
+import type { AppSettingsWithNetwork } from './lib/settings';
 import {
   type AppInfo,
-  type AppSettings,
   type AuthorizeWaiting,
   type CallRecord,
   type CommandName,
@@ -119,7 +119,9 @@ export function machineClient(overrides: Partial<OAuthClientView> = {}): OAuthCl
 }
 
 /** Rust's default settings (`AppSettings::default`); `overrides` changes some. */
-export function appSettings(overrides: Partial<AppSettings> = {}): AppSettings {
+export function appSettings(
+  overrides: Partial<AppSettingsWithNetwork> = {},
+): AppSettingsWithNetwork {
   return {
     monitor_interval_secs: 60,
     notifications: true,
@@ -127,6 +129,9 @@ export function appSettings(overrides: Partial<AppSettings> = {}): AppSettings {
     connect_timeout_secs: 10,
     request_timeout_secs: 30,
     tray_notice_shown: false,
+    proxy: { mode: 'system' },
+    proxy_credentials_set: false,
+    ca_pem: null,
     ...overrides,
   };
 }

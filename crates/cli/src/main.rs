@@ -394,7 +394,7 @@ impl NetworkEditArgs {
 }
 
 /// A PEM file's text (certificates are public; core checks they read).
-fn read_ca_file(path: &std::path::Path) -> Result<String, Failure> {
+pub(crate) fn read_ca_file(path: &std::path::Path) -> Result<String, Failure> {
     let limit = 256 * 1024;
     let mut text = String::new();
     std::fs::File::open(path)
@@ -415,7 +415,7 @@ fn read_ca_file(path: &std::path::Path) -> Result<String, Failure> {
     Ok(text)
 }
 
-fn parse_proxy(text: &str) -> Result<patchbay_core::ProxySetting, String> {
+pub(crate) fn parse_proxy(text: &str) -> Result<patchbay_core::ProxySetting, String> {
     use patchbay_core::ProxySetting;
     match text.to_ascii_lowercase().as_str() {
         "system" => Ok(ProxySetting::System),
@@ -1135,7 +1135,7 @@ fn read_token(from_stdin: bool) -> Result<Option<Secret>, Failure> {
 }
 
 /// Reads `what` from stdin when asked to (secrets never come from argv).
-fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> {
+pub(crate) fn read_secret(from_stdin: bool, what: &str) -> Result<Option<Secret>, Failure> {
     if !from_stdin {
         return Ok(None);
     }

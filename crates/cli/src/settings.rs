@@ -2,7 +2,7 @@
 //! Settings page saves the same values).
 
 use clap::{Subcommand, ValueEnum};
-use patchbay_core::{AppSettings, Patchbay, Theme};
+use patchbay_core::{AppSettings, Patchbay, ProxySetting, Theme};
 
 use crate::Failure;
 use crate::output::print_json;
@@ -36,11 +36,34 @@ pub enum SettingKey {
     ConnectTimeout,
     /// Seconds a request may take, for connectors without their own (1–3600).
     RequestTimeout,
+    /// The proxy for connectors without their own: an http(s) URL without credentials,
+    /// `system` (the environment's) or `none`.
+    Proxy,
+    /// The app proxy's `user:password`: give `-` and type or pipe them on stdin (sealed).
+    ProxyCredentials,
+    /// A PEM file of CA certificates every connector trusts besides the system's.
+    CaFile,
 }
 
 pub fn settings(app: &Patchbay, command: SettingsCommand, json: bool) -> Result<(), Failure> {
     match command {
         SettingsCommand::Show => show(&app.settings()?, json),
+        SettingsCommand::Set {
+            key: SettingKey::ProxyCredentials,
+            value,
+        } => {
+            if value != "-" {
+                return Err(Failure::Input(
+                    "give the proxy credentials on stdin: `patchbay settings set \
+                     proxy-credentials -` (arguments are visible to other users)"
+                        .into(),
+                ));
+            }
+            let credentials = crate::read_secret(true, "the proxy's user:password")?;
+            let saved = app.set_proxy_credentials(credentials)?;
+            eprintln!("Saved (sealed).");
+            show(&saved, json)
+        }
         SettingsCommand::Set { key, value } => {
             let changed = set(app.settings()?, key, &value)?;
             let saved = app.save_settings(changed)?;
@@ -61,6 +84,13 @@ pub fn settings(app: &Patchbay, command: SettingsCommand, json: bool) -> Result<
                 }
                 SettingKey::RequestTimeout => {
                     settings.request_timeout_secs = defaults.request_timeout_secs;
+                }
+                SettingKey::Proxy => settings.proxy = defaults.proxy,
+                SettingKey::CaFile => settings.ca_pem = None,
+                SettingKey::ProxyCredentials => {
+                    let saved = app.set_proxy_credentials(None)?;
+                    eprintln!("Reset.");
+                    return show(&saved, json);
                 }
             }
             let saved = app.save_settings(settings)?;
@@ -92,6 +122,14 @@ fn set(mut settings: AppSettings, key: SettingKey, value: &str) -> Result<AppSet
                 }
             };
         }
+        SettingKey::Proxy => {
+            settings.proxy = crate::parse_proxy(value).map_err(Failure::Input)?;
+        }
+        SettingKey::CaFile => {
+            settings.ca_pem = Some(crate::read_ca_file(std::path::Path::new(value))?);
+        }
+        // Handled before: it is read from stdin.
+        SettingKey::ProxyCredentials => {}
         SettingKey::Theme => {
             settings.theme = match value.trim().to_ascii_lowercase().as_str() {
                 "system" => Theme::System,
@@ -127,5 +165,28 @@ fn show(settings: &AppSettings, json: bool) -> Result<(), Failure> {
     );
     println!("connect-timeout   {} s", settings.connect_timeout_secs);
     println!("request-timeout   {} s", settings.request_timeout_secs);
+    println!(
+        "proxy             {}{}",
+        match &settings.proxy {
+            ProxySetting::System => "system".to_owned(),
+            ProxySetting::Direct => "none".to_owned(),
+            ProxySetting::Explicit { url } => url.clone(),
+        },
+        if settings.proxy_credentials_set {
+            " (with stored credentials)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "ca-file           {}",
+        match &settings.ca_pem {
+            Some(pem) => format!(
+                "{} extra CA certificate(s)",
+                pem.matches("-----BEGIN CERTIFICATE-----").count()
+            ),
+            None => "none (the system's only)".to_owned(),
+        }
+    );
     Ok(())
 }

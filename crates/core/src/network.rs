@@ -298,11 +298,20 @@ fn system_proxy() -> Option<String> {
 }
 
 /// How one connection goes out: the proxy (with its credentials) and extra roots, ready for
-/// the HTTP client.
+/// the HTTP client — the connector's own settings first, then the app's.
 #[derive(Clone, Default)]
 pub struct Route {
     pub settings: ConnectorNetwork,
     pub proxy_credentials: Option<Secret>,
+    pub app: AppRoute,
+}
+
+/// The app's proxy and extra CA (Settings), for connectors without their own.
+#[derive(Clone, Default)]
+pub struct AppRoute {
+    pub proxy: Option<ProxySetting>,
+    pub proxy_credentials: Option<Secret>,
+    pub ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for Route {
@@ -314,19 +323,69 @@ impl std::fmt::Debug for Route {
 }
 
 impl Route {
+    /// The proxy in use and its credentials, and whose setting it is.
+    fn proxy(&self) -> (Option<&ProxySetting>, Option<&Secret>, &'static str) {
+        match (&self.settings.proxy, &self.app.proxy) {
+            (Some(own), _) => (
+                Some(own),
+                self.proxy_credentials.as_ref(),
+                "this connector's",
+            ),
+            (None, Some(app)) => (Some(app), self.app.proxy_credentials.as_ref(), "the app's"),
+            (None, None) => (None, None, ""),
+        }
+    }
+
+    /// What a diagnosis says of the route: the proxy (whose) and the extra CAs, when not the
+    /// system's defaults.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let (proxy, credentials, whose) = self.proxy();
+        match proxy {
+            Some(ProxySetting::Explicit { url }) => parts.push(format!(
+                "through {whose} proxy {url}{}",
+                if credentials.is_some() {
+                    " (with its stored credentials)"
+                } else {
+                    ""
+                }
+            )),
+            Some(ProxySetting::Direct) => parts.push(format!("without a proxy ({whose} setting)")),
+            Some(ProxySetting::System) | None => {
+                if let Some(proxy) = system_proxy() {
+                    parts.push(format!("through the system proxy {proxy}"));
+                }
+            }
+        }
+        for (pem, whose) in [
+            (&self.settings.ca_pem, "this connector's"),
+            (&self.app.ca_pem, "the app's"),
+        ] {
+            if let Some(pem) = pem {
+                let count = pem.matches("-----BEGIN CERTIFICATE-----").count();
+                parts.push(format!(
+                    "trusting {count} extra CA certificate{} ({whose}) as well as the system's",
+                    if count == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// `builder` going out this way.
     pub(crate) fn apply(
         &self,
         mut builder: reqwest::ClientBuilder,
     ) -> Result<reqwest::ClientBuilder, String> {
-        match &self.settings.proxy {
+        let (proxy, credentials, _) = self.proxy();
+        match proxy {
             None | Some(ProxySetting::System) => {}
             Some(ProxySetting::Direct) => builder = builder.no_proxy(),
             Some(ProxySetting::Explicit { url }) => {
                 let url = proxy_url(url).map_err(|error| error.to_string())?;
                 let mut proxy = reqwest::Proxy::all(url.as_str())
                     .map_err(|error| format!("the proxy URL cannot be used: {error}"))?;
-                if let Some(credentials) = &self.proxy_credentials {
+                if let Some(credentials) = credentials {
                     let (user, password) = credentials
                         .expose()
                         .split_once(':')
@@ -336,7 +395,10 @@ impl Route {
                 builder = builder.proxy(proxy);
             }
         }
-        if let Some(pem) = &self.settings.ca_pem {
+        for pem in [&self.settings.ca_pem, &self.app.ca_pem]
+            .into_iter()
+            .flatten()
+        {
             for certificate in certificates(pem).map_err(|error| error.to_string())? {
                 builder = builder.add_root_certificate(certificate);
             }

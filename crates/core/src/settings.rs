@@ -2,19 +2,23 @@
 //! needs no migration, and a value this version cannot read is the default, never a failure to
 //! open): how often the monitor checks connected connectors, whether status changes notify,
 //! the theme, the default timeouts every connector uses unless it sets its own
-//! ([`crate::network`]), and whether the person has been told that closing the window keeps
-//! Patchbay running in the tray. Nothing here is secret.
+//! ([`crate::network`]), the proxy and extra CA certificates every connector uses unless it
+//! sets its own, and whether the person has been told that closing the window keeps Patchbay
+//! running in the tray. The proxy's credentials are the one secret: sealed apart with the
+//! master key (`meta` key [`PROXY_CREDENTIALS_KEY`]), never in this JSON.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::mcp::Timeouts;
-use crate::network::{MAX_CONNECT_TIMEOUT_SECS, MAX_REQUEST_TIMEOUT_SECS};
+use crate::network::{MAX_CONNECT_TIMEOUT_SECS, MAX_REQUEST_TIMEOUT_SECS, ProxySetting};
 use crate::validate::InvalidInput;
 
 /// The `meta` key the settings are kept under.
 pub(crate) const META_KEY: &str = "app_settings";
+/// The `meta` key of the app proxy's sealed credentials.
+pub(crate) const PROXY_CREDENTIALS_KEY: &str = "app_proxy_credentials";
 
 /// The shortest and longest monitor interval a person may choose.
 pub const MIN_MONITOR_INTERVAL_SECS: u32 = 10;
@@ -46,6 +50,12 @@ pub struct AppSettings {
     pub request_timeout_secs: u32,
     /// The person was told, once, that closing the window keeps Patchbay in the tray.
     pub tray_notice_shown: bool,
+    /// The proxy for connectors without their own.
+    pub proxy: ProxySetting,
+    /// Whether the explicit proxy's credentials are stored (sealed; set on their own).
+    pub proxy_credentials_set: bool,
+    /// Extra CA certificates (PEM) every connector trusts besides the system's.
+    pub ca_pem: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -58,6 +68,9 @@ impl Default for AppSettings {
             connect_timeout_secs: u32::try_from(timeouts.connect.as_secs()).unwrap_or(10),
             request_timeout_secs: u32::try_from(timeouts.request.as_secs()).unwrap_or(30),
             tray_notice_shown: false,
+            proxy: ProxySetting::System,
+            proxy_credentials_set: false,
+            ca_pem: None,
         }
     }
 }
@@ -92,6 +105,12 @@ impl AppSettings {
             MAX_REQUEST_TIMEOUT_SECS,
             "the request timeout",
         )?;
+        if let ProxySetting::Explicit { url } = &self.proxy {
+            crate::network::proxy_url(url)?;
+        }
+        if let Some(pem) = &self.ca_pem {
+            crate::network::certificates(pem)?;
+        }
         Ok(self)
     }
 

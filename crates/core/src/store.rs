@@ -279,6 +279,13 @@ impl Store {
         Ok(())
     }
 
+    pub fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute("DELETE FROM meta WHERE key = ?1", params![key])?;
+        self.scrub();
+        Ok(())
+    }
+
     // --- workspaces -----------------------------------------------------------------------
 
     pub fn workspaces(&self) -> Result<Vec<Workspace>, StoreError> {

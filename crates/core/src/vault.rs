@@ -272,6 +272,40 @@ impl Vault {
         ))
     }
 
+    /// Seals an app-wide secret (not a workspace's: the app's proxy credentials) with the master
+    /// key, bound to its name.
+    pub fn seal_app_secret(
+        &self,
+        store: &Store,
+        name: &str,
+        secret: &Secret,
+    ) -> Result<Vec<u8>, VaultError> {
+        let master = self.master_key(store)?;
+        Ok(master.seal(&app_secret_aad(name), secret.expose().as_bytes()))
+    }
+
+    /// Opens an app-wide secret sealed by [`Vault::seal_app_secret`].
+    pub fn open_app_secret(
+        &self,
+        store: &Store,
+        name: &str,
+        sealed: &[u8],
+    ) -> Result<Secret, VaultError> {
+        let master = self.master_key(store)?;
+        let decrypt_error = |source| VaultError::Decrypt {
+            what: format!("the app's {name}"),
+            source,
+        };
+        let plain = master
+            .open(&app_secret_aad(name), sealed)
+            .map_err(decrypt_error)?;
+        let text = String::from_utf8(plain.to_vec()).map_err(|_| VaultError::Decrypt {
+            what: format!("the app's {name}"),
+            source: crypto::CryptoError::Authentication,
+        })?;
+        Ok(Secret::new(text))
+    }
+
     /// Opens a stored secret with the AAD layout it was sealed with.
     pub fn open(
         &self,
@@ -301,6 +335,11 @@ impl Vault {
             .map_err(|_| decrypt_error(CryptoError::Authentication))?;
         Ok(Secret::new(text))
     }
+}
+
+/// The associated data of an app-wide secret: a domain no workspace secret's AAD starts with.
+fn app_secret_aad(name: &str) -> Vec<u8> {
+    format!("patchbay app secret\0{name}").into_bytes()
 }
 
 fn aad(

@@ -22,10 +22,15 @@ pub async fn save_settings<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, PatchbayState>,
     settings: AppSettings,
+    proxy_credentials: Option<String>,
 ) -> Result<AppSettings, IpcError> {
     let core = state.patchbay()?;
     let before = core.settings()?;
-    let saved = core.save_settings(settings)?;
+    let mut saved = core.save_settings(settings)?;
+    // New credentials for the app's explicit proxy, sealed; empty or absent keeps them.
+    if let Some(credentials) = proxy_credentials.filter(|credentials| !credentials.is_empty()) {
+        saved = core.set_proxy_credentials(Some(patchbay_core::Secret::new(credentials)))?;
+    }
     if saved.monitor_interval_secs != before.monitor_interval_secs {
         state.set_monitor(crate::monitor::start(&app, core));
     }

@@ -494,7 +494,19 @@ request_timeout_secs: number,
 /**
  * The person was told, once, that closing the window keeps Patchbay in the tray.
  */
-tray_notice_shown: boolean, };
+tray_notice_shown: boolean, 
+/**
+ * The proxy for connectors without their own.
+ */
+proxy: ProxySetting, 
+/**
+ * Whether the explicit proxy's credentials are stored (sealed; set on their own).
+ */
+proxy_credentials_set: boolean, 
+/**
+ * Extra CA certificates (PEM) every connector trusts besides the system's.
+ */
+ca_pem: string | null, };
 
 export type AppInfo = { version: string, data_dir: string | null, log_dir: string | null, 
 /**

@@ -195,7 +195,10 @@ export type Commands = Contract<{
   };
   take_install_offer: { args: NoArgs; result: LinkOffer | null };
   get_settings: { args: NoArgs; result: AppSettings };
-  save_settings: { args: { settings: AppSettings }; result: AppSettings };
+  save_settings: {
+    args: { settings: AppSettings; proxyCredentials?: string | null };
+    result: AppSettings;
+  };
   app_info: { args: NoArgs; result: AppInfo };
   open_folder: { args: { which: 'data' | 'logs' }; result: null };
   quit_app: { args: NoArgs; result: null };
@@ -639,9 +642,14 @@ export function getSettings(): Promise<AppSettings> {
 /**
  * Saves the whole settings object and answers it as stored; values out of range reject with
  * `InvalidInput` and nothing is saved. Pass `tray_notice_shown` back as it was read.
+ * `proxyCredentials` (`user:password`) are new credentials for the app's explicit proxy, sealed
+ * by Rust (absent or empty keeps the stored ones; Rust drops them when the proxy changes).
  */
-export function saveSettings(settings: AppSettings): Promise<AppSettings> {
-  return call('save_settings', { settings });
+export function saveSettings(
+  settings: AppSettings,
+  proxyCredentials?: string | null,
+): Promise<AppSettings> {
+  return call('save_settings', { settings, proxyCredentials: proxyCredentials ?? null });
 }
 
 /** The version, where Patchbay keeps its data and logs, and whether the desktop shows a tray. */

@@ -132,6 +132,34 @@ export function validateCaPem(pem: string): string | null {
   return null;
 }
 
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : '');
+    reader.onerror = () => reject(reader.error ?? new Error('the file cannot be read'));
+    reader.readAsText(file);
+  });
+}
+
+/** Why a chosen CA file is not used, unread: it is over core's limit. Null when it may be read. */
+export function caFileTooLarge(file: File): string | null {
+  if (file.size <= MAX_CA_PEM_BYTES) return null;
+  const limit = MAX_CA_PEM_BYTES / 1024;
+  return `${file.name} is larger than ${limit} KiB, so it was not used; a CA certificate is a few KiB.`;
+}
+
+/**
+ * A chosen CA file's text, or why it can't be read. What it holds is checked afterwards, as
+ * pasted text is (`validateCaPem`).
+ */
+export async function readCaFile(file: File): Promise<{ pem: string } | { error: string }> {
+  try {
+    return { pem: await readText(file) };
+  } catch (error) {
+    return { error: `Couldn’t read ${file.name}: ${(error as Error).message}.` };
+  }
+}
+
 /** The proxy user name and password go together; the user name cannot hold the separator. */
 function validateProxyUser(fields: NetworkFields): string | null {
   if (fields.proxyMode !== 'explicit') return null;

@@ -1,6 +1,34 @@
 // The Settings page's form: the settings as typed, Rust's limits, and the checks made at each
-// field before saving (Rust checks again and refuses what is out of range).
-import type { AppSettings, Theme } from './types';
+// field before saving (Rust checks again and refuses what is out of range). The proxy and the
+// extra certificate authorities are checked as a connector's own are (network.ts), with the same
+// messages; the proxy's user name and password travel apart, never inside the settings.
+import {
+  type NetworkFields,
+  networkErrors,
+  type ProxyMode,
+  proxyCredentials,
+} from './network';
+import type { AppSettings, ProxySetting, Theme } from './types';
+
+/**
+ * The settings with the app's network defaults: the proxy, whether Rust holds credentials for
+ * it (read only: Rust ignores what is sent back), and the extra CA certificates every connector
+ * without its own trusts. Once bindings.ts is regenerated `AppSettings` holds these fields and
+ * this is the same type.
+ */
+export type AppSettingsWithNetwork = AppSettings & {
+  proxy: ProxySetting;
+  proxy_credentials_set: boolean;
+  ca_pem: string | null;
+};
+
+const NETWORK_DEFAULTS: Pick<AppSettingsWithNetwork, 'proxy' | 'proxy_credentials_set' | 'ca_pem'> =
+  { proxy: { mode: 'system' }, proxy_credentials_set: false, ca_pem: null };
+
+/** The settings as Rust answered them, with Rust's network defaults for any field missing. */
+export function withNetwork(settings: AppSettings): AppSettingsWithNetwork {
+  return { ...NETWORK_DEFAULTS, ...settings };
+}
 
 /** Rust's limits on each number, in whole seconds (`AppSettings::validate`). */
 export const LIMITS = {
@@ -30,21 +58,53 @@ export interface SettingsFields {
   theme: Theme;
   connectTimeout: string;
   requestTimeout: string;
+  proxyMode: ProxyMode;
+  proxyUrl: string;
+  /** New credentials for an explicit proxy; empty keeps the stored ones. */
+  proxyUser: string;
+  proxyPassword: string;
+  /** Extra CA certificates (PEM), from a file or pasted; empty trusts only the system's. */
+  caPem: string;
+  /** The file the certificates came from, to say so; null when pasted or stored. */
+  caFileName: string | null;
 }
 
 export interface SettingsErrors {
   monitorInterval: string | null;
   connectTimeout: string | null;
   requestTimeout: string | null;
+  proxyUrl: string | null;
+  proxyUser: string | null;
+  caPem: string | null;
 }
 
-export function settingsFields(settings: AppSettings): SettingsFields {
+export function settingsFields(settings: AppSettingsWithNetwork): SettingsFields {
   return {
     monitorInterval: String(settings.monitor_interval_secs),
     notifications: settings.notifications,
     theme: settings.theme,
     connectTimeout: String(settings.connect_timeout_secs),
     requestTimeout: String(settings.request_timeout_secs),
+    proxyMode: settings.proxy.mode,
+    proxyUrl: settings.proxy.mode === 'explicit' ? settings.proxy.url : '',
+    proxyUser: '',
+    proxyPassword: '',
+    caPem: settings.ca_pem ?? '',
+    caFileName: null,
+  };
+}
+
+/** The proxy and CA fields as a connector's Network section holds them, to check them alike. */
+function asNetworkFields(fields: SettingsFields): NetworkFields {
+  return {
+    connectTimeout: '',
+    requestTimeout: '',
+    proxyMode: fields.proxyMode,
+    proxyUrl: fields.proxyUrl,
+    proxyUser: fields.proxyUser,
+    proxyPassword: fields.proxyPassword,
+    caPem: fields.caPem,
+    caFileName: fields.caFileName,
   };
 }
 
@@ -82,10 +142,14 @@ export function validateSeconds(text: string, limit: { min: number; max: number 
 }
 
 export function settingsErrors(fields: SettingsFields): SettingsErrors {
+  const network = networkErrors(asNetworkFields(fields));
   return {
     monitorInterval: validateSeconds(fields.monitorInterval, LIMITS.monitorInterval),
     connectTimeout: validateSeconds(fields.connectTimeout, LIMITS.connectTimeout),
     requestTimeout: validateSeconds(fields.requestTimeout, LIMITS.requestTimeout),
+    proxyUrl: network.proxyUrl,
+    proxyUser: network.proxyUser,
+    caPem: network.caPem,
   };
 }
 
@@ -93,11 +157,21 @@ export function hasSettingsErrors(errors: SettingsErrors): boolean {
   return Object.values(errors).some((error) => error !== null);
 }
 
+/** The proxy as the fields say it should be. */
+function proxyFrom(fields: SettingsFields): ProxySetting {
+  if (fields.proxyMode === 'explicit') return { mode: 'explicit', url: fields.proxyUrl.trim() };
+  return { mode: fields.proxyMode };
+}
+
 /**
  * The whole object Rust stores: the fields over `read`, which keeps what the page does not show
- * (`tray_notice_shown`) as it was read. Assumes no errors.
+ * (`tray_notice_shown`, and `proxy_credentials_set`, which Rust ignores) as it was read. The
+ * proxy's credentials are not in it: see `settingsCredentials`. Assumes no errors.
  */
-export function settingsFrom(fields: SettingsFields, read: AppSettings): AppSettings {
+export function settingsFrom(
+  fields: SettingsFields,
+  read: AppSettingsWithNetwork,
+): AppSettingsWithNetwork {
   return {
     ...read,
     monitor_interval_secs: Number(fields.monitorInterval.trim()),
@@ -105,17 +179,37 @@ export function settingsFrom(fields: SettingsFields, read: AppSettings): AppSett
     theme: fields.theme,
     connect_timeout_secs: Number(fields.connectTimeout.trim()),
     request_timeout_secs: Number(fields.requestTimeout.trim()),
+    proxy: proxyFrom(fields),
+    ca_pem: fields.caPem.trim() === '' ? null : fields.caPem,
   };
 }
 
+/** The explicit proxy's new `user:password`, when typed; null keeps what Rust stores. */
+export function settingsCredentials(fields: SettingsFields): string | null {
+  return proxyCredentials(asNetworkFields(fields));
+}
+
+/** The same proxy: the same mode, and for an explicit one the same URL (trimmed). */
+export function sameProxy(a: ProxySetting, b: ProxySetting): boolean {
+  if (a.mode === 'explicit' || b.mode === 'explicit') {
+    return a.mode === 'explicit' && b.mode === 'explicit' && a.url.trim() === b.url.trim();
+  }
+  return a.mode === b.mode;
+}
+
 /** Whether the fields say something other than `settings` (what Save would change). */
-export function changed(fields: SettingsFields, settings: AppSettings): boolean {
+export function changed(fields: SettingsFields, settings: AppSettingsWithNetwork): boolean {
+  const typedCredentials =
+    fields.proxyMode === 'explicit' && (fields.proxyUser !== '' || fields.proxyPassword !== '');
   return (
     fields.notifications !== settings.notifications ||
     fields.theme !== settings.theme ||
     !sameSeconds(fields.monitorInterval, settings.monitor_interval_secs) ||
     !sameSeconds(fields.connectTimeout, settings.connect_timeout_secs) ||
-    !sameSeconds(fields.requestTimeout, settings.request_timeout_secs)
+    !sameSeconds(fields.requestTimeout, settings.request_timeout_secs) ||
+    !sameProxy(proxyFrom(fields), settings.proxy) ||
+    fields.caPem.trim() !== (settings.ca_pem ?? '').trim() ||
+    typedCredentials
   );
 }
 

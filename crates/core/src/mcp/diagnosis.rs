@@ -746,8 +746,11 @@ pub(crate) async fn diagnose_detailed(endpoint: &Endpoint) -> (Diagnosis, Option
                 None,
             ),
         };
-    diagnosis.route = endpoint.route.settings.describe();
-    if diagnosis.stage == Stage::Tls && endpoint.route.settings.ca_pem.is_none() {
+    diagnosis.route = endpoint.route.describe();
+    if diagnosis.stage == Stage::Tls
+        && endpoint.route.settings.ca_pem.is_none()
+        && endpoint.route.app.ca_pem.is_none()
+    {
         diagnosis.hint = HINT_TLS_CA.to_owned();
     }
     (diagnosis, refusal)

@@ -207,7 +207,7 @@ impl Patchbay {
             .into());
         }
         let pending = spec.oauth.clone().map(OAuthCredentials::detached);
-        let workspace = blocking(|| -> Result<_, Error> {
+        let (workspace, app_route) = blocking(|| -> Result<_, Error> {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
             ensure_unique(&store, &workspace, &name, None)?;
@@ -219,13 +219,15 @@ impl Patchbay {
             {
                 self.vault.workspace_key(&store, &workspace.id)?;
             }
-            Ok(workspace)
+            let app_route = self.app_route(&store)?;
+            Ok((workspace, app_route))
         })?;
         let mut endpoint = Endpoint::new(url.clone());
         endpoint.timeouts = network.timeouts(self.timeouts());
         endpoint.route = Route {
             settings: network.clone(),
             proxy_credentials: proxy_credentials.clone(),
+            app: app_route,
         };
         endpoint.bearer = token.clone();
         endpoint.headers = headers.clone();

@@ -27,6 +27,7 @@ impl Patchbay {
         endpoint.route = crate::network::Route {
             settings: row.network.clone(),
             proxy_credentials: self.unsealed(store, row, &SecretField::ProxyAuth)?,
+            app: self.app_route(store)?,
         };
         endpoint.bearer = self.unsealed(store, row, &SecretField::Token)?;
         if let Some(grant) = self.unsealed(store, row, &SecretField::OAuth)? {

@@ -387,6 +387,7 @@ impl Patchbay {
             endpoint.route = crate::network::Route {
                 settings: row.network.clone(),
                 proxy_credentials: self.unsealed(&store, &row, &SecretField::ProxyAuth)?,
+                app: self.app_route(&store)?,
             };
             endpoint.headers = self.headers(&store, &row)?;
             Ok((workspace, row, endpoint))
