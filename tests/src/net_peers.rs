@@ -63,19 +63,19 @@ pub async fn http_proxy(credentials: Option<(&str, &str)>) -> Result<HttpProxy> 
     Ok(HttpProxy { url, seen, refused })
 }
 
-/// Reads a request head (up to the blank line), keeping any bytes read past it.
-async fn read_head(stream: &mut TcpStream) -> Result<(String, Vec<u8>)> {
+/// Reads an HTTP head (up to the blank line), keeping any bytes read past it.
+async fn read_head(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> Result<(String, Vec<u8>)> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let read = stream.read(&mut chunk).await?;
-        anyhow::ensure!(read > 0, "closed before a request head");
+        anyhow::ensure!(read > 0, "closed before a head");
         buffer.extend_from_slice(&chunk[..read]);
         if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
             let rest = buffer.split_off(end + 4);
             return Ok((String::from_utf8_lossy(&buffer).into_owned(), rest));
         }
-        anyhow::ensure!(buffer.len() < 64 * 1024, "request head too large");
+        anyhow::ensure!(buffer.len() < 64 * 1024, "head too large");
     }
 }
 
@@ -160,7 +160,7 @@ async fn proxy_one(
     });
     // The response, told to close the client's connection too, so the client never sends a
     // second request into this one-request tunnel.
-    let (head, body) = read_head_from(&mut upstream_read).await?;
+    let (head, body) = read_head(&mut upstream_read).await?;
     let mut lines: Vec<&str> = head
         .trim_end_matches("\r\n")
         .split("\r\n")
@@ -180,22 +180,6 @@ async fn proxy_one(
     client_write.write_all(&body).await?;
     tokio::io::copy(&mut upstream_read, &mut client_write).await?;
     Ok(())
-}
-
-/// [`read_head`] on a read half.
-async fn read_head_from(stream: &mut tokio::net::tcp::OwnedReadHalf) -> Result<(String, Vec<u8>)> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let read = stream.read(&mut chunk).await?;
-        anyhow::ensure!(read > 0, "closed before a response head");
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = buffer.split_off(end + 4);
-            return Ok((String::from_utf8_lossy(&buffer).into_owned(), rest));
-        }
-        anyhow::ensure!(buffer.len() < 64 * 1024, "response head too large");
-    }
 }
 
 /// TLS in front of a plain server.

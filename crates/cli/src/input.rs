@@ -23,7 +23,7 @@ pub struct TerminalInput {
     prompt: Mutex<()>,
 }
 
-fn terminal() -> bool {
+pub(crate) fn terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 

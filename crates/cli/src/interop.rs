@@ -18,6 +18,7 @@ use patchbay_core::{
 };
 use serde::Serialize;
 
+use crate::input::terminal;
 use crate::output::print_json;
 use crate::{Failure, login_command};
 
@@ -363,10 +364,6 @@ fn names(candidates: &[CandidateView]) -> String {
         .map(|c| format!("{:?}", c.name))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// A yes/no question on the terminal; anything but y/yes is no.

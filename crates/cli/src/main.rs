@@ -395,7 +395,7 @@ impl NetworkEditArgs {
 
 /// A PEM file's text (certificates are public; core checks they read).
 pub(crate) fn read_ca_file(path: &std::path::Path) -> Result<String, Failure> {
-    let limit = 256 * 1024;
+    let limit = patchbay_core::MAX_CA_PEM_BYTES as u64;
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|file| file.take(limit + 1).read_to_string(&mut text))

@@ -529,7 +529,7 @@ impl StepFront for Terminal {
     }
 
     async fn approve(&self, request: &ApprovalRequest) -> Approve {
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        if !crate::input::terminal() {
             return Approve::NobodyToAsk;
         }
         let question = format!(

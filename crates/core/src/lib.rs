@@ -66,8 +66,8 @@ pub use mcp::Progress;
 pub use mcp::elicitation::Responder;
 pub use mcp::{Diagnosis, Remedy, Stage, Timeouts, TransportKind};
 pub use network::{
-    Change, ConnectorNetwork, MAX_CONNECT_TIMEOUT_SECS, MAX_REQUEST_TIMEOUT_SECS, NetworkEdit,
-    NetworkInput, ProxySetting,
+    Change, ConnectorNetwork, MAX_CA_PEM_BYTES, MAX_CONNECT_TIMEOUT_SECS, MAX_REQUEST_TIMEOUT_SECS,
+    NetworkEdit, NetworkInput, ProxySetting,
 };
 pub use oauth::flows::Delivery;
 pub use oauth::redirect::{RedirectChoice, SCHEME as DEEP_LINK_SCHEME};
