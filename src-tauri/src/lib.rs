@@ -154,6 +154,7 @@ commands![
     workbench::diagnostics_report,
     workbench::pause_connector,
     workbench::resume_connector,
+    workbench::set_connector_notifications,
     workbench::duplicate_connector,
     steps::always_allowed,
     steps::revoke_always,

@@ -54,10 +54,12 @@ fn on_check<R: Runtime>(
     if outcome.changed() {
         tray::refresh(app);
     }
-    // The person may have switched notifications off in Settings since the monitor started.
-    let notify = core
-        .settings()
-        .map_or(true, |settings| settings.notifications);
+    // The person may have switched notifications off in Settings since the monitor started,
+    // or for this connector (its view is read with this check).
+    let notify = !outcome.connector.muted
+        && core
+            .settings()
+            .map_or(true, |settings| settings.notifications);
     let announce = alerts
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

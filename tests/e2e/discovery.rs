@@ -512,7 +512,7 @@ async fn the_challenge_probe_does_not_follow_a_redirect_elsewhere() -> Result<()
     })
     .await?;
     let url = url::Url::parse(&format!("{}/mcp", redirecting.base))?;
-    let challenge = patchbay_core::oauth::fetch_challenge(&url).await;
+    let challenge = patchbay_core::oauth::fetch_challenge(&url, &Default::default()).await;
     ensure!(
         challenge.is_none(),
         "no challenge from elsewhere: {challenge:?}"

@@ -42,7 +42,7 @@ woMS+upnbaCWu49U+vJ92Wvp5YIH8NWyfpyIdcsfOVvAF9kTtHRmdZNZ
 const KEY_SENTINEL: &str = "0IKI5NSufgnh2XipMIfOtLaVM2OhRANCAASBL85ww9qPBGP53Os1qSXttPg2I4wk";
 
 /// Sign-in tokens live two minutes (tests move the clock past that); later ones an hour.
-fn machine_peer(auth: MachineAuth) -> Behaviour {
+pub(crate) fn machine_peer(auth: MachineAuth) -> Behaviour {
     Behaviour {
         machine_client: Some(MachinePeerClient {
             client_id: CLIENT_ID.into(),
@@ -55,7 +55,12 @@ fn machine_peer(auth: MachineAuth) -> Behaviour {
 }
 
 /// `patchbay connector add` for a machine client whose secret comes on stdin.
-fn add_in_cli(sandbox: &Sandbox, name: &str, peer: &OAuthPeer, trace: bool) -> Result<Run> {
+pub(crate) fn add_in_cli(
+    sandbox: &Sandbox,
+    name: &str,
+    peer: &OAuthPeer,
+    trace: bool,
+) -> Result<Run> {
     let url = peer.mcp_url();
     let env: &[(&str, &str)] = if trace { &[("RUST_LOG", "trace")] } else { &[] };
     let run = sandbox.run_with_env(
@@ -517,6 +522,7 @@ async fn a_wrong_secret_is_refused_when_adding_and_nothing_is_saved() -> Result<
             auth: ClientAuth::Secret(Secret::new("not-the-secret")),
             scopes: vec![],
         },
+        &Default::default(),
     )
     .await;
     match outcome {

@@ -2,11 +2,16 @@
 //! behind real middlemen on loopback (tests/src/net_peers.rs): a forward proxy the connector
 //! must go through (the proxy records it), one that requires credentials (refused without them,
 //! used with them, and the credentials sealed), and TLS with a certificate from a test CA that
-//! fails with the TLS stage named until the connector trusts the CA, then passes.
+//! fails with the TLS stage named until the connector trusts the CA, then passes. OAuth goes
+//! the same way: a browser sign-in against the TypeScript SDK's demo authorization server, and
+//! a machine client's grant and its renewal against the mock OAuth peer, through the app's
+//! guarded proxy.
 
 use anyhow::{Result, ensure};
 use patchbay_tests::net_peers::{http_proxy, tls_front};
-use patchbay_tests::{EverythingMode, Sandbox, contains_bytes, server_everything};
+use patchbay_tests::{
+    EverythingMode, Sandbox, contains_bytes, oauth_demo_server, server_everything,
+};
 
 #[test]
 fn a_connector_goes_through_its_proxy_with_sealed_credentials() -> Result<()> {
@@ -421,6 +426,218 @@ fn the_apps_proxy_and_ca_serve_connectors_without_their_own() -> Result<()> {
     ensure!(
         bad.code == 2 && bad.stderr.contains("no PEM certificate"),
         "{bad}"
+    );
+    Ok(())
+}
+
+/// Sets the app's proxy to `proxy` with `user:password` (sealed, from stdin).
+fn app_proxy(sandbox: &Sandbox, proxy: &str, credentials: &str) -> Result<()> {
+    let set = sandbox.run(&["settings", "set", "proxy", proxy], None)?;
+    ensure!(set.code == 0, "{set}");
+    let creds = sandbox.run(
+        &["settings", "set", "proxy-credentials", "-"],
+        Some(&format!("{credentials}\n")),
+    )?;
+    ensure!(creds.code == 0, "{creds}");
+    Ok(())
+}
+
+/// A browser sign-in goes the connector's way too: discovery, dynamic registration and the
+/// token request go through the app's proxy with its sealed credentials, not around it (they
+/// used to go straight out, so a sign-in behind a proxy that the MCP requests needed failed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_sign_in_goes_through_the_apps_proxy() -> Result<()> {
+    let (peer, auth_port) = oauth_demo_server()?;
+    let url = format!("http://localhost:{}/mcp", peer.port);
+    let guarded = http_proxy(Some(("carol", "signin-proxy-pw-19"))).await?;
+    let sandbox = Sandbox::new()?;
+    app_proxy(&sandbox, &guarded.url, "carol:signin-proxy-pw-19")?;
+
+    let (child, sign_in_url, lines) = crate::oauth::start_sign_in(
+        &sandbox,
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Demo",
+            "--url",
+            &url,
+            "--auth",
+            "oauth",
+        ],
+    )?;
+    // The browser is the person's: it goes straight to the authorization server.
+    let redirect = crate::oauth::authorization_redirect(&sign_in_url).await?;
+    let page = reqwest::get(redirect.as_str()).await?;
+    ensure!(page.status() == 200, "the loopback listener took the code");
+    let (code, stderr) = crate::oauth::finish(child, lines)?;
+    ensure!(code == 0 && stderr.contains("Added \"Demo\""), "{stderr}");
+
+    let forwarded = guarded.forwarded();
+    let authorization_server = format!("localhost:{auth_port}/");
+    let went = |method: &str, path: &str| {
+        forwarded.iter().any(|request| {
+            request.starts_with(method)
+                && request.contains(&authorization_server)
+                && request.contains(path)
+        })
+    };
+    ensure!(
+        forwarded
+            .iter()
+            .any(|request| request.contains("/.well-known/oauth-protected-resource")),
+        "resource metadata discovery went through the proxy: {forwarded:?}"
+    );
+    ensure!(
+        went("GET", "/.well-known/oauth-authorization-server")
+            && went("POST", "/register")
+            && went("POST", "/token"),
+        "authorization server metadata, registration and the code exchange went through the \
+         proxy: {forwarded:?}"
+    );
+    ensure!(
+        guarded.refused() == 0,
+        "every request carried the proxy's credentials"
+    );
+    let tools = sandbox.run(&["tools", "Demo"], None)?;
+    ensure!(tools.code == 0 && tools.stdout.contains("greet"), "{tools}");
+    Ok(())
+}
+
+/// A machine client's grant, and its renewal when the server refuses the token, go through the
+/// app's proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_clients_grant_and_renewal_go_through_the_apps_proxy() -> Result<()> {
+    use patchbay_tests::oauth_peer::{MachineAuth, OAuthPeer};
+    let peer = OAuthPeer::start(crate::machine::machine_peer(MachineAuth::SecretBasic)).await?;
+    let guarded = http_proxy(Some(("dave", "machine-proxy-pw-64"))).await?;
+    let sandbox = Sandbox::new()?;
+    app_proxy(&sandbox, &guarded.url, "dave:machine-proxy-pw-64")?;
+
+    crate::machine::add_in_cli(&sandbox, "Billing", &peer, false)?;
+    let token_requests = || {
+        guarded
+            .forwarded()
+            .iter()
+            .filter(|request| request.starts_with("POST") && request.contains("/token"))
+            .count()
+    };
+    ensure!(
+        token_requests() == 1 && peer.machine_grants().len() == 1,
+        "the grant went through the proxy: {:?}",
+        guarded.forwarded()
+    );
+    peer.expire_access_tokens();
+    let tools = sandbox.run(&["tools", "Billing"], None)?;
+    ensure!(tools.code == 0, "{tools}");
+    ensure!(
+        peer.machine_grants().len() == 2 && token_requests() == 2,
+        "the renewal went through the proxy too: {:?}",
+        guarded.forwarded()
+    );
+    Ok(())
+}
+
+/// "The system's proxy" on a GNOME-family desktop is the desktop's own setting too, read with
+/// the real `gsettings` tool (GSettings' keyfile backend in a private config directory stands
+/// in for dconf, whose service would write the person's real settings): a manual HTTP proxy is
+/// used and named by the diagnosis, its ignored hosts bypass it, and the environment's proxy
+/// variables win over it.
+#[test]
+fn on_gnome_the_system_proxy_is_the_desktops_setting() -> Result<()> {
+    let peer = server_everything(EverythingMode::StreamableHttp)?;
+    let url = peer.everything_url(EverythingMode::StreamableHttp);
+    let runtime = tokio::runtime::Runtime::new()?;
+    let proxy = runtime.block_on(http_proxy(None))?;
+    let port = proxy.url.rsplit(':').next().unwrap_or_default().to_owned();
+    let sandbox = Sandbox::new()?;
+    let config = tempfile::tempdir()?;
+    let config_home = config.path().to_string_lossy().into_owned();
+    let desktop: [(&str, &str); 5] = [
+        ("XDG_CONFIG_HOME", &config_home),
+        ("GSETTINGS_BACKEND", "keyfile"),
+        ("XDG_CURRENT_DESKTOP", "ubuntu:GNOME"),
+        ("HTTP_PROXY", ""),
+        ("http_proxy", ""),
+    ];
+    let gsettings = |args: &[&str]| -> Result<()> {
+        let status = std::process::Command::new("gsettings")
+            .args(args)
+            .envs(desktop[..3].iter().copied())
+            .status()?;
+        ensure!(status.success(), "gsettings {args:?}");
+        Ok(())
+    };
+    gsettings(&["set", "org.gnome.system.proxy", "mode", "manual"])?;
+    gsettings(&["set", "org.gnome.system.proxy.http", "host", "127.0.0.1"])?;
+    gsettings(&["set", "org.gnome.system.proxy.http", "port", &port])?;
+    // GNOME ignores localhost and 127.0.0.0/8 by default; this test's server is there.
+    gsettings(&["set", "org.gnome.system.proxy", "ignore-hosts", "[]"])?;
+
+    let added = sandbox.run_with_env(
+        &["connector", "add", "--name", "desk", "--url", &url],
+        None,
+        &desktop,
+    )?;
+    ensure!(added.code == 0, "{added}");
+    let through = proxy.forwarded().len();
+    ensure!(through > 0, "went through the desktop's proxy");
+    let tested = sandbox.run_with_env(&["connector", "test", "desk"], None, &desktop)?;
+    ensure!(
+        tested.code == 0
+            && tested.stdout.contains(&format!(
+                "through the desktop's proxy http://127.0.0.1:{port} (its settings)"
+            )),
+        "the diagnosis names the desktop's proxy: {tested}"
+    );
+
+    // Elsewhere than a GNOME-family desktop the setting is not the system's.
+    let other = [("XDG_CURRENT_DESKTOP", "KDE"), desktop[0], desktop[1]];
+    let before = proxy.forwarded().len();
+    let kde = sandbox.run_with_env(&["connector", "test", "desk"], None, &other)?;
+    ensure!(
+        kde.code == 0 && proxy.forwarded().len() == before,
+        "not through the GNOME proxy on KDE: {kde}"
+    );
+
+    // An ignored host goes straight to the server.
+    gsettings(&[
+        "set",
+        "org.gnome.system.proxy",
+        "ignore-hosts",
+        "['127.0.0.1']",
+    ])?;
+    let before = proxy.forwarded().len();
+    let ignored = sandbox.run_with_env(&["connector", "test", "desk"], None, &desktop)?;
+    ensure!(
+        ignored.code == 0 && proxy.forwarded().len() == before,
+        "an ignored host bypasses the desktop's proxy: {ignored}"
+    );
+
+    // The environment's proxy wins over the desktop's: a dead one fails the test.
+    gsettings(&["set", "org.gnome.system.proxy", "ignore-hosts", "[]"])?;
+    let mut env_wins = desktop;
+    env_wins[3] = ("HTTP_PROXY", "http://127.0.0.1:9");
+    let before = proxy.forwarded().len();
+    let dead = sandbox.run_with_env(&["connector", "test", "desk"], None, &env_wins)?;
+    ensure!(
+        dead.code != 0
+            && dead
+                .stderr
+                .contains("through the system proxy http://127.0.0.1:9")
+            && proxy.forwarded().len() == before,
+        "the environment's proxy is used, not the desktop's: {dead}"
+    );
+
+    // `auto` (a PAC script) is said to be not followed.
+    gsettings(&["set", "org.gnome.system.proxy", "mode", "auto"])?;
+    let auto = sandbox.run_with_env(&["connector", "test", "desk"], None, &desktop)?;
+    ensure!(
+        auto.code == 0
+            && auto
+                .stdout
+                .contains("automatic proxy configuration (PAC) is not followed"),
+        "{auto}"
     );
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! a StatusNotifier host (tests/src/desktop_bus.rs) the app's icon registers, its menu lists the
 //! connectors with their status, "Check all now" checks them (here the only way a check runs:
 //! the monitor interval is an hour), one notification arrives per Connected → Disconnected
-//! transition, closing the window keeps the app running, and "Quit Patchbay" ends it. Without a
+//! transition (none for a connector whose notifications are off), closing the window keeps the
+//! app running, and "Quit Patchbay" ends it. Without a
 //! host, closing the window quits (a close as a window manager sends it: WM_DELETE_WINDOW).
 
 use std::ffi::OsString;
@@ -126,6 +127,25 @@ async fn the_tray_lists_checks_notifies_once_per_transition_and_quits() -> Resul
         None,
     )?;
     ensure!(added.code == 0, "{added}");
+    // A second connector to the same server, its notifications switched off: it goes down
+    // with the first and says nothing.
+    let quiet = sandbox.run(
+        &[
+            "connector",
+            "add",
+            "--name",
+            "Quiet",
+            "--url",
+            &peer.everything_url(EverythingMode::StreamableHttp),
+        ],
+        None,
+    )?;
+    ensure!(quiet.code == 0, "{quiet}");
+    let muted = sandbox.run(&["connector", "notifications", "Quiet", "off"], None)?;
+    ensure!(
+        muted.code == 0 && muted.stderr.contains("Notifications for \"Quiet\" are off"),
+        "{muted}"
+    );
     // Started once this test has the window's turn (inside the launch), so no other test's
     // app sees this host; the app's indicator registers when the watcher appears.
     let desktop = Desktop::launch_with_env(&sandbox, "tray", &hour_interval()).await?;
@@ -146,6 +166,7 @@ async fn the_tray_lists_checks_notifies_once_per_transition_and_quits() -> Resul
     peer.kill();
     host.click(&item, "Check all now").await?;
     menu_says(&host, &item, "Everything — Disconnected").await?;
+    menu_says(&host, &item, "Quiet — Disconnected").await?;
     desktop
         .wait_for_status("Everything", "disconnected", UI_LIMIT)
         .await?;
@@ -159,7 +180,7 @@ async fn the_tray_lists_checks_notifies_once_per_transition_and_quits() -> Resul
     let received = notifications.received();
     ensure!(
         received.len() == 1 && received[0].summary.contains("Everything is disconnected"),
-        "one notification for the one transition: {received:?}"
+        "one notification for the one transition, none for the muted connector: {received:?}"
     );
     desktop.screenshot("01-disconnected").await?;
 

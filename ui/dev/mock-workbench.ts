@@ -36,6 +36,7 @@ type WorkbenchCommand =
   | 'diagnostics_report'
   | 'pause_connector'
   | 'resume_connector'
+  | 'set_connector_notifications'
   | 'duplicate_connector';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -559,6 +560,11 @@ export function workbenchHandlers(
     resume_connector: ({ workspace, name }) => {
       const target = find(workspace, name);
       target.paused = false;
+      return { ...target };
+    },
+    set_connector_notifications: ({ workspace, name, on }) => {
+      const target = find(workspace, name);
+      target.muted = !on;
       return { ...target };
     },
     duplicate_connector: ({ workspace, name, newName }) => {

@@ -62,6 +62,7 @@ function connector(fields: Partial<ConnectorView> & { name: string; url: string 
     created_at: minutesAgo(60 * 24 * 7),
     updated_at: minutesAgo(60 * 24),
     paused: false,
+    muted: false,
     tool_count: fields.status === 'connected' ? 8 : null,
     recent: recentChecks(fields.status ?? 'unknown', fields.last_error ?? null),
     network: {},

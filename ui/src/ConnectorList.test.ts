@@ -1,6 +1,7 @@
 // What the connector list gained with the workbench: tool counts and the strip of recent checks,
-// search, status filter and sort, and Pause, Resume and Duplicate (from a row and from the
-// workbench), against a fake Rust side (test-support.ts).
+// search, status filter and sort, Pause, Resume and Duplicate (from a row and from the
+// workbench), and a connector's notifications on or off, against a fake Rust side
+// (test-support.ts).
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CheckView, type ConnectorView, EVENTS } from './lib/types';
@@ -231,6 +232,61 @@ describe('pausing and resuming', () => {
     await fireEvent.click(within(row('Docs')).getByTestId('pause-connector'));
     expect(await screen.findByText('Couldn’t pause Docs')).toBeTruthy();
     expect(row('Docs').dataset.paused).toBe('false');
+  });
+});
+
+describe('switching notifications', () => {
+  it('mutes from the workbench, which the row then shows, and unmutes', async () => {
+    const docs = connector({ name: 'Docs', status: 'connected' });
+    await renderWorkbench([docs], [], {
+      set_connector_notifications: (args) => ({ ...docs, muted: !args.on }),
+    });
+    let detail = await openWorkbench('Docs');
+    const notifications = () => within(detail).getByTestId('connector-notifications');
+    expect(notifications().getAttribute('aria-pressed'), 'on by default').toBe('true');
+
+    await fireEvent.click(notifications());
+    expect(calls('set_connector_notifications')).toEqual([
+      { workspace: 'Default', name: 'Docs', on: false },
+    ]);
+    await waitFor(() => expect(notifications().getAttribute('aria-pressed')).toBe('false'));
+    expect(await screen.findByText('Notifications off for Docs')).toBeTruthy();
+
+    await fireEvent.click(within(detail).getByTestId('back-to-connectors'));
+    const badge = within(row('Docs')).getByTestId('muted-badge');
+    expect(badge.title).toBe('Notifications are off for this connector');
+
+    detail = await openWorkbench('Docs');
+    await fireEvent.click(notifications());
+    expect(calls('set_connector_notifications')[1]).toEqual({
+      workspace: 'Default',
+      name: 'Docs',
+      on: true,
+    });
+    await waitFor(() => expect(notifications().getAttribute('aria-pressed')).toBe('true'));
+    expect(await screen.findByText('Notifications on for Docs')).toBeTruthy();
+    await fireEvent.click(within(detail).getByTestId('back-to-connectors'));
+    expect(within(row('Docs')).queryByTestId('muted-badge')).toBeNull();
+  });
+
+  it('shows a muted connector’s badge in the list from the start', async () => {
+    await renderWith([connector({ name: 'Docs', muted: true }), connector({ name: 'Notes' })]);
+    expect(within(row('Docs')).getByTestId('muted-badge')).toBeTruthy();
+    expect(within(row('Notes')).queryByTestId('muted-badge')).toBeNull();
+  });
+
+  it('says when switching fails and leaves the connector as it was', async () => {
+    await renderWorkbench([connector({ name: 'Docs' })], [], {
+      set_connector_notifications: () => {
+        throw ipcError({ code: 'NotFound', message: 'no connector named “Docs”' });
+      },
+    });
+    const detail = await openWorkbench('Docs');
+    await fireEvent.click(within(detail).getByTestId('connector-notifications'));
+    expect(await screen.findByText('Couldn’t switch notifications off for Docs')).toBeTruthy();
+    expect(
+      within(detail).getByTestId('connector-notifications').getAttribute('aria-pressed'),
+    ).toBe('true');
   });
 });
 

@@ -67,6 +67,7 @@ export function connector(overrides: Partial<ConnectorView>): ConnectorView {
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
     paused: false,
+    muted: false,
     tool_count: null,
     recent: [],
     network: {},

@@ -136,6 +136,12 @@ enum WorkspaceCommand {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum AuthArg {
     None,
     Token,
@@ -269,6 +275,13 @@ enum ConnectorCommand {
     /// Check a paused connector again and offer it to steps.
     Resume {
         name: String,
+    },
+    /// Whether the desktop app notifies when this connector stops working: on or off (the
+    /// app-wide switch is `patchbay settings set notifications`).
+    Notifications {
+        name: String,
+        #[arg(value_enum)]
+        state: OnOff,
     },
     /// Copy a connector (e.g. for a second account on the same server). An OAuth copy needs
     /// signing in.
@@ -970,6 +983,21 @@ async fn connector(
             );
             if json {
                 return output::print_json(&paused);
+            }
+            Ok(())
+        }
+        ConnectorCommand::Notifications { name, state } => {
+            let enabled = state == OnOff::On;
+            let changed = app
+                .set_connector_notifications(workspace, &name, enabled)
+                .map_err(|e| on(e, workspace, &name))?;
+            eprintln!(
+                "Notifications for {:?} are {}.",
+                changed.name,
+                if enabled { "on" } else { "off" }
+            );
+            if json {
+                return output::print_json(&changed);
             }
             Ok(())
         }

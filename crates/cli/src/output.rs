@@ -160,8 +160,15 @@ pub fn connector(
     if let Some(seconds) = connector.network.request_timeout_secs {
         println!("Request timeout: {seconds} s (its own; progress notifications extend a call)");
     }
-    if let Some(route) = connector.network.describe() {
+    let route = patchbay_core::network::Route {
+        settings: connector.network.clone(),
+        ..Default::default()
+    };
+    if let Some(route) = route.describe() {
         println!("Network:       {route}");
+    }
+    if connector.muted {
+        println!("Notifications: off for this connector");
     }
     println!("Created:       {}", connector.created_at);
     println!("Updated:       {}", connector.updated_at);
@@ -228,6 +235,9 @@ pub fn diagnosis(diagnosis: &Diagnosis, json: bool) -> Result<(), Failure> {
                     |v| v.as_str().unwrap_or_default().to_owned()
                 )
             );
+        }
+        if let Some(route) = &diagnosis.route {
+            println!("Network: {route}");
         }
     }
     Ok(())

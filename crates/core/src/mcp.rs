@@ -48,10 +48,9 @@ use listening::Listening;
 use crate::oauth::Grant;
 use crate::oauth::authorized_client::{AuthorizedClient, SetupError};
 use crate::oauth::dpop::Dpop;
-use crate::oauth::dpop::token_client::manager as dpop_manager;
+use crate::oauth::http_client::manager as oauth_manager;
 use crate::oauth::refresh::{RefreshError, TokenCell};
 use crate::vocabulary::PROTOCOL_VERSION;
-use rmcp::transport::auth::AuthorizationManager;
 
 use crate::secret::Secret;
 
@@ -448,15 +447,17 @@ impl Session {
                     .dpop_key()
                     .map_err(|error| error.to_string())?
                     .map(Dpop::new);
-                let mut manager = match &dpop {
-                    Some(dpop) => dpop_manager(&endpoint.url, dpop.clone()).await,
-                    None => AuthorizationManager::new(endpoint.url.as_str()).await,
-                }
-                .map_err(|error| error.to_string())?;
-                // Discovery with Patchbay's 2025-03-26 rule, before rmcp would discover on its own.
-                let metadata = crate::oauth::discovery::resolve_metadata(&manager, &endpoint.url)
+                let mut manager = oauth_manager(&endpoint.url, &endpoint.route, dpop.clone())
                     .await
                     .map_err(|error| error.to_string())?;
+                // Discovery with Patchbay's 2025-03-26 rule, before rmcp would discover on its own.
+                let metadata = crate::oauth::discovery::resolve_metadata(
+                    &manager,
+                    &endpoint.url,
+                    &endpoint.route,
+                )
+                .await
+                .map_err(|error| error.to_string())?;
                 manager.set_metadata(metadata.clone());
                 let auth_client = AuthorizedClient::new(
                     client,
@@ -465,6 +466,7 @@ impl Session {
                     &endpoint.url,
                     Some(metadata),
                     dpop,
+                    endpoint.route.clone(),
                 )
                 .await
                 .map_err(|error| match error {

@@ -10,6 +10,8 @@
 //! notification it sends for the call starts the wait again, up to the hard ceiling of the call
 //! ([`crate::mcp::Session::call_tool_watched`]).
 
+mod desktop;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -109,36 +111,6 @@ impl ConnectorNetwork {
             certificates(pem)?;
         }
         Ok(self)
-    }
-
-    /// The settings as a diagnosis names them: the proxy and the extra CA, when not the
-    /// system's (`None` when everything is).
-    pub fn describe(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        match &self.proxy {
-            Some(ProxySetting::Explicit { url }) => parts.push(format!(
-                "through the proxy {url}{}",
-                if self.proxy_credentials_set {
-                    " (with its stored credentials)"
-                } else {
-                    ""
-                }
-            )),
-            Some(ProxySetting::Direct) => parts.push("without a proxy".to_owned()),
-            Some(ProxySetting::System) | None => {
-                if let Some(proxy) = system_proxy() {
-                    parts.push(format!("through the system proxy {proxy}"));
-                }
-            }
-        }
-        if let Some(pem) = &self.ca_pem {
-            let count = pem.matches("-----BEGIN CERTIFICATE-----").count();
-            parts.push(format!(
-                "trusting {count} extra CA certificate{} as well as the system's",
-                if count == 1 { "" } else { "s" }
-            ));
-        }
-        (!parts.is_empty()).then(|| parts.join(", "))
     }
 
     /// The timeouts to use: this connector's where it sets them, else `base`.
@@ -336,6 +308,40 @@ impl Route {
         }
     }
 
+    /// Whether requests going this way need nothing reqwest's defaults lack: no proxy setting
+    /// besides the environment's, no desktop proxy, no extra CA.
+    pub fn is_plain(&self) -> bool {
+        let (proxy, _, _) = self.proxy();
+        matches!(proxy, None | Some(ProxySetting::System))
+            && self.settings.ca_pem.is_none()
+            && self.app.ca_pem.is_none()
+            && self.desktop().is_none()
+    }
+
+    /// The hosts of the proxies this route names (explicit, or the desktop's), lower-cased.
+    pub fn proxy_hosts(&self) -> Vec<String> {
+        let host = |url: &str| Some(url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase());
+        match self.proxy().0 {
+            Some(ProxySetting::Explicit { url }) => host(url).into_iter().collect(),
+            Some(ProxySetting::Direct) => Vec::new(),
+            Some(ProxySetting::System) | None => match self.desktop() {
+                Some(desktop) => ["http", "https"]
+                    .iter()
+                    .filter_map(|scheme| host(desktop.for_scheme(scheme)?))
+                    .collect(),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// The desktop's proxy, when the system's is in use and the environment names none.
+    fn desktop(&self) -> Option<desktop::DesktopProxy> {
+        matches!(self.proxy().0, None | Some(ProxySetting::System))
+            .then(|| system_proxy().is_none())
+            .filter(|none_in_env| *none_in_env)
+            .and_then(|_| desktop::desktop_proxy())
+    }
+
     /// What a diagnosis says of the route: the proxy (whose) and the extra CAs, when not the
     /// system's defaults.
     pub fn describe(&self) -> Option<String> {
@@ -344,7 +350,10 @@ impl Route {
         match proxy {
             Some(ProxySetting::Explicit { url }) => parts.push(format!(
                 "through {whose} proxy {url}{}",
-                if credentials.is_some() {
+                // A view without the secret (`connector show`) still knows it is stored.
+                if credentials.is_some()
+                    || (self.settings.proxy.is_some() && self.settings.proxy_credentials_set)
+                {
                     " (with its stored credentials)"
                 } else {
                     ""
@@ -354,6 +363,24 @@ impl Route {
             Some(ProxySetting::System) | None => {
                 if let Some(proxy) = system_proxy() {
                     parts.push(format!("through the system proxy {proxy}"));
+                }
+                match self.desktop() {
+                    Some(desktop::DesktopProxy::Automatic) => parts.push(
+                        "straight out: the desktop's automatic proxy configuration (PAC) is not \
+                         followed; set the proxy in Patchbay's Settings if one is needed"
+                            .to_owned(),
+                    ),
+                    Some(desktop) => {
+                        let proxies: Vec<&str> = ["https", "http"]
+                            .iter()
+                            .filter_map(|scheme| desktop.for_scheme(scheme))
+                            .collect();
+                        parts.push(format!(
+                            "through the desktop's proxy {} (its settings)",
+                            proxies.join(" and ")
+                        ));
+                    }
+                    None => {}
                 }
             }
         }
@@ -379,7 +406,22 @@ impl Route {
     ) -> Result<reqwest::ClientBuilder, String> {
         let (proxy, credentials, _) = self.proxy();
         match proxy {
-            None | Some(ProxySetting::System) => {}
+            None | Some(ProxySetting::System) => {
+                if let Some(desktop) = self.desktop() {
+                    for scheme in ["http", "https"] {
+                        if let Some(url) = desktop.for_scheme(scheme) {
+                            let proxy = if scheme == "http" {
+                                reqwest::Proxy::http(url)
+                            } else {
+                                reqwest::Proxy::https(url)
+                            }
+                            .map_err(|error| format!("the desktop's proxy {url}: {error}"))?
+                            .no_proxy(desktop.no_proxy());
+                            builder = builder.proxy(proxy);
+                        }
+                    }
+                }
+            }
             Some(ProxySetting::Direct) => builder = builder.no_proxy(),
             Some(ProxySetting::Explicit { url }) => {
                 let url = proxy_url(url).map_err(|error| error.to_string())?;
@@ -542,18 +584,22 @@ mod tests {
         }
         assert!(certificates("not a certificate").is_err());
         assert!(certificates(&"x".repeat(MAX_CA_PEM_BYTES + 1)).is_err());
-        let describe = ConnectorNetwork {
-            proxy: Some(ProxySetting::Explicit {
-                url: "http://proxy.corp:3128/".into(),
-            }),
-            proxy_credentials_set: true,
-            ..Default::default()
+        let describe = Route {
+            settings: ConnectorNetwork {
+                proxy: Some(ProxySetting::Explicit {
+                    url: "http://proxy.corp:3128/".into(),
+                }),
+                proxy_credentials_set: true,
+                ..Default::default()
+            },
+            proxy_credentials: Some(Secret::new("alice:pw")),
+            app: AppRoute::default(),
         }
         .describe()
         .unwrap_or_default();
         assert!(
             describe.contains(
-                "through the proxy http://proxy.corp:3128/ (with its stored credentials)"
+                "through this connector's proxy http://proxy.corp:3128/ (with its stored credentials)"
             ),
             "{describe}"
         );

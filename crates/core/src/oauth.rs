@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod dpop;
 pub mod enterprise;
 pub mod flows;
+pub mod http_client;
 pub mod loopback;
 pub mod redirect;
 pub mod refresh;
@@ -274,6 +275,9 @@ fn loopback_request(
         redirect: redirect::RedirectChoice::Loopback,
         limit,
         done_page: done_page.to_owned(),
+        // The system's proxy and trust store: these helpers serve callers without stored
+        // connectors (a connector's own route goes through the facade's sign-in).
+        route: crate::network::Route::default(),
     }
 }
 
@@ -281,7 +285,7 @@ fn loopback_request(
 /// request is the one a session opens with: `server/discover` (2026-07-28), then `initialize`
 /// for an older server, so a server that lets one of them through unauthenticated and
 /// challenges the other still names its scope before the first sign-in.
-pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
+pub async fn fetch_challenge(server_url: &Url, route: &crate::network::Route) -> Option<String> {
     // Redirects only within the server's origin: the challenge is the server's own, and a
     // redirect must not turn this probe into a request to wherever it points (blind SSRF).
     let origin = server_url.origin();
@@ -292,11 +296,10 @@ pub async fn fetch_challenge(server_url: &Url) -> Option<String> {
             attempt.stop()
         }
     });
-    let client = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
-        .redirect(same_origin)
-        .build()
-        .ok()?;
+        .redirect(same_origin);
+    let client = route.apply(builder).ok()?.build().ok()?;
     let (discover, headers) = crate::vocabulary::discover_request();
     let mut request = client.post(server_url.clone());
     for (name, value) in headers {

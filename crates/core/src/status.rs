@@ -463,6 +463,7 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
             paused: false,
+            muted: false,
             tool_count: None,
             recent: Vec::new(),
             network: Default::default(),

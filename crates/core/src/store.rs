@@ -91,6 +91,9 @@ pub struct ConnectorRow {
     pub revision: i64,
     /// Paused: not checked, not offered to steps. Written only by [`Store::set_paused`].
     pub paused: bool,
+    /// Its status changes are not announced by a notification. Written only by
+    /// [`Store::set_muted`].
+    pub muted: bool,
     /// Its own timeouts, where the app's do not suit it.
     pub network: crate::network::ConnectorNetwork,
 }
@@ -113,6 +116,7 @@ impl ConnectorRow {
             updated_at: now.into(),
             revision: 0,
             paused: false,
+            muted: false,
             network: Default::default(),
         }
     }
@@ -164,7 +168,7 @@ pub struct Store {
 
 const CONNECTOR_COLUMNS: &str = "id, workspace_id, name, url, auth, header_names, status, \
                                  last_checked_at, last_error, created_at, updated_at, revision, \
-                                 paused, network";
+                                 paused, network, muted";
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it. The file is private
@@ -620,6 +624,7 @@ fn read_connector(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowResult> {
         network: crate::network::ConnectorNetwork::from_stored(
             row.get::<_, Option<String>>(13)?.as_deref(),
         ),
+        muted: row.get(14)?,
     }))
 }
 

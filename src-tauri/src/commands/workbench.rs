@@ -261,6 +261,19 @@ pub async fn pause_connector(
     Ok(view)
 }
 
+/// Switches the notifications of one connector's status changes on or off.
+#[tauri::command]
+pub async fn set_connector_notifications(
+    state: State<'_, PatchbayState>,
+    workspace: String,
+    name: String,
+    on: bool,
+) -> Result<ConnectorView, IpcError> {
+    Ok(state
+        .patchbay()?
+        .set_connector_notifications(&workspace, &name, on)?)
+}
+
 #[tauri::command]
 pub async fn resume_connector(
     state: State<'_, PatchbayState>,

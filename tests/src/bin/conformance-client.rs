@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use patchbay_core::mcp::elicitation::AcceptDefaults;
 use patchbay_core::mcp::{CallError, Endpoint, OAuthCredentials, Session};
+use patchbay_core::network::Route;
 use patchbay_core::oauth::{
     self, ClientAuth, ClientChoice, CrossAppAccess, Grant, IdentityProvider, MachineClient,
 };
@@ -214,7 +215,9 @@ async fn machine_grant(scenario: &str, server: &Url, context: &Context_) -> Resu
             client_secret: context.client_secret.clone().map(Secret::new),
             scopes: Vec::new(),
         };
-        return Ok(Some(oauth::cross_app_access(server, &access).await?));
+        return Ok(Some(
+            oauth::cross_app_access(server, &access, &Route::default()).await?,
+        ));
     }
     if let Some(assertion) = &context.valid_jwt {
         let workload = oauth::Workload {
@@ -225,7 +228,9 @@ async fn machine_grant(scenario: &str, server: &Url, context: &Context_) -> Resu
             assertion: Secret::new(assertion.clone()),
             scopes: Vec::new(),
         };
-        return Ok(Some(oauth::workload_grant(server, &workload).await?));
+        return Ok(Some(
+            oauth::workload_grant(server, &workload, &Route::default()).await?,
+        ));
     }
     if let Some(private_key_pem) = &context.private_key_pem {
         let client = MachineClient {
@@ -243,7 +248,9 @@ async fn machine_grant(scenario: &str, server: &Url, context: &Context_) -> Resu
             },
             scopes: Vec::new(),
         };
-        return Ok(Some(oauth::machine_grant(server, &client).await?));
+        return Ok(Some(
+            oauth::machine_grant(server, &client, &Route::default()).await?,
+        ));
     }
     if let (Some(client_id), Some(secret)) = (&context.client_id, &context.client_secret)
         && scenario.contains("client-credentials")

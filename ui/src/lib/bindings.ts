@@ -46,6 +46,10 @@ header_names: Array<string>, status: ConnectorStatus, last_checked_at: string | 
  */
 paused: boolean, 
 /**
+ * Its status changes are not announced by a desktop notification.
+ */
+muted: boolean, 
+/**
  * How many tools the server listed at its last check that listed them.
  */
 tool_count: number | null, 
@@ -568,6 +572,7 @@ export const COMMANDS = [
   'diagnostics_report',
   'pause_connector',
   'resume_connector',
+  'set_connector_notifications',
   'duplicate_connector',
   'always_allowed',
   'revoke_always',

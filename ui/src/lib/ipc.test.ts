@@ -17,6 +17,7 @@ import {
   resourceCatalog,
   resumeConnector,
   serverDetails,
+  setConnectorNotifications,
   setToolsEnabled,
   toolCatalog,
   unwatchTools,
@@ -219,6 +220,7 @@ describe('commands', () => {
     await diagnosticsReport('Default', 'Docs');
     await pauseConnector('Default', 'Docs');
     await resumeConnector('Default', 'Docs');
+    await setConnectorNotifications('Default', 'Docs', false);
     await duplicateConnector('Default', 'Docs', null);
     const docs = { workspace: 'Default', name: 'Docs' };
     expect(invokeMock.mock.calls).toEqual([
@@ -237,6 +239,7 @@ describe('commands', () => {
       ['diagnostics_report', docs],
       ['pause_connector', docs],
       ['resume_connector', docs],
+      ['set_connector_notifications', { ...docs, on: false }],
       ['duplicate_connector', { ...docs, newName: null }],
     ]);
   });

@@ -169,6 +169,10 @@ export type Commands = Contract<{
   diagnostics_report: { args: ConnectorArgs; result: string };
   pause_connector: { args: ConnectorArgs; result: ConnectorView };
   resume_connector: { args: ConnectorArgs; result: ConnectorView };
+  set_connector_notifications: {
+    args: { workspace: string; name: string; on: boolean };
+    result: ConnectorView;
+  };
   duplicate_connector: {
     args: { workspace: string; name: string; newName: string | null };
     result: ConnectorView;
@@ -361,8 +365,8 @@ export function oauthClient(workspace: string, name: string): Promise<OAuthClien
 }
 
 // The connector workbench: one connector's tools, resources, prompts, server and history, and
-// pausing or copying it. The catalogs, reads and calls open a session with the server each time;
-// nothing is cached here.
+// pausing, muting or copying it. The catalogs, reads and calls open a session with the server
+// each time; nothing is cached here.
 
 /** A connector's tools with their enabled switch and size, and the budget they add up to. */
 export function toolCatalog(workspace: string, name: string): Promise<ToolCatalog> {
@@ -461,6 +465,15 @@ export function pauseConnector(workspace: string, name: string): Promise<Connect
 /** Resumes a paused connector; Rust checks it again at once (a status event follows). */
 export function resumeConnector(workspace: string, name: string): Promise<ConnectorView> {
   return call('resume_connector', { workspace, name });
+}
+
+/** Switches the desktop notifications of a connector's status changes on or off (`muted`). */
+export function setConnectorNotifications(
+  workspace: string,
+  name: string,
+  on: boolean,
+): Promise<ConnectorView> {
+  return call('set_connector_notifications', { workspace, name, on });
 }
 
 /** Copies a connector under `newName`, or a free "(copy)" name with `null`. */

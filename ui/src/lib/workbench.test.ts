@@ -21,6 +21,7 @@ function connector(name: string, fields: Partial<ConnectorView> = {}): Connector
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
     paused: false,
+    muted: false,
     tool_count: null,
     recent: [],
     network: {},

@@ -72,6 +72,7 @@ impl AuthorizedClient {
         server: &url::Url,
         metadata: Option<AuthorizationMetadata>,
         dpop: Option<Arc<Dpop>>,
+        route: crate::network::Route,
     ) -> Result<Self, SetupError> {
         manager.set_credential_store(CellStore(cell.clone()));
         if !manager.initialize_from_store().await? {
@@ -87,7 +88,7 @@ impl AuthorizedClient {
         Ok(Self {
             http,
             cell,
-            renewer: Arc::new(Renewer::new(manager, server.clone(), metadata)),
+            renewer: Arc::new(Renewer::new(manager, server.clone(), metadata, route)),
             failure: Arc::new(Mutex::new(None)),
             dpop,
         })

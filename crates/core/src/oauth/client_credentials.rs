@@ -22,10 +22,12 @@
 //! the stored grant alone and is tried again later.
 
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationMetadata, ClientCredentialsConfig,
-    CredentialStore, InMemoryCredentialStore, JwtSigningAlgorithm, StoredCredentials,
+    AuthError, AuthorizationMetadata, ClientCredentialsConfig, CredentialStore,
+    InMemoryCredentialStore, JwtSigningAlgorithm, StoredCredentials,
 };
 use url::Url;
+
+use crate::network::Route;
 
 use super::refresh::RefreshError;
 use super::{Grant, OAuthError, Registration, discovery};
@@ -122,6 +124,7 @@ pub async fn client_credentials(
             auth: ClientAuth::Secret(client_secret.clone()),
             scopes: Vec::new(),
         },
+        &Route::default(),
     )
     .await
 }
@@ -130,8 +133,12 @@ pub async fn client_credentials(
 /// `server_url`. The grant keeps the client as its registration, bound to the issuer discovery
 /// found, so the token can be renewed the same way later. Every request is bounded by rmcp's
 /// 30-second OAuth HTTP timeout.
-pub async fn machine_grant(server_url: &Url, client: &MachineClient) -> Result<Grant, OAuthError> {
-    grant_at(server_url, client, None).await
+pub async fn machine_grant(
+    server_url: &Url,
+    client: &MachineClient,
+    route: &Route,
+) -> Result<Grant, OAuthError> {
+    grant_at(server_url, client, None, route).await
 }
 
 /// Runs a machine connector's grant again on request (`connector login`, Re-authenticate):
@@ -143,6 +150,7 @@ pub async fn machine_grant_again(
     previous: Option<&Registration>,
     client_id: Option<String>,
     replacement: Option<ClientAuth>,
+    route: &Route,
 ) -> Result<Grant, OAuthError> {
     let stored = previous.and_then(Registration::machine_client);
     let scopes = stored
@@ -168,7 +176,7 @@ pub async fn machine_grant_again(
         auth,
         scopes,
     };
-    grant_at(server_url, &client, bound_to.as_deref()).await
+    grant_at(server_url, &client, bound_to.as_deref(), route).await
 }
 
 /// The grant, against freshly discovered metadata; `bound_to` is the issuer a stored client
@@ -177,15 +185,16 @@ async fn grant_at(
     server_url: &Url,
     client: &MachineClient,
     bound_to: Option<&str>,
+    route: &Route,
 ) -> Result<Grant, OAuthError> {
-    let manager = AuthorizationManager::new(server_url.as_str()).await?;
-    let metadata = discovery::resolve_metadata(&manager, server_url).await?;
+    let manager = super::http_client::manager(server_url, route, None).await?;
+    let metadata = discovery::resolve_metadata(&manager, server_url, route).await?;
     if let Some(issuer) = bound_to
         && metadata.issuer.as_deref() != Some(issuer)
     {
         return Err(OAuthError::AuthorizationServerChanged);
     }
-    let credentials = exchange_elsewhere(server_url, metadata, client)
+    let credentials = exchange_elsewhere(server_url, metadata, client, route)
         .await
         .map_err(|error| match rejection(&error) {
             Some(code) => OAuthError::ClientRejected(code.to_owned()),
@@ -202,10 +211,11 @@ async fn exchange(
     server_url: &Url,
     metadata: AuthorizationMetadata,
     client: &MachineClient,
+    route: &Route,
 ) -> Result<StoredCredentials, AuthError> {
     let config = config(server_url, client);
     let store = InMemoryCredentialStore::new();
-    let mut manager = AuthorizationManager::new(server_url.as_str()).await?;
+    let mut manager = super::http_client::manager(server_url, route, None).await?;
     manager.set_metadata(metadata);
     manager.set_credential_store(store.clone());
     manager.validate_client_credentials_metadata(&config)?;
@@ -226,12 +236,15 @@ async fn exchange_elsewhere(
     server_url: &Url,
     metadata: AuthorizationMetadata,
     client: &MachineClient,
+    route: &Route,
 ) -> Result<StoredCredentials, AuthError> {
     let handle = tokio::runtime::Handle::current();
-    let (server_url, client) = (server_url.clone(), client.clone());
-    tokio::task::spawn_blocking(move || handle.block_on(exchange(&server_url, metadata, &client)))
-        .await
-        .map_err(|error| AuthError::InternalError(format!("the token request stopped: {error}")))?
+    let (server_url, client, route) = (server_url.clone(), client.clone(), route.clone());
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(exchange(&server_url, metadata, &client, &route))
+    })
+    .await
+    .map_err(|error| AuthError::InternalError(format!("the token request stopped: {error}")))?
 }
 
 fn config(server_url: &Url, client: &MachineClient) -> ClientCredentialsConfig {
@@ -266,6 +279,7 @@ pub(crate) async fn regrant(
     server_url: &Url,
     metadata: &AuthorizationMetadata,
     registration: &Registration,
+    route: &Route,
 ) -> Result<Grant, RefreshError> {
     let client = registration
         .machine_client()
@@ -274,7 +288,7 @@ pub(crate) async fn regrant(
         tracing::warn!("the authorization server changed; the machine client is not sent to it");
         return Err(RefreshError::NeedsSignIn);
     }
-    let credentials = exchange_elsewhere(server_url, metadata.clone(), &client)
+    let credentials = exchange_elsewhere(server_url, metadata.clone(), &client, route)
         .await
         .map_err(|error| match rejection(&error) {
             Some(code) => RefreshError::ClientRejected(code.to_owned()),
@@ -351,13 +365,14 @@ mod tests {
             auth: ClientAuth::Secret(Secret::new("s")),
             scopes: Vec::new(),
         };
-        let first = machine_grant(&url, &client);
+        let route = Route::default();
+        let first = machine_grant(&url, &client, &route);
         send(&first);
-        let again = machine_grant_again(&url, None, None, None);
+        let again = machine_grant_again(&url, None, None, None, &route);
         send(&again);
         let metadata = AuthorizationMetadata::default();
         let registration = Registration::of_machine(&client, None);
-        let renewal = regrant(&url, &metadata, &registration);
+        let renewal = regrant(&url, &metadata, &registration, &route);
         send(&renewal);
         Ok(())
     }

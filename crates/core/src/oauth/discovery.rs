@@ -30,6 +30,8 @@ use rmcp::transport::auth::{
 };
 use url::Url;
 
+use crate::network::Route;
+
 use super::OAuthError;
 
 /// Each probe of the legacy path; the server is the one we are about to sign in to.
@@ -46,8 +48,9 @@ const LEGACY_REVISION: &str = "2025-03-26";
 pub async fn use_discovered_metadata(
     manager: &mut AuthorizationManager,
     server_url: &Url,
+    route: &Route,
 ) -> Result<(), OAuthError> {
-    let metadata = resolve_metadata(manager, server_url).await?;
+    let metadata = resolve_metadata(manager, server_url, route).await?;
     manager.set_metadata(metadata);
     Ok(())
 }
@@ -56,11 +59,12 @@ pub async fn use_discovered_metadata(
 pub(crate) async fn resolve_metadata(
     manager: &AuthorizationManager,
     server_url: &Url,
+    route: &Route,
 ) -> Result<AuthorizationMetadata, OAuthError> {
     match manager.resolve_metadata().await {
         Ok(resolution) => Ok(resolution.metadata),
         Err(error @ AuthError::AuthorizationServerMismatch { .. }) => {
-            legacy_metadata(server_url).await.ok_or(error.into())
+            legacy_metadata(server_url, route).await.ok_or(error.into())
         }
         Err(error) => Err(error.into()),
     }
@@ -73,6 +77,7 @@ pub(crate) async fn start_authorization(
     mut state: OAuthState,
     request: AuthorizationRequest,
     server_url: &Url,
+    route: &Route,
 ) -> Result<OAuthState, OAuthError> {
     let error = match state.start_authorization(request.clone()).await {
         Ok(()) => return Ok(state),
@@ -83,7 +88,7 @@ pub(crate) async fn start_authorization(
     let OAuthState::Unauthorized(mut manager) = state else {
         return Err(error.into());
     };
-    let Some(metadata) = legacy_metadata(server_url).await else {
+    let Some(metadata) = legacy_metadata(server_url, route).await else {
         return Err(error.into());
     };
     tracing::info!(
@@ -99,14 +104,13 @@ pub(crate) async fn start_authorization(
 
 /// The root-level metadata of a server that publishes no protected resource metadata, when its
 /// issuer is on the server's own origin; `None` whenever that cannot be established.
-async fn legacy_metadata(server_url: &Url) -> Option<AuthorizationMetadata> {
-    let client = reqwest::Client::builder()
+async fn legacy_metadata(server_url: &Url, route: &Route) -> Option<AuthorizationMetadata> {
+    let builder = reqwest::Client::builder()
         .timeout(PROBE_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .ok()?;
-    if let Some(challenge) = super::fetch_challenge(server_url).await
+        .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")));
+    let client = route.apply(builder).ok()?.build().ok()?;
+    if let Some(challenge) = super::fetch_challenge(server_url, route).await
         && challenge.to_ascii_lowercase().contains("resource_metadata")
     {
         return None;

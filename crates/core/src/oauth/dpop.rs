@@ -3,7 +3,7 @@
 //!
 //! When a connector's authorization server advertises `ES256` in
 //! `dpop_signing_alg_values_supported`, the sign-in makes a fresh P-256 key for that connector and
-//! proves possession of it in every token request ([`token_client`]: authorization code and
+//! proves possession of it in every token request ([`super::http_client`]: authorization code and
 //! refresh). If the server then issues a `DPoP` token, the key is sealed in the connector's
 //! [`Grant`] beside the tokens (member `"dpop"`, the PKCS#8 document in base64url) and every
 //! request to the MCP server carries `Authorization: DPoP <token>` and a fresh proof bound to the
@@ -19,8 +19,6 @@
 //! the public key in the header and the `ath` claim, and the format is a few lines.
 //! The key is a [`Secret`] everywhere: never printed or logged, only sealed.
 
-pub mod token_client;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -29,7 +27,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rmcp::transport::auth::{AuthError, AuthorizationManager};
+use rmcp::transport::auth::AuthError;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -279,8 +277,9 @@ impl Grant {
 pub(crate) async fn for_sign_in(
     server_url: &Url,
     challenge: Option<&str>,
+    route: &crate::network::Route,
 ) -> Result<Option<Arc<Dpop>>, OAuthError> {
-    let manager = AuthorizationManager::new(server_url.as_str()).await?;
+    let manager = super::http_client::manager(server_url, route, None).await?;
     match manager.resolve_metadata_from_challenge(challenge).await {
         Ok(resolution) if advertised(&resolution.metadata.additional_fields) => {
             Ok(Some(Dpop::new(DpopKey::generate()?)))

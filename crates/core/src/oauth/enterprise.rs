@@ -17,9 +17,7 @@ use oauth2::ClientSecret;
 use rmcp::transport::auth::enterprise::{
     EmaAuthorizationServer, EmaClientAuthentication, EmaExchangeRequest,
 };
-use rmcp::transport::auth::{
-    AuthorizationManager, AuthorizationMetadata, OAuthTokenResponse, default_oauth_http_client,
-};
+use rmcp::transport::auth::{AuthorizationMetadata, OAuthTokenResponse};
 use url::Url;
 
 use super::{Grant, OAuthError, discovery};
@@ -54,9 +52,10 @@ pub struct CrossAppAccess {
 pub async fn cross_app_access(
     server_url: &Url,
     access: &CrossAppAccess,
+    route: &crate::network::Route,
 ) -> Result<Grant, OAuthError> {
-    let manager = AuthorizationManager::new(server_url.as_str()).await?;
-    let metadata = discovery::resolve_metadata(&manager, server_url).await?;
+    let manager = super::http_client::manager(server_url, route, None).await?;
+    let metadata = discovery::resolve_metadata(&manager, server_url, route).await?;
     let issuer = metadata.issuer.clone().ok_or_else(|| {
         OAuthError::Credentials(
             "the authorization server's metadata names no issuer, which the ID-JAG must be bound to"
@@ -85,7 +84,7 @@ pub async fn cross_app_access(
         Some(secret) => EmaClientAuthentication::ClientSecretBasic(client_secret(secret)),
         None => EmaClientAuthentication::None,
     });
-    let http = default_oauth_http_client()?;
+    let http = super::http_client::client(server_url, route)?;
     let token = EmaExchangeRequest::new_with_id_token(
         idp,
         resource_as,
@@ -93,7 +92,7 @@ pub async fn cross_app_access(
         access.id_token.expose(),
     )
     .with_scopes(access.scopes.iter().cloned())
-    .exchange(&http, &http)
+    .exchange(http.as_ref(), http.as_ref())
     .await?;
 
     let mut scopes: Vec<String> = token.scopes.into_iter().collect();

@@ -185,6 +185,8 @@ pub struct Renewer {
     manager: AuthorizationManager,
     server: Url,
     metadata: Option<AuthorizationMetadata>,
+    /// The way the session's requests go out, which a machine client's grant goes too.
+    route: crate::network::Route,
 }
 
 impl Renewer {
@@ -192,11 +194,13 @@ impl Renewer {
         manager: AuthorizationManager,
         server: Url,
         metadata: Option<AuthorizationMetadata>,
+        route: crate::network::Route,
     ) -> Self {
         Self {
             manager,
             server,
             metadata,
+            route,
         }
     }
 }
@@ -385,7 +389,9 @@ impl TokenCell {
                 "the authorization server's metadata is unknown".into(),
             ));
         };
-        match client_credentials::regrant(&renewer.server, metadata, registration).await {
+        match client_credentials::regrant(&renewer.server, metadata, registration, &renewer.route)
+            .await
+        {
             Ok(grant) => {
                 self.commit(previous, grant).map_err(|error| {
                     RefreshError::Unavailable(format!("cannot save the new token: {error}"))

@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rmcp::transport::auth::{
-    AuthError, AuthorizationManager, AuthorizationRequest, CredentialStore,
-    InMemoryCredentialStore, InMemoryStateStore, OAuthState, StateStore, StoredAuthorizationState,
+    AuthError, AuthorizationRequest, CredentialStore, InMemoryCredentialStore, InMemoryStateStore,
+    OAuthState, StateStore, StoredAuthorizationState,
 };
 use url::Url;
 
@@ -56,6 +56,9 @@ pub struct SignInRequest {
     pub limit: Duration,
     /// The page the loopback listener shows after the redirect.
     pub done_page: String,
+    /// How discovery, registration and token requests go out: the proxy and extra CAs the
+    /// connector's MCP requests use.
+    pub route: crate::network::Route,
 }
 
 /// A browser that could not be opened (or a stand-in that failed), in the front end's words.
@@ -249,9 +252,9 @@ async fn prepare<'a>(
     // The server's own 401 challenge names the scope it wants (spec: scope selection step 1).
     let challenge = match request.challenge.clone() {
         Some(challenge) => Some(challenge),
-        None => fetch_challenge(&request.server_url).await,
+        None => fetch_challenge(&request.server_url, &request.route).await,
     };
-    let dpop = dpop::for_sign_in(&request.server_url, challenge.as_deref()).await?;
+    let dpop = dpop::for_sign_in(&request.server_url, challenge.as_deref(), &request.route).await?;
     let reuse = previous
         .filter(|_| request.client.client_id.is_none())
         .filter(|registration| !was_abandoned(registration))
@@ -434,10 +437,8 @@ async fn start(
     };
     let credentials = InMemoryCredentialStore::new();
     let recorded = RecordingStateStore::default();
-    let mut manager = match &dpop {
-        Some(dpop) => dpop::token_client::manager(&request.server_url, dpop.clone()).await?,
-        None => AuthorizationManager::new(request.server_url.as_str()).await?,
-    };
+    let mut manager =
+        super::http_client::manager(&request.server_url, &request.route, dpop.clone()).await?;
     manager.set_credential_store(credentials.clone());
     manager.set_state_store(recorded.clone());
     let authorization = authorization_request(client, &redirect_uri, challenge, scopes);
@@ -445,6 +446,7 @@ async fn start(
         OAuthState::Unauthorized(manager),
         authorization,
         &request.server_url,
+        &request.route,
     )
     .await?;
     Ok(Started {

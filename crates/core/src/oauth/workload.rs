@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use oauth2::TokenResponse;
-use rmcp::transport::auth::{AuthorizationManager, OAuthTokenResponse};
+use rmcp::transport::auth::OAuthTokenResponse;
 use url::Url;
 
 use super::{Grant, OAuthError, discovery};
@@ -41,9 +41,13 @@ struct Refusal {
 }
 
 /// Exchanges the workload's JWT for an access token to `server_url`.
-pub async fn workload_grant(server_url: &Url, workload: &Workload) -> Result<Grant, OAuthError> {
-    let manager = AuthorizationManager::new(server_url.as_str()).await?;
-    let metadata = discovery::resolve_metadata(&manager, server_url).await?;
+pub async fn workload_grant(
+    server_url: &Url,
+    workload: &Workload,
+    route: &crate::network::Route,
+) -> Result<Grant, OAuthError> {
+    let manager = super::http_client::manager(server_url, route, None).await?;
+    let metadata = discovery::resolve_metadata(&manager, server_url, route).await?;
     let scope = workload.scopes.join(" ");
     let mut form = vec![
         ("grant_type", JWT_BEARER),
@@ -55,9 +59,12 @@ pub async fn workload_grant(server_url: &Url, workload: &Workload) -> Result<Gra
     if !scope.is_empty() {
         form.push(("scope", scope.as_str()));
     }
-    let http = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(TOKEN_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::none());
+    let http = route
+        .apply(builder)
+        .map_err(OAuthError::Denied)?
         .build()
         .map_err(|error| OAuthError::Denied(error.to_string()))?;
     let response = http

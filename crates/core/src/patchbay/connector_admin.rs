@@ -44,6 +44,23 @@ impl Patchbay {
         })
     }
 
+    /// Switches the desktop notifications of one connector's status changes on or off (the
+    /// app-wide switch is [`crate::settings::AppSettings::notifications`]).
+    pub fn set_connector_notifications(
+        &self,
+        workspace: &str,
+        name: &str,
+        on: bool,
+    ) -> Result<ConnectorView, Error> {
+        blocking(|| {
+            let store = self.store();
+            let found = Self::workspace(&store, workspace)?;
+            let row = Self::row(&store, &found, name)?;
+            store.set_muted(&row.id, !on)?;
+            view(&store, &found, ConnectorRow { muted: !on, ..row })
+        })
+    }
+
     /// Copies a connector under `new_name` (default: "NAME (copy)", "NAME (copy 2)", …): its
     /// URL, auth type, headers, token and switched-off tools. An OAuth connector's copy keeps
     /// the client registration but not the sign-in — two connectors sharing one refresh token
@@ -109,6 +126,7 @@ impl Patchbay {
                 updated_at: timestamp.clone(),
                 revision: 0,
                 paused: false,
+                muted: false,
                 ..row.clone()
             };
             store.insert_connector(&copy, secrets)?;

@@ -39,6 +39,8 @@ pub struct ConnectorView {
     pub updated_at: String,
     /// Paused: not checked, not offered to steps, until resumed.
     pub paused: bool,
+    /// Its status changes are not announced by a desktop notification.
+    pub muted: bool,
     /// How many tools the server listed at its last check that listed them.
     pub tool_count: Option<u32>,
     /// The last few checks, newest first (the whole history: [`Patchbay::check_history`]).
@@ -305,6 +307,7 @@ impl Patchbay {
                 updated_at: timestamp.clone(),
                 revision: 0,
                 paused: false,
+                muted: false,
                 network,
             };
             store.insert_connector(&row, secrets)?;
@@ -693,6 +696,7 @@ pub(super) fn view(
         created_at: row.created_at,
         updated_at: row.updated_at,
         paused: row.paused,
+        muted: row.muted,
         tool_count,
         recent,
         network: row.network,

@@ -9,6 +9,7 @@ use super::connectors::view;
 use super::{ConnectorView, Patchbay, blocking, grants, now};
 use crate::error::Error;
 use crate::mcp::{Endpoint, OAuthCredentials};
+use crate::network::{NetworkInput, Route};
 use crate::oauth::refresh::GrantVault;
 use crate::oauth::refresh::lease::RefreshLock;
 use crate::oauth::{Grant, OAuthClientView, Registration};
@@ -24,11 +25,7 @@ impl Patchbay {
     pub(super) fn endpoint(&self, store: &Store, row: &ConnectorRow) -> Result<Endpoint, Error> {
         let mut endpoint = Endpoint::new(self.connector_url(store, row)?);
         endpoint.timeouts = row.network.timeouts(self.timeouts());
-        endpoint.route = crate::network::Route {
-            settings: row.network.clone(),
-            proxy_credentials: self.unsealed(store, row, &SecretField::ProxyAuth)?,
-            app: self.app_route(store)?,
-        };
+        endpoint.route = self.route(store, row)?;
         endpoint.bearer = self.unsealed(store, row, &SecretField::Token)?;
         if let Some(grant) = self.unsealed(store, row, &SecretField::OAuth)? {
             let cell = self
@@ -47,6 +44,31 @@ impl Patchbay {
             }) as Arc<dyn crate::mcp::elicitation::Responder>
         });
         Ok(endpoint)
+    }
+
+    /// How a stored connector's requests go out: its own proxy and CA, else the app's.
+    pub(super) fn route(&self, store: &Store, row: &ConnectorRow) -> Result<Route, Error> {
+        Ok(Route {
+            settings: row.network.clone(),
+            proxy_credentials: self.unsealed(store, row, &SecretField::ProxyAuth)?,
+            app: self.app_route(store)?,
+        })
+    }
+
+    /// How the requests of a connector being added will go out (its sign-in's among them).
+    pub(super) fn new_route(&self, network: &NetworkInput) -> Result<Route, Error> {
+        let app = blocking(|| self.app_route(&self.store()))?;
+        Ok(Route {
+            settings: network.settings.clone(),
+            proxy_credentials: network.proxy_credentials.clone(),
+            app,
+        })
+    }
+
+    /// How the stored connector `name`'s requests go out.
+    pub(super) fn route_of(&self, workspace: &str, name: &str) -> Result<Route, Error> {
+        let (_, row) = self.located(workspace, name)?;
+        blocking(|| self.route(&self.store(), &row))
     }
 
     /// The URL a stored connector connects to: the sealed one when its query carries a

@@ -67,7 +67,8 @@ impl Patchbay {
             client_id: &client.client_id,
             server: &server,
         });
-        spec.oauth = Some(oauth::machine_grant(&server, &client).await?);
+        let route = self.new_route(&spec.network)?;
+        spec.oauth = Some(oauth::machine_grant(&server, &client, &route).await?);
         if test {
             front.progress(SignInStep::Testing);
         }
@@ -118,7 +119,9 @@ impl Patchbay {
             client_id: &shown_id,
             server: &server,
         });
-        let grant = oauth::machine_grant_again(&server, stored.as_ref(), client_id, auth).await?;
+        let route = self.route_of(workspace, name)?;
+        let grant =
+            oauth::machine_grant_again(&server, stored.as_ref(), client_id, auth, &route).await?;
         front.progress(SignInStep::Testing);
         self.sign_in(workspace, name, grant).await
     }

@@ -208,8 +208,9 @@ impl Patchbay {
         validate::name(&spec.name, "the connector name")?;
         let server = validate::url(&spec.url)?;
         self.ensure_name_free(workspace, &spec.name)?;
+        let route = self.new_route(&spec.network)?;
         let grant = self
-            .run_sign_in(&server, options, running, None, front)
+            .run_sign_in(&server, &route, options, running, None, front)
             .await?;
         spec.oauth = Some(grant);
         if test {
@@ -263,8 +264,9 @@ impl Patchbay {
             });
         }
         let server = again.server_url.clone();
+        let route = self.route_of(workspace, name)?;
         let grant = self
-            .run_sign_in(&server, options, running, Some(&again), front)
+            .run_sign_in(&server, &route, options, running, Some(&again), front)
             .await?;
         let not_granted = again.not_granted(&grant);
         if !not_granted.is_empty() {
@@ -291,6 +293,7 @@ impl Patchbay {
     async fn run_sign_in(
         &self,
         server: &Url,
+        route: &crate::network::Route,
         options: SignInOptions,
         running: Option<Running>,
         again: Option<&oauth::step_up::Reauthentication>,
@@ -314,6 +317,7 @@ impl Patchbay {
             redirect: options.redirect,
             limit: oauth::AUTHORIZE_TIMEOUT,
             done_page,
+            route: route.clone(),
         };
         front.progress(SignInStep::Discovering { server });
         // `--new-client`: the earlier dynamic registration is not offered.
@@ -384,11 +388,7 @@ impl Patchbay {
             // Not `self.endpoint()`: re-authenticating must work even if the old grant is damaged.
             let mut endpoint = Endpoint::new(self.connector_url(&store, &row)?);
             endpoint.timeouts = row.network.timeouts(self.timeouts());
-            endpoint.route = crate::network::Route {
-                settings: row.network.clone(),
-                proxy_credentials: self.unsealed(&store, &row, &SecretField::ProxyAuth)?,
-                app: self.app_route(&store)?,
-            };
+            endpoint.route = self.route(&store, &row)?;
             endpoint.headers = self.headers(&store, &row)?;
             Ok((workspace, row, endpoint))
         })?;

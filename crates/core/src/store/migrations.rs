@@ -180,6 +180,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE connectors ADD COLUMN network TEXT;
     "#,
+    // v10: a connector whose status changes are not announced by a desktop notification
+    // (issue 13); the app-wide switch is in the settings.
+    r#"
+    ALTER TABLE connectors ADD COLUMN muted INTEGER NOT NULL DEFAULT 0 CHECK (muted IN (0, 1));
+    "#,
 ];
 
 /// Brings the schema up to date. Refuses a database written by a newer Patchbay.

@@ -146,6 +146,15 @@ impl Store {
         Ok(written == 1)
     }
 
+    /// Switches a connector's notifications off (`muted`) or on; `false` if it is gone.
+    pub fn set_muted(&self, id: &str, muted: bool) -> Result<bool, StoreError> {
+        let written = self.connection.execute(
+            "UPDATE connectors SET muted = ?2 WHERE id = ?1",
+            params![id, muted],
+        )?;
+        Ok(written == 1)
+    }
+
     /// The tools switched off for a connector, by name.
     pub fn disabled_tools(&self, connector_id: &str) -> Result<Vec<String>, StoreError> {
         let mut statement = self

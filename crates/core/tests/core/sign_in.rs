@@ -27,6 +27,7 @@ fn request(server: &AuthorizationServer, redirect: RedirectChoice) -> SignInRequ
         redirect,
         limit: Duration::from_secs(20),
         done_page: "<p>done</p>".into(),
+        route: Default::default(),
     }
 }
 

@@ -1,15 +1,20 @@
-//! The HTTP client of an OAuth session with a DPoP authorization server: rmcp's OAuth state
-//! machine sends every request through it ([`AuthorizationManager::new_with_oauth_http_client`]),
-//! and it adds a proof to each token request (a form POST with `grant_type`: the code exchange and
-//! refreshes), retrying once with the server's nonce when it answers `use_dpop_nonce`.
+//! The HTTP client of an OAuth session whenever rmcp's own will not do: rmcp's OAuth state
+//! machine sends every request through it ([`AuthorizationManager::new_with_oauth_http_client`]).
+//! It is used when the connector's requests go through an explicit proxy, straight past the
+//! system's, or trust extra CA certificates ([`Route`]: discovery, registration and token
+//! requests must go the same way as the MCP requests, or a sign-in behind a corporate proxy
+//! fails), and with a DPoP authorization server, where it adds a proof to each token request (a
+//! form POST with `grant_type`: the code exchange and refreshes), retrying once with the server's
+//! nonce when it answers `use_dpop_nonce`.
 //!
 //! rmcp builds its own client for [`AuthorizationManager::new`] with an address policy that is
 //! private to it, so this one carries its own, the same rule (hand-written for that reason): a
 //! host named by discovered metadata may resolve to a loopback or private address only when the
 //! MCP server's URL names one of the same class (a loopback or private IP literal, or
 //! `localhost`); link-local (cloud instance metadata), unspecified, multicast, broadcast and
-//! reserved addresses are never connected to. Proxy hosts from the environment are not filtered
-//! (the proxy resolves the target). Bodies are capped at 1 MiB and redirects at 10, as rmcp does.
+//! reserved addresses are never connected to. Proxy hosts (the environment's and the route's)
+//! are not filtered (the proxy resolves the target). Bodies are capped at 1 MiB and redirects
+//! at 10, as rmcp does.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
@@ -24,7 +29,8 @@ use rmcp::transport::auth::{
 };
 use url::Url;
 
-use super::{Dpop, NONCE_HEADER, PROOF_HEADER, wants_nonce};
+use super::dpop::{Dpop, NONCE_HEADER, PROOF_HEADER, wants_nonce};
+use crate::network::Route;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 1024 * 1024;
@@ -38,11 +44,29 @@ const PROXY_VARIABLES: [&str; 6] = [
     "all_proxy",
 ];
 
-/// An rmcp authorization manager for `server_url` whose token requests prove possession of
-/// `dpop`'s key.
-pub async fn manager(server_url: &Url, dpop: Arc<Dpop>) -> Result<AuthorizationManager, AuthError> {
-    let client = DpopHttpClient::new(server_url, dpop)?;
+/// An rmcp authorization manager for `server_url` whose requests go `route`'s way and whose
+/// token requests prove possession of `dpop`'s key, if there is one; rmcp's own when neither
+/// changes anything.
+pub async fn manager(
+    server_url: &Url,
+    route: &Route,
+    dpop: Option<Arc<Dpop>>,
+) -> Result<AuthorizationManager, AuthError> {
+    if dpop.is_none() && route.is_plain() {
+        return AuthorizationManager::new(server_url.as_str()).await;
+    }
+    let client = RoutedHttpClient::new(server_url, route, dpop)?;
     AuthorizationManager::new_with_oauth_http_client(server_url.as_str(), Arc::new(client)).await
+}
+
+/// The HTTP client for OAuth requests to `server_url`'s authorization servers outside a
+/// manager (token exchanges rmcp runs on a client it is handed): rmcp's own when `route`
+/// changes nothing.
+pub fn client(server_url: &Url, route: &Route) -> Result<Box<dyn OAuthHttpClient>, AuthError> {
+    if route.is_plain() {
+        return Ok(Box::new(rmcp::transport::auth::default_oauth_http_client()?));
+    }
+    Ok(Box::new(RoutedHttpClient::new(server_url, route, None)?))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +136,7 @@ struct Policy {
 }
 
 impl Policy {
-    fn new(server_url: &Url) -> Self {
+    fn new(server_url: &Url, route: &Route) -> Self {
         let base = literal(server_url);
         let also = match (base, server_url.host_str()) {
             (Some(address), _) => Some(class(address)),
@@ -131,6 +155,7 @@ impl Policy {
                 };
                 Some(Url::parse(&proxy).ok()?.host_str()?.to_ascii_lowercase())
             })
+            .chain(route.proxy_hosts())
             .collect();
         Self {
             base,
@@ -175,20 +200,20 @@ impl Resolve for Policy {
     }
 }
 
-struct DpopHttpClient {
+struct RoutedHttpClient {
     follow: reqwest::Client,
     stop: reqwest::Client,
     policy: Policy,
-    dpop: Arc<Dpop>,
+    dpop: Option<Arc<Dpop>>,
 }
 
 fn boxed(error: impl Into<OAuthHttpClientError>) -> OAuthHttpClientError {
     error.into()
 }
 
-impl DpopHttpClient {
-    fn new(server_url: &Url, dpop: Arc<Dpop>) -> Result<Self, AuthError> {
-        let policy = Policy::new(server_url);
+impl RoutedHttpClient {
+    fn new(server_url: &Url, route: &Route, dpop: Option<Arc<Dpop>>) -> Result<Self, AuthError> {
+        let policy = Policy::new(server_url, route);
         let resolver = Arc::new(policy.clone());
         let redirects = policy.clone();
         let follow = reqwest::redirect::Policy::custom(move |attempt| {
@@ -202,10 +227,13 @@ impl DpopHttpClient {
             }
         });
         let build = |redirect: reqwest::redirect::Policy| {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 .timeout(TIMEOUT)
                 .redirect(redirect)
-                .dns_resolver(resolver.clone())
+                .dns_resolver(resolver.clone());
+            route
+                .apply(builder)
+                .map_err(AuthError::InternalError)?
                 .build()
                 .map_err(|error| AuthError::InternalError(error.to_string()))
         };
@@ -227,8 +255,10 @@ impl DpopHttpClient {
         if !self.policy.allows_url(&url) {
             return Err(boxed(format!("{url} refused: address not allowed")));
         }
-        if is_token_request(&request) {
-            let proof = self.dpop.proof("POST", &url, None).map_err(boxed)?;
+        if let Some(dpop) = &self.dpop
+            && is_token_request(&request)
+        {
+            let proof = dpop.proof("POST", &url, None).map_err(boxed)?;
             request
                 .headers_mut()
                 .insert(PROOF_HEADER, proof.parse().map_err(boxed)?);
@@ -245,7 +275,9 @@ impl DpopHttpClient {
             .headers()
             .get(NONCE_HEADER)
             .and_then(|value| value.to_str().ok());
-        self.dpop.remember_nonce(&url, nonce);
+        if let Some(dpop) = &self.dpop {
+            dpop.remember_nonce(&url, nonce);
+        }
         let mut builder = oauth2::http::Response::builder()
             .status(response.status())
             .version(response.version());
@@ -280,12 +312,15 @@ fn asks_for_nonce(response: &HttpResponse) -> bool {
         && wants_nonce(&String::from_utf8_lossy(response.body()))
 }
 
-impl OAuthHttpClient for DpopHttpClient {
+impl OAuthHttpClient for RoutedHttpClient {
     fn execute(&self, request: OAuthHttpRequest) -> OAuthHttpClientFuture<'_> {
         Box::pin(async move {
             let redirect = request.redirect_policy;
             let response = self.send(&request.request, redirect).await?;
-            if is_token_request(&request.request) && asks_for_nonce(&response) {
+            if self.dpop.is_some()
+                && is_token_request(&request.request)
+                && asks_for_nonce(&response)
+            {
                 // The nonce is remembered; the same request goes once more with it.
                 return self.send(&request.request, redirect).await;
             }
@@ -304,9 +339,9 @@ mod tests {
 
     #[test]
     fn internal_addresses_only_for_a_server_that_is_itself_internal() {
-        let public = Policy::new(&url("https://mcp.example.com/mcp"));
-        let loopback = Policy::new(&url("http://localhost:3000/mcp"));
-        let private = Policy::new(&url("http://10.0.0.5/mcp"));
+        let public = Policy::new(&url("https://mcp.example.com/mcp"), &Route::default());
+        let loopback = Policy::new(&url("http://localhost:3000/mcp"), &Route::default());
+        let private = Policy::new(&url("http://10.0.0.5/mcp"), &Route::default());
         let metadata: IpAddr = [169, 254, 169, 254].into();
         let home: IpAddr = [127, 0, 0, 1].into();
         let office: IpAddr = [192, 168, 1, 9].into();
@@ -327,6 +362,41 @@ mod tests {
         );
         assert!(!public.allows_url(&url("http://127.0.0.1:9/token")));
         assert!(loopback.allows_url(&url("http://127.0.0.1:9/token")));
+    }
+
+    #[test]
+    fn an_explicit_proxy_is_exempt_and_a_plain_route_keeps_rmcps_client() {
+        use crate::network::{AppRoute, ConnectorNetwork, ProxySetting};
+        let through = |url: &str| Route {
+            app: AppRoute {
+                proxy: Some(ProxySetting::Explicit { url: url.into() }),
+                ..AppRoute::default()
+            },
+            ..Route::default()
+        };
+        let policy = Policy::new(
+            &url("https://mcp.example.com/mcp"),
+            &through("http://Proxy.Corp:3128"),
+        );
+        assert!(policy.proxies.contains(&"proxy.corp".to_owned()));
+        assert!(Route::default().is_plain());
+        assert!(!through("http://proxy.corp:3128").is_plain());
+        let own_ca = Route {
+            settings: ConnectorNetwork {
+                ca_pem: Some("pem".into()),
+                ..ConnectorNetwork::default()
+            },
+            ..Route::default()
+        };
+        assert!(!own_ca.is_plain());
+        let direct = Route {
+            settings: ConnectorNetwork {
+                proxy: Some(ProxySetting::Direct),
+                ..ConnectorNetwork::default()
+            },
+            ..Route::default()
+        };
+        assert!(!direct.is_plain() && direct.proxy_hosts().is_empty());
     }
 
     #[test]
