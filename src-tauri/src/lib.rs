@@ -22,7 +22,14 @@ pub use error::{ErrorCode, IpcError};
 pub use state::PatchbayState;
 
 /// Starts the desktop app; returns when the user quits (closing the window keeps it in the tray).
+/// When the process started, as near as the app can tell (the first thing [`run`] does).
+pub(crate) fn started() -> std::time::Instant {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
 pub fn run() {
+    started();
     // Before anything creates a file or holds a secret: private files, no core dumps, panics
     // without their message (checklist 40).
     let hardening = patchbay_core::harden_process();
@@ -167,6 +174,7 @@ commands![
     settings::app_info,
     settings::open_folder,
     settings::quit_app,
+    settings::ui_ready,
 ];
 
 /// Registers the commands and window behaviour on `builder`. The caller manages a

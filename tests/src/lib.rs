@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod bench_peer;
 pub mod desktop_bus;
 pub mod hostile_peer;
 pub mod late_stream_peer;

@@ -579,6 +579,7 @@ const handlers: { [C in CommandName]: Handler<C> } = {
     console.info('[mock] would quit Patchbay');
     return null;
   },
+  ui_ready: () => null,
   ...stepHandlers,
   ...workbenchHandlers(
     connectors,

@@ -7,7 +7,10 @@
 //!   real-peer end-to-end suite and the real window driven through WebDriver, under Xvfb inside a
 //!   private D-Bus session with an unlocked gnome-keyring.
 //! - `cargo xtask soak [CYCLES]`: the crash soak (kill -9 during store writes) at full length.
+//! - `cargo xtask bench`: Patchbay beside its peers (the TypeScript SDK, a raw-HTTP floor, an
+//!   empty Tauri app), release builds, written to `bench/RESULTS.md`; `test` runs it as a smoke.
 
+mod bench;
 mod boundaries;
 mod conformance;
 mod local_model;
@@ -33,6 +36,11 @@ fn main() -> Result<()> {
         Some("deps") => system::ensure_packages(&system::all_packages()),
         Some("boundaries") => boundaries::check(&root),
         Some("soak") => soak(&root, args.get(1).map(String::as_str)),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench::run(&root, bench::Size::Full),
+            Some("--smoke") => bench::run(&root, bench::Size::Smoke),
+            Some(other) => bail!("cargo xtask bench [--smoke], not {other:?}"),
+        },
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install missing prerequisites, build, open Patchbay\n  \
@@ -40,6 +48,8 @@ fn main() -> Result<()> {
                  deps   install the system packages only\n  \
                  soak [CYCLES]   kill -9 during CYCLES (default 1000) store write cycles, \
                  checking integrity and every acknowledged write after each kill\n  \
+                 bench  Patchbay beside its peers, release builds, into bench/RESULTS.md (~20 min \
+                 with a cold release build)\n  \
                  conformance [stable|alpha]   the MCP conformance suite 0.1.16 (stable) or the \
                  2026-07-28 alpha alone against Patchbay's client (needs a built workspace; \
                  `test` runs both)"
@@ -254,6 +264,12 @@ fn test(root: &Path) -> Result<()> {
     system::on_virtual_display(&mut real);
     run_command(&mut real)?;
     drop(model);
+
+    step(
+        "benchmark harness smoke (debug builds, tiny sizes)",
+        started,
+    );
+    bench::run(root, bench::Size::Smoke)?;
 
     step("MCP conformance suite 0.1.16 (client scenarios)", started);
     conformance::run(root, conformance::STABLE)?;

@@ -35,6 +35,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "imagemagick",
     "python3",
     "libx11-6",
+    // GNU time: peak memory of whole processes in the benchmark's context rows.
+    "time",
 ];
 
 /// Everything `cargo xtask test` needs.

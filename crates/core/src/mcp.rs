@@ -6,6 +6,7 @@
 //! [`Diagnosis`]: which stage failed, what the server said, and a one-line hint for the person
 //! looking at it. Nothing here knows about the store; callers hand in an [`Endpoint`].
 
+mod clients;
 mod diagnosis;
 pub mod elicitation;
 mod legacy_sse;
@@ -167,16 +168,24 @@ impl Endpoint {
         Ok(map)
     }
 
+    /// The HTTP client for this endpoint's timeouts and route, shared ([`clients`]).
     fn http_client(&self) -> Result<reqwest::Client, String> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(self.timeouts.connect)
-            .read_timeout(self.timeouts.request)
-            .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
-            .redirect(same_origin_redirects());
-        self.route
-            .apply(builder)?
-            .build()
-            .map_err(|error| error.to_string())
+        use std::hash::{Hash, Hasher};
+        let mut key = std::collections::hash_map::DefaultHasher::new();
+        self.timeouts.connect.hash(&mut key);
+        self.timeouts.request.hash(&mut key);
+        self.route.fingerprint().hash(&mut key);
+        clients::shared(key.finish(), || {
+            let builder = reqwest::Client::builder()
+                .connect_timeout(self.timeouts.connect)
+                .read_timeout(self.timeouts.request)
+                .user_agent(concat!("Patchbay/", env!("CARGO_PKG_VERSION")))
+                .redirect(same_origin_redirects());
+            self.route
+                .apply(builder)?
+                .build()
+                .map_err(|error| error.to_string())
+        })
     }
 }
 

@@ -308,6 +308,21 @@ impl Route {
         }
     }
 
+    /// A hash of everything [`Route::apply`] builds a client from (the credentials among them,
+    /// hashed, never kept), so clients can be shared between connections that go out alike.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hash = std::collections::hash_map::DefaultHasher::new();
+        self.settings.stored().hash(&mut hash);
+        format!("{:?}", self.app.proxy).hash(&mut hash);
+        self.app.ca_pem.hash(&mut hash);
+        for credentials in [&self.proxy_credentials, &self.app.proxy_credentials] {
+            credentials.as_ref().map(Secret::expose).hash(&mut hash);
+        }
+        format!("{:?}", self.desktop()).hash(&mut hash);
+        hash.finish()
+    }
+
     /// Whether requests going this way need nothing reqwest's defaults lack: no proxy setting
     /// besides the environment's, no desktop proxy, no extra CA.
     pub fn is_plain(&self) -> bool {
@@ -492,6 +507,26 @@ mod tests {
                 "{error:?}"
             );
         }
+    }
+
+    #[test]
+    fn routes_that_go_out_alike_share_a_fingerprint_and_only_they() {
+        let through = |credentials: Option<&str>| Route {
+            settings: ConnectorNetwork {
+                proxy: Some(ProxySetting::Explicit {
+                    url: "http://proxy.corp:3128".into(),
+                }),
+                ..Default::default()
+            },
+            proxy_credentials: credentials.map(Secret::new),
+            app: AppRoute::default(),
+        };
+        assert_eq!(through(None).fingerprint(), through(None).fingerprint());
+        assert_ne!(through(None).fingerprint(), Route::default().fingerprint());
+        assert_ne!(
+            through(Some("a:1")).fingerprint(),
+            through(Some("a:2")).fingerprint()
+        );
     }
 
     #[test]

@@ -110,3 +110,20 @@ pub async fn open_folder<R: Runtime>(
 pub fn quit_app<R: Runtime>(app: AppHandle<R>) {
     app.exit(0);
 }
+
+/// The page has painted the connector list for the first time: logged with how long the start
+/// took, and with `PATCHBAY_BENCH_READY` set, `patchbay-ready` on stdout — the start-to-paint
+/// mark `cargo xtask bench` (P4) waits for, which its empty Tauri floor prints the same way.
+#[tauri::command]
+pub fn ui_ready() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::info!(
+            since_start_ms = crate::started().elapsed().as_millis() as u64,
+            "the connector list has painted"
+        );
+        if std::env::var_os("PATCHBAY_BENCH_READY").is_some() {
+            println!("patchbay-ready");
+        }
+    });
+}

@@ -585,6 +585,7 @@ export const COMMANDS = [
   'app_info',
   'open_folder',
   'quit_app',
+  'ui_ready',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];

@@ -206,6 +206,7 @@ export type Commands = Contract<{
   app_info: { args: NoArgs; result: AppInfo };
   open_folder: { args: { which: 'data' | 'logs' }; result: null };
   quit_app: { args: NoArgs; result: null };
+  ui_ready: { args: NoArgs; result: null };
 }>;
 
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
@@ -678,6 +679,20 @@ export function openFolder(which: 'data' | 'logs'): Promise<null> {
 /** Quits Patchbay (the window, the tray and the status monitor). */
 export function quitApp(): Promise<null> {
   return call('quit_app', {});
+}
+
+let painted = false;
+
+/**
+ * Tells the shell, once, that the connector list has painted (after the frame that drew it):
+ * the start-to-paint mark of `cargo xtask bench`, logged by the app. Failures are ignored.
+ */
+export function markListPainted(): void {
+  if (painted) return;
+  painted = true;
+  const frame = globalThis.requestAnimationFrame;
+  if (typeof frame !== 'function') return;
+  frame(() => frame(() => void call('ui_ready', {}).catch(() => undefined)));
 }
 
 /** The step as Rust reads it: a whole number of seconds, or none. */
