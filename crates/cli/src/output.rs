@@ -160,11 +160,7 @@ pub fn connector(
     if let Some(seconds) = connector.network.request_timeout_secs {
         println!("Request timeout: {seconds} s (its own; progress notifications extend a call)");
     }
-    let route = patchbay_core::network::Route {
-        settings: connector.network.clone(),
-        ..Default::default()
-    };
-    if let Some(route) = route.describe() {
+    if let Some(route) = connector.network.describe() {
         println!("Network:       {route}");
     }
     if connector.muted {

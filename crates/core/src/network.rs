@@ -113,6 +113,16 @@ impl ConnectorNetwork {
         Ok(self)
     }
 
+    /// The settings as a diagnosis names them (`connector show`): [`Route::describe`] of a
+    /// route with only these settings.
+    pub fn describe(&self) -> Option<String> {
+        Route {
+            settings: self.clone(),
+            ..Route::default()
+        }
+        .describe()
+    }
+
     /// The timeouts to use: this connector's where it sets them, else `base`.
     pub fn timeouts(&self, base: Timeouts) -> Timeouts {
         Timeouts {
