@@ -298,9 +298,17 @@ fn deep_link_argument(argv: &[String]) -> Option<&str> {
 
 fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     use tauri_plugin_deep_link::DeepLinkExt;
+    // On Linux registering writes a desktop entry and runs `update-desktop-database` and the
+    // `xdg-mime` script (a dozen processes, ~110 ms measured with strace): on its own thread,
+    // not on the main thread the window needs to paint (`cargo xtask bench`, P4).
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    if let Err(error) = app.deep_link().register_all() {
-        tracing::warn!(%error, "registering the deep-link scheme");
+    {
+        let handle = app.clone();
+        std::thread::spawn(move || {
+            if let Err(error) = handle.deep_link().register_all() {
+                tracing::warn!(%error, "registering the deep-link scheme");
+            }
+        });
     }
     // OAuth callbacks go to the waiting sign-in here, in Rust: the webview has no deep-link
     // permission and never sees a code. Every link also brings the window forward. On Linux and

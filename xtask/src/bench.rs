@@ -502,12 +502,14 @@ pub fn run(root: &Path, size: Size) -> Result<()> {
         &plan.store_reps.to_string(),
     ]))?;
     let list = median(&samples(&store, "list_ms"));
-    let decrypt = median(&samples(&store, "open_decrypt_ms"));
+    let cold = median(&samples(&store, "open_decrypt_ms"));
+    let open = median(&samples(&store, "open_ms"));
+    let decrypt = median(&samples(&store, "decrypt_ms"));
     writeln!(
         report,
-        "| P8 | store: list {} connectors (facade, as the window asks); open the store and decrypt one secret, cold | {list:.1} ms; {decrypt:.2} ms | — | — | ≤ 20 ms; ≤ 1 ms | {} |",
+        "| P8 | store of {} connectors: list them (facade, as the window asks); open the store and decrypt one secret, cold (the open alone; the decrypt alone: keychain read, key unwrap, one secret) | {list:.1} ms; {cold:.2} ms ({open:.2} ms; {decrypt:.3} ms) | — | — | ≤ 20 ms; ≤ 1 ms | {} |",
         plan.store_n,
-        verdict(list <= 20.0 && decrypt <= 1.0),
+        verdict(list <= 20.0 && cold <= 1.0),
     )?;
 
     eprintln!("context: whole processes");

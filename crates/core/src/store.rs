@@ -27,7 +27,7 @@ pub use migrations::MIGRATIONS;
 pub use providers::ProviderRow;
 pub use secrets::{Binding, Sealed, SecretChange, SecretField, SecretOwner};
 pub use steps::{ApprovalRow, RunRow, StepRow};
-pub use workbench::{CHECK_HISTORY_LIMIT, CheckEntry, CheckRow};
+pub use workbench::{CHECK_HISTORY_LIMIT, CheckEntry, CheckRow, RowExtras};
 
 /// How long a writer waits for another process (the CLI beside the app) to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -13,8 +13,8 @@ use crate::oauth::refresh::lease::RefreshLock;
 use crate::oauth::step_up::Verdict;
 use crate::secret::Secret;
 use crate::store::{
-    AuthKind, CheckEntry, CheckRow, ConnectorRow, ConnectorStatus, SecretChange, SecretField,
-    SecretOwner, StepUp, Store, StoreError, Workspace,
+    AuthKind, CheckEntry, CheckRow, ConnectorRow, ConnectorStatus, RowExtras, SecretChange,
+    SecretField, SecretOwner, StepUp, Store, StoreError, Workspace,
 };
 use crate::url_secrets;
 use crate::validate::{self, InvalidInput};
@@ -137,11 +137,15 @@ impl Patchbay {
         blocking(|| {
             let store = self.store();
             let workspace = Self::workspace(&store, workspace)?;
-            store
+            let mut extras = store.row_extras(&workspace.id, RECENT_CHECKS)?;
+            Ok(store
                 .connectors(&workspace.id)?
                 .into_iter()
-                .map(|row| view(&store, &workspace, row))
-                .collect()
+                .map(|row| {
+                    let extra = extras.remove(&row.id).unwrap_or_default();
+                    view_with(&workspace, row, extra)
+                })
+                .collect())
         })
     }
 
@@ -673,16 +677,25 @@ pub(super) fn view(
     workspace: &Workspace,
     row: ConnectorRow,
 ) -> Result<ConnectorView, Error> {
-    let token_set = store
-        .secret_fields(SecretOwner::Connector(&row.id))?
-        .contains(&SecretField::Token);
-    let tool_count = store.last_tool_count(&row.id)?;
-    let recent = store
-        .check_history(&row.id, RECENT_CHECKS)?
-        .into_iter()
-        .map(CheckView::from)
-        .collect();
-    Ok(ConnectorView {
+    let extras = RowExtras {
+        token_set: store
+            .secret_fields(SecretOwner::Connector(&row.id))?
+            .contains(&SecretField::Token),
+        tool_count: store.last_tool_count(&row.id)?,
+        recent: store.check_history(&row.id, RECENT_CHECKS)?,
+    };
+    Ok(view_with(workspace, row, extras))
+}
+
+/// A connector's view from its row and what the store keeps beside it.
+fn view_with(workspace: &Workspace, row: ConnectorRow, extras: RowExtras) -> ConnectorView {
+    let RowExtras {
+        token_set,
+        tool_count,
+        recent,
+    } = extras;
+    let recent = recent.into_iter().map(CheckView::from).collect();
+    ConnectorView {
         id: row.id,
         workspace: workspace.name.clone(),
         name: row.name,
@@ -700,5 +713,5 @@ pub(super) fn view(
         tool_count,
         recent,
         network: row.network,
-    })
+    }
 }
