@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Regenerates the app and tray icons with ImageMagick 6 (`convert`). Run from anywhere:
+# Regenerates every icon from one drawing: the app icon in each PNG size, the tray icons, and the
+# platform icons the installers need. Run from anywhere (after `npm ci` in ui/, for the Tauri CLI):
 #   bash icons/generate.sh
-# Drawn at 4x (2048 px) and downsampled, so small sizes stay smooth.
+# Drawn with ImageMagick 6 (`convert`) at 4x (2048 px) and downsampled, so small sizes stay smooth.
 # Motif: a row of three patch-bay jacks, two of them joined by a patch cable.
+# - PNGs (16x16 … 512x512 as icon.png, 128x128@2x): ImageMagick, from the 2048 px drawing; the
+#   Linux bundles install each into the hicolor theme, and the first PNG in tauri.conf.json is the
+#   window icon.
+# - icon.ico (Windows), icon.icns (macOS), Square*Logo.png and StoreLogo.png (Windows): the Tauri
+#   CLI's `tauri icon`, from a 1024 px master of the same drawing (its Android and iOS sets are
+#   not kept: Patchbay is a desktop app).
+# - tray-*.png: the 32 px icon with a status dot.
 set -euo pipefail
 cd "$(dirname "$0")"
 convert=/usr/bin/convert   # the real ImageMagick, not a stand-in earlier on PATH
 [ -x "$convert" ] || convert=convert
+tauri=../ui/node_modules/.bin/tauri   # @tauri-apps/cli, pinned in ui/package.json
+if [ ! -x "$tauri" ]; then
+  echo "generate.sh: $tauri is missing: run \`npm ci\` in ui/ first" >&2
+  exit 1
+fi
 
 S=2048                      # working canvas
 work=$(mktemp -d)
@@ -32,11 +45,19 @@ trap 'rm -rf "$work"' EXIT
   -fill '#d97706' -draw "circle 544,1340 544,1280" -draw "circle 1504,1340 1504,1280" \
   "$work/icon.png"
 
-for size in 32 128 256 512; do
+for size in 16 24 32 48 64 128 256 512 1024; do
   "$convert" "$work/icon.png" -filter Lanczos -resize ${size}x${size} -depth 8 -strip "PNG32:$work/$size.png"
 done
-cp "$work/32.png" 32x32.png
-cp "$work/128.png" 128x128.png
+
+# Platform icons from the 1024 px master; only the desktop ones are kept.
+"$tauri" icon "$work/1024.png" --output "$work/tauri" >"$work/tauri.log" 2>&1 \
+  || { cat "$work/tauri.log" >&2; exit 1; }
+cp "$work/tauri/icon.ico" "$work/tauri/icon.icns" "$work/tauri/StoreLogo.png" .
+cp "$work/tauri"/Square*Logo.png .
+
+for size in 16 24 32 48 64 128 256; do
+  cp "$work/$size.png" ${size}x${size}.png
+done
 cp "$work/256.png" 128x128@2x.png
 cp "$work/512.png" icon.png
 
