@@ -315,7 +315,9 @@ pub fn run(root: &Path, size: Size) -> Result<()> {
     let mut report = String::new();
     let machine = machine();
     let commit = git(root, &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|_| "?".into());
-    let dirty = git(root, &["status", "--porcelain"]).is_ok_and(|status| !status.is_empty());
+    // Uncommitted changes other than this report itself.
+    let dirty = git(root, &["status", "--porcelain", "--", ".", ":!bench/RESULTS.md"])
+        .is_ok_and(|status| !status.is_empty());
     writeln!(
         report,
         "# Patchbay benchmarks\n\n`cargo xtask bench`{} on {machine}, {}, commit {commit}{}. \
