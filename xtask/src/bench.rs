@@ -316,8 +316,11 @@ pub fn run(root: &Path, size: Size) -> Result<()> {
     let machine = machine();
     let commit = git(root, &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|_| "?".into());
     // Uncommitted changes other than this report itself.
-    let dirty = git(root, &["status", "--porcelain", "--", ".", ":!bench/RESULTS.md"])
-        .is_ok_and(|status| !status.is_empty());
+    let dirty = git(
+        root,
+        &["status", "--porcelain", "--", ".", ":!bench/RESULTS.md"],
+    )
+    .is_ok_and(|status| !status.is_empty());
     writeln!(
         report,
         "# Patchbay benchmarks\n\n`cargo xtask bench`{} on {machine}, {}, commit {commit}{}. \

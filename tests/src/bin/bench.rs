@@ -531,19 +531,7 @@ async fn store(args: &Args) -> Result<Value> {
     const SERVICE: &str = "dev.patchbay.bench";
     let app = Patchbay::open(dir.path(), keychain.clone(), SERVICE)?;
     let filled = Instant::now();
-    for i in 0..n {
-        let spec = ConnectorSpec {
-            name: format!("connector {i:05}"),
-            url: format!("https://mcp{i}.example.com/mcp"),
-            auth: AuthKind::Token,
-            token: Some(Secret::new(format!("token-{i}"))),
-            headers: Vec::new(),
-            oauth: None,
-            network: Default::default(),
-        };
-        app.add_connector(patchbay_core::DEFAULT_WORKSPACE, spec, false)
-            .await?;
-    }
+    fill(&app, n).await?;
     let fill_ms = ms(filled.elapsed());
     let mut list = Vec::new();
     for _ in 0..reps {
@@ -580,6 +568,24 @@ async fn store(args: &Args) -> Result<Value> {
         "open_ms": open,
         "decrypt_ms": decrypt,
     }))
+}
+
+/// Adds `n` token connectors, untested: `connector 00000`… with tokens `token-0`….
+async fn fill(app: &Patchbay, n: u64) -> Result<()> {
+    for i in 0..n {
+        let spec = ConnectorSpec {
+            name: format!("connector {i:05}"),
+            url: format!("https://mcp{i}.example.com/mcp"),
+            auth: AuthKind::Token,
+            token: Some(Secret::new(format!("token-{i}"))),
+            headers: Vec::new(),
+            oauth: None,
+            network: Default::default(),
+        };
+        app.add_connector(patchbay_core::DEFAULT_WORKSPACE, spec, false)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Opens the store at `database` and decrypts the token of the `index`th connector, as a fresh
@@ -740,19 +746,7 @@ async fn whole(args: &Args) -> Result<Value> {
     let listed = tempfile::tempdir()?;
     {
         let app = Patchbay::open(listed.path(), patchbay_core::os_keychain(service), service)?;
-        for i in 0..list_n {
-            let spec = ConnectorSpec {
-                name: format!("connector {i:05}"),
-                url: format!("https://mcp{i}.example.com/mcp"),
-                auth: AuthKind::Token,
-                token: Some(Secret::new(format!("token-{i}"))),
-                headers: Vec::new(),
-                oauth: None,
-                network: Default::default(),
-            };
-            app.add_connector(patchbay_core::DEFAULT_WORKSPACE, spec, false)
-                .await?;
-        }
+        fill(&app, list_n).await?;
     }
     let list_dir = listed.path().to_string_lossy().into_owned();
     let mut list = (Vec::new(), Vec::new());
