@@ -10,6 +10,8 @@ mod error;
 mod input;
 mod monitor;
 mod navigation;
+#[cfg(target_os = "linux")]
+mod packaged;
 mod runs;
 mod state;
 mod tray;
@@ -301,8 +303,23 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     // On Linux registering writes a desktop entry and runs `update-desktop-database` and the
     // `xdg-mime` script (a dozen processes, ~110 ms measured with strace): on its own thread,
     // not on the main thread the window needs to paint (`cargo xtask bench`, P4).
+    // A copy a package installed is registered by the package's desktop entry (`packaged`).
+    #[cfg(target_os = "linux")]
+    let packaged = app.env().appimage.is_none()
+        && std::env::current_exe().is_ok_and(|exe| {
+            packaged::entry_claims_scheme(
+                &exe,
+                app.package_info().name.as_str(),
+                patchbay_core::DEEP_LINK_SCHEME,
+            )
+        });
+    #[cfg(not(target_os = "linux"))]
+    let packaged = false;
+    if packaged {
+        tracing::info!("the installed package's desktop entry handles deep links");
+    }
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    {
+    if !packaged {
         let handle = app.clone();
         std::thread::spawn(move || {
             if let Err(error) = handle.deep_link().register_all() {

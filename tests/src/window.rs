@@ -342,6 +342,48 @@ impl Desktop {
         }
     }
 
+    /// Opens `url` through the desktop's own handler for its scheme: `opener` (`xdg-open`,
+    /// `gio open`) with the running app's environment (its XDG directories), which looks the
+    /// scheme up in the desktop's MIME database and starts the entry registered for it. Returns
+    /// once the opener has exited successfully.
+    pub async fn open_through(&self, opener: &[&str], url: &str) -> Result<()> {
+        let (program, args) = opener.split_first().context("no opener given")?;
+        let mut launch = Command::new(program)
+            .args(args)
+            .arg(url)
+            .envs(self.app_env.iter().map(|(key, value)| (key, value)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {program}"))?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = launch.try_wait()? {
+                let output = launch.wait_with_output()?;
+                if !status.success() {
+                    bail!(
+                        "{} {url} exited with {status}: {}{}",
+                        opener.join(" "),
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                }
+                return Ok(());
+            }
+            if started.elapsed() > SESSION_LIMIT {
+                if let Err(error) = launch.kill() {
+                    eprintln!("stopping {program}: {error}");
+                }
+                bail!(
+                    "{} did not finish within {SESSION_LIMIT:?}",
+                    opener.join(" ")
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Live processes of the desktop binary started for this sandbox (matched by executable and
     /// keychain namespace, so other windows and the tests' own processes never match).
     pub fn app_pids(&self) -> Vec<u32> {

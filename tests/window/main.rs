@@ -9,6 +9,7 @@
 //! dir and keychain namespace, checks what was (and was not) saved.
 
 mod connectors;
+mod installed;
 mod interop;
 mod machine;
 mod navigation;

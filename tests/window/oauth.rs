@@ -90,7 +90,7 @@ impl StandInBrowser {
 
 /// The person approving in the browser: the demo answers the authorization request with a
 /// redirect to the redirect URI; its `Location` is the callback.
-async fn approve(authorization_url: &str) -> Result<String> {
+pub(crate) async fn approve(authorization_url: &str) -> Result<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))

@@ -9,9 +9,12 @@
 //! - `cargo xtask soak [CYCLES]`: the crash soak (kill -9 during store writes) at full length.
 //! - `cargo xtask bench`: Patchbay beside its peers (the TypeScript SDK, a raw-HTTP floor, an
 //!   empty Tauri app), release builds, written to `bench/RESULTS.md`; `test` runs it as a smoke.
+//! - `cargo xtask bundle`: the release app and CLI in Linux packages (.deb, .rpm); `test-bundle`
+//!   installs the .deb and tests the installed product (`test` ends with it).
 
 mod bench;
 mod boundaries;
+mod bundle;
 mod conformance;
 mod local_model;
 mod system;
@@ -36,6 +39,11 @@ fn main() -> Result<()> {
         Some("deps") => system::ensure_packages(&system::all_packages()),
         Some("boundaries") => boundaries::check(&root),
         Some("soak") => soak(&root, args.get(1).map(String::as_str)),
+        Some("bundle") => bundle::bundle(&root, &bundle::parse(&args[1..])?).map(drop),
+        Some("test-bundle") => {
+            system::ensure_packages(&system::all_packages())?;
+            bundle::test_installed(&root, &system::ensure_tauri_driver()?)
+        }
         Some("bench") => match args.get(1).map(String::as_str) {
             None => bench::run(&root, bench::Size::Full),
             Some("--smoke") => bench::run(&root, bench::Size::Smoke),
@@ -48,6 +56,10 @@ fn main() -> Result<()> {
                  deps   install the system packages only\n  \
                  soak [CYCLES]   kill -9 during CYCLES (default 1000) store write cycles, \
                  checking integrity and every acknowledged write after each kill\n  \
+                 bundle [--appimage]   the release app and CLI as .deb and .rpm (and the \
+                 AppImage, which downloads linuxdeploy) under target/release/bundle\n  \
+                 test-bundle   build and install the .deb, test the installed app and CLI, \
+                 uninstall (as root; `test` runs it)\n  \
                  bench  Patchbay beside its peers, release builds, into bench/RESULTS.md (~20 min \
                  with a cold release build)\n  \
                  conformance [stable|alpha]   the MCP conformance suite 0.1.16 (stable) or the \
@@ -278,6 +290,12 @@ fn test(root: &Path) -> Result<()> {
         started,
     );
     conformance::run(root, conformance::ALPHA)?;
+
+    step(
+        "the installers: build the release .deb, install it, test the installed app, remove it",
+        started,
+    );
+    bundle::test_installed(root, &tauri_driver)?;
 
     eprintln!(
         "\nAll checks passed in {:.0}s.",

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::run_command;
 
@@ -96,28 +96,29 @@ pub fn ensure_packages(packages: &[&str]) -> Result<()> {
         return Ok(());
     }
     let list = missing.join(" ");
-    let prefix: &[&str] = if is_root() {
-        &[]
-    } else if has_passwordless_sudo() {
-        &["sudo"]
-    } else {
-        bail!(
-            "missing system packages: {list}\nrun: sudo apt-get update && sudo apt-get install -y {list}"
-        );
-    };
+    let mut update = apt(&["update", "-q"]).with_context(|| {
+        format!("missing system packages: {list}\nrun: sudo apt-get update && sudo apt-get install -y {list}")
+    })?;
     eprintln!("installing missing system packages: {list}");
-    let apt = |args: &[&str]| {
-        let mut command = Command::new(prefix.first().copied().unwrap_or("apt-get"));
-        if !prefix.is_empty() {
-            command.arg("apt-get");
-        }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
-    };
-    run_command(&mut apt(&["update", "-q"]))?;
-    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    run_command(&mut update)?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"])?;
     install.args(&missing);
     run_command(&mut install)
+}
+
+/// `apt-get ARGS`, as root or through passwordless sudo; an error saying so otherwise.
+pub fn apt(args: &[&str]) -> Result<Command> {
+    let mut command = if is_root() {
+        Command::new("apt-get")
+    } else if has_passwordless_sudo() {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    } else {
+        bail!("apt-get {} needs root or passwordless sudo", args.join(" "));
+    };
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    Ok(command)
 }
 
 /// Rewrites `command` to run inside `dbus-run-session` with an unlocked gnome-keyring and a
