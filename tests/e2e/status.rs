@@ -289,3 +289,71 @@ async fn a_paused_connector_is_not_checked_until_resumed_and_checks_are_kept() -
     monitor.stop();
     Ok(())
 }
+
+/// "Check all now" while a check is still running (the app's first check at start, a slow
+/// server) must not be lost: the running check's answer may predate what the person wants to
+/// know, so the connector is checked again as soon as that check ends — not an interval later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_asked_for_during_a_running_one_runs_right_after_it() -> Result<()> {
+    let hang = crate::fake_http::serve(crate::fake_http::Behaviour::Hang).await?;
+    let dir = tempfile::tempdir()?;
+    let app = Arc::new(Patchbay::open(
+        dir.path(),
+        MemoryKeychain::new(),
+        "dev.patchbay.unit",
+    )?);
+    app.add_connector(
+        "Default",
+        ConnectorSpec {
+            name: "Slow".into(),
+            url: format!("{hang}/mcp"),
+            auth: AuthKind::None,
+            token: None,
+            headers: vec![],
+            oauth: None,
+            network: Default::default(),
+        },
+        false,
+    )
+    .await?;
+    // An hour between checks and after failures: any second check within the test was asked for.
+    let hour = Duration::from_secs(3600);
+    let config = MonitorConfig {
+        interval: hour,
+        backoff_base: hour,
+        backoff_max: hour,
+        concurrency: 4,
+        check_timeout: Duration::from_secs(2),
+    };
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let sink = outcomes.clone();
+    let started = Instant::now();
+    let monitor = spawn(app.clone(), config, move |outcome: CheckOutcome| {
+        if let Ok(mut list) = sink.lock() {
+            list.push(started.elapsed());
+        }
+    });
+    // The first check is hanging on the server; ask for another meanwhile.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let count = || outcomes.lock().map(|list| list.len()).unwrap_or_default();
+    ensure!(count() == 0, "the first check is still running");
+    monitor.check_now(None);
+    while count() < 2 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let times = outcomes
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
+    ensure!(
+        times.len() == 2,
+        "the asked-for check ran after the running one (two checks, each ending at the 2 s \
+         timeout), not an hour later: {times:?}"
+    );
+    ensure!(
+        times[1] >= times[0] + Duration::from_millis(1900),
+        "the second check started when the first ended, not beside it: {times:?}"
+    );
+    monitor.stop();
+    Ok(())
+}

@@ -121,6 +121,9 @@ struct Schedule {
     due: Instant,
     failures: u32,
     running: bool,
+    /// A check was asked for while this one ran: its answer may predate what the person wants
+    /// to know (a server that went down meanwhile), so check again as soon as it ends.
+    again: bool,
 }
 
 /// Starts the monitor on the current tokio runtime. Every connector is checked at once.
@@ -161,6 +164,7 @@ pub fn spawn(
                     due: now,
                     failures: 0,
                     running: false,
+                    again: false,
                 });
                 if entry.running || entry.due > now {
                     continue;
@@ -199,7 +203,11 @@ pub fn spawn(
                     {
                         entry.running = false;
                         entry.failures = if healthy { 0 } else { entry.failures.saturating_add(1) };
-                        entry.due = Instant::now() + next_delay(&config, entry.failures, jitter());
+                        entry.due = if std::mem::take(&mut entry.again) {
+                            Instant::now()
+                        } else {
+                            Instant::now() + next_delay(&config, entry.failures, jitter())
+                        };
                     }
                 }
                 Some(Command::Check(target)) = receiver.recv() => {
@@ -207,10 +215,16 @@ pub fn spawn(
                     for (id, entry) in &mut schedule {
                         if target.as_ref().is_none_or(|wanted| wanted == id) {
                             entry.due = Instant::now();
+                            entry.again = entry.running;
                         }
                     }
                     if let Some(id) = target.filter(|id| connectors.iter().any(|c| &c.id == id && !c.paused)) {
-                        schedule.entry(id).or_insert(Schedule { due: Instant::now(), failures: 0, running: false });
+                        schedule.entry(id).or_insert(Schedule {
+                            due: Instant::now(),
+                            failures: 0,
+                            running: false,
+                            again: false,
+                        });
                     }
                 }
             }
