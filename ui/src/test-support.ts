@@ -6,6 +6,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { expect, vi } from 'vitest';
 import App from './App.svelte';
+import { preloadAll } from './lib/deferred.svelte';
 import type { EventName } from './lib/ipc';
 import type { AppSettingsWithNetwork } from './lib/settings';
 import {
@@ -294,6 +295,16 @@ export async function renderWith(connectors: ConnectorView[], extra: Backend = {
     expect(screen.queryByRole('heading', { name: 'MCP Connectors' })).toBeTruthy();
     expect(screen.queryByText(/^Loading/)).toBeNull();
   });
+  await started();
+}
+
+/**
+ * What the window does once its list has painted: it reads the saved theme, and loads the code
+ * of the other pages and dialogs (lib/deferred.svelte.ts), which then open at once.
+ */
+export async function started() {
+  await waitFor(() => expect(calls('get_settings').length).toBeGreaterThan(0));
+  await preloadAll();
 }
 
 export async function openAddDialog() {
