@@ -11,6 +11,26 @@ use patchbay_core::status::{CheckOutcome, MonitorConfig, spawn};
 use patchbay_core::{AuthKind, ConnectorSpec, ConnectorStatus, Patchbay};
 use patchbay_tests::{EverythingMode, free_port, server_everything_on};
 
+/// A store in a temporary directory with an in-memory keychain (the monitor is what is tested).
+fn open_app() -> Result<(tempfile::TempDir, Arc<Patchbay>)> {
+    let dir = tempfile::tempdir()?;
+    let app = Patchbay::open(dir.path(), MemoryKeychain::new(), "dev.patchbay.unit")?;
+    Ok((dir, Arc::new(app)))
+}
+
+/// A connector without sign-in.
+fn spec(name: &str, url: &str) -> ConnectorSpec {
+    ConnectorSpec {
+        name: name.into(),
+        url: url.into(),
+        auth: AuthKind::None,
+        token: None,
+        headers: vec![],
+        oauth: None,
+        network: Default::default(),
+    }
+}
+
 async fn wait_for(
     outcomes: &Arc<Mutex<Vec<CheckOutcome>>>,
     status: ConnectorStatus,
@@ -35,27 +55,9 @@ async fn wait_for(
 async fn monitor_follows_a_server_going_down_and_up() -> Result<()> {
     let port = free_port()?;
     let mut peer = server_everything_on(EverythingMode::StreamableHttp, port)?;
-    let dir = tempfile::tempdir()?;
-    let app = Arc::new(Patchbay::open(
-        dir.path(),
-        MemoryKeychain::new(),
-        "dev.patchbay.unit",
-    )?);
+    let (_dir, app) = open_app()?;
     let url = peer.everything_url(EverythingMode::StreamableHttp);
-    app.add_connector(
-        "Default",
-        ConnectorSpec {
-            name: "E".into(),
-            url,
-            auth: AuthKind::None,
-            token: None,
-            headers: vec![],
-            oauth: None,
-            network: Default::default(),
-        },
-        true,
-    )
-    .await?;
+    app.add_connector("Default", spec("E", &url), true).await?;
 
     let config = MonitorConfig {
         interval: Duration::from_millis(500),
@@ -138,32 +140,18 @@ async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
     let hang = crate::fake_http::serve(crate::fake_http::Behaviour::Hang).await?;
     let port = free_port()?;
     let _peer = server_everything_on(EverythingMode::StreamableHttp, port)?;
-    let dir = tempfile::tempdir()?;
-    let app = Arc::new(Patchbay::open(
-        dir.path(),
-        MemoryKeychain::new(),
-        "dev.patchbay.unit",
-    )?);
-    let spec = |name: String, url: String| ConnectorSpec {
-        name,
-        url,
-        auth: AuthKind::None,
-        token: None,
-        headers: vec![],
-        oauth: None,
-        network: Default::default(),
-    };
+    let (_dir, app) = open_app()?;
     for index in 0..40 {
         app.add_connector(
             "Default",
-            spec(format!("hang-{index}"), format!("{hang}/mcp")),
+            spec(&format!("hang-{index}"), &format!("{hang}/mcp")),
             false,
         )
         .await?;
     }
     app.add_connector(
         "Default",
-        spec("a-healthy".into(), format!("http://127.0.0.1:{port}/mcp")),
+        spec("a-healthy", &format!("http://127.0.0.1:{port}/mcp")),
         false,
     )
     .await?;
@@ -217,24 +205,11 @@ async fn hanging_connectors_do_not_stall_the_others() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paused_connector_is_not_checked_until_resumed_and_checks_are_kept() -> Result<()> {
     let peer = server_everything_on(EverythingMode::StreamableHttp, free_port()?)?;
-    let dir = tempfile::tempdir()?;
-    let app = Arc::new(Patchbay::open(
-        dir.path(),
-        MemoryKeychain::new(),
-        "dev.patchbay.unit",
-    )?);
+    let (_dir, app) = open_app()?;
     let url = peer.everything_url(EverythingMode::StreamableHttp);
     for name in ["Active", "Resting"] {
-        let spec = ConnectorSpec {
-            name: name.into(),
-            url: url.clone(),
-            auth: AuthKind::None,
-            token: None,
-            headers: vec![],
-            oauth: None,
-            network: Default::default(),
-        };
-        app.add_connector("Default", spec, false).await?;
+        app.add_connector("Default", spec(name, &url), false)
+            .await?;
     }
     app.pause_connector("Default", "Resting")?;
     let config = MonitorConfig {
@@ -296,26 +271,9 @@ async fn a_paused_connector_is_not_checked_until_resumed_and_checks_are_kept() -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_asked_for_during_a_running_one_runs_right_after_it() -> Result<()> {
     let hang = crate::fake_http::serve(crate::fake_http::Behaviour::Hang).await?;
-    let dir = tempfile::tempdir()?;
-    let app = Arc::new(Patchbay::open(
-        dir.path(),
-        MemoryKeychain::new(),
-        "dev.patchbay.unit",
-    )?);
-    app.add_connector(
-        "Default",
-        ConnectorSpec {
-            name: "Slow".into(),
-            url: format!("{hang}/mcp"),
-            auth: AuthKind::None,
-            token: None,
-            headers: vec![],
-            oauth: None,
-            network: Default::default(),
-        },
-        false,
-    )
-    .await?;
+    let (_dir, app) = open_app()?;
+    app.add_connector("Default", spec("Slow", &format!("{hang}/mcp")), false)
+        .await?;
     // An hour between checks and after failures: any second check within the test was asked for.
     let hour = Duration::from_secs(3600);
     let config = MonitorConfig {
@@ -328,7 +286,7 @@ async fn a_check_asked_for_during_a_running_one_runs_right_after_it() -> Result<
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let sink = outcomes.clone();
     let started = Instant::now();
-    let monitor = spawn(app.clone(), config, move |outcome: CheckOutcome| {
+    let monitor = spawn(app.clone(), config, move |_outcome: CheckOutcome| {
         if let Ok(mut list) = sink.lock() {
             list.push(started.elapsed());
         }

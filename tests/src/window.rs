@@ -754,3 +754,97 @@ async fn wait_for_single_instance_name_free() -> Result<()> {
 pub fn testid(id: &str) -> String {
     format!("[data-testid=\"{id}\"]")
 }
+
+/// Stands in for the person's browser (none runs under Xvfb, and a real one could not hand a
+/// deep link to anyone here): a script that only records each URL it is asked to open. Either
+/// as `xdg-open` first on the app's `PATH` ([`StandInBrowser::on_path`]), or registered the way a
+/// desktop registers a browser, as the default `http`/`https` handler in the sandbox's XDG
+/// directories, so the real `xdg-open` finds it ([`StandInBrowser::as_default_browser`]).
+pub struct StandInBrowser {
+    script: PathBuf,
+    record: PathBuf,
+}
+
+impl StandInBrowser {
+    fn write(sandbox: &Sandbox, script: PathBuf) -> Result<Self> {
+        let record = sandbox.dir.path().join("opened-urls.txt");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\n# Stand-in for the system browser: only records the URL.\n\
+                 printf '%s\\n' \"$1\" >> '{}'\n",
+                record.display()
+            ),
+        )?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        }
+        Ok(Self { script, record })
+    }
+
+    /// An `xdg-open` of its own; give the app [`StandInBrowser::path_env`].
+    pub fn on_path(sandbox: &Sandbox) -> Result<Self> {
+        let bin = sandbox.dir.path().join("stand-in-browser");
+        std::fs::create_dir_all(&bin)?;
+        Self::write(sandbox, bin.join("xdg-open"))
+    }
+
+    /// The default browser of the sandbox's desktop (`xdg/data/applications` and
+    /// `xdg/config/mimeapps.list`, the directories [`Desktop::launch`] gives the app).
+    pub fn as_default_browser(sandbox: &Sandbox) -> Result<Self> {
+        let xdg = sandbox.dir.path().join("xdg");
+        let applications = xdg.join("data/applications");
+        std::fs::create_dir_all(&applications)?;
+        std::fs::create_dir_all(xdg.join("config"))?;
+        let browser = Self::write(sandbox, sandbox.dir.path().join("stand-in-browser"))?;
+        std::fs::write(
+            applications.join("stand-in-browser.desktop"),
+            format!(
+                "[Desktop Entry]\nType=Application\nName=Stand-in browser\nNoDisplay=true\n\
+                 Exec={} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
+                browser.script.display()
+            ),
+        )?;
+        std::fs::write(
+            xdg.join("config/mimeapps.list"),
+            "[Default Applications]\nx-scheme-handler/http=stand-in-browser.desktop\n\
+             x-scheme-handler/https=stand-in-browser.desktop\n",
+        )?;
+        Ok(browser)
+    }
+
+    /// `PATH` with the stand-in's directory first, for the app's environment.
+    pub fn path_env(&self) -> Vec<(OsString, OsString)> {
+        let mut path = OsString::from(self.script.parent().unwrap_or(Path::new(".")));
+        if let Some(rest) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(rest);
+        }
+        vec![("PATH".into(), path)]
+    }
+
+    /// The URLs opened so far.
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.record)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The last URL opened, waiting up to `limit` for one.
+    pub async fn wait_for_url(&self, limit: Duration) -> Result<String> {
+        let started = Instant::now();
+        loop {
+            if let Some(url) = self.opened().pop() {
+                return Ok(url);
+            }
+            if started.elapsed() > limit {
+                bail!("the app opened no browser within {limit:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}

@@ -15,16 +15,18 @@
 //! - The installed app did not register itself at runtime (no per-user handler entry): the
 //!   package's entry did the work.
 //!
-//! The browser is a stand-in (no browser runs under Xvfb): a script registered as the default
-//! `http`/`https` handler in the sandbox's XDG directories, the way a desktop registers one, that
-//! only records the URL. Ignored by plain `cargo test`: it needs the package installed.
+//! The browser is a stand-in (no browser runs under Xvfb) registered as the sandbox desktop's
+//! default browser ([`StandInBrowser::as_default_browser`]). Ignored by plain `cargo test`: it
+//! needs the package installed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
-use patchbay_tests::window::{Desktop, SAVE_LIMIT, UI_LIMIT, fresh_screenshots, testid};
+use anyhow::{Context, Result, ensure};
+use patchbay_tests::window::{
+    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid,
+};
 use patchbay_tests::{EverythingMode, Sandbox, oauth_demo_server, patchbay_bin, server_everything};
 
 use crate::oauth::approve;
@@ -63,56 +65,6 @@ impl Xdg {
             .output()
             .context("cannot run xdg-mime")?;
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
-}
-
-/// A stand-in for the person's browser, registered as the default `http`/`https` handler.
-struct StandInBrowser {
-    record: PathBuf,
-}
-
-impl StandInBrowser {
-    fn register(sandbox: &Sandbox, xdg: &Xdg) -> Result<Self> {
-        let record = sandbox.dir.path().join("browser-opened.txt");
-        let script = sandbox.dir.path().join("stand-in-browser");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\n# Stand-in for the system browser: only records the URL.\n\
-                 printf '%s\\n' \"$1\" >> '{}'\n",
-                record.display()
-            ),
-        )?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::write(
-            xdg.data.join("applications/stand-in-browser.desktop"),
-            format!(
-                "[Desktop Entry]\nType=Application\nName=Stand-in browser\nNoDisplay=true\n\
-                 Exec={} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
-                script.display()
-            ),
-        )?;
-        std::fs::write(
-            xdg.config.join("mimeapps.list"),
-            "[Default Applications]\nx-scheme-handler/http=stand-in-browser.desktop\n\
-             x-scheme-handler/https=stand-in-browser.desktop\n",
-        )?;
-        Ok(Self { record })
-    }
-
-    async fn wait_for_url(&self, limit: Duration) -> Result<String> {
-        let started = Instant::now();
-        loop {
-            let opened = std::fs::read_to_string(&self.record).unwrap_or_default();
-            if let Some(url) = opened.lines().last() {
-                return Ok(url.to_owned());
-            }
-            if started.elapsed() > limit {
-                bail!("the installed app opened no browser within {limit:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 }
 
@@ -192,7 +144,7 @@ async fn the_installed_app_and_cli_work_and_a_sign_in_returns_through_the_deskto
     // The desktop as a person's session has it: a default browser, and the package's entry as
     // the handler of Patchbay's links.
     let xdg = Xdg::of(&sandbox)?;
-    let browser = StandInBrowser::register(&sandbox, &xdg)?;
+    let browser = StandInBrowser::as_default_browser(&sandbox)?;
     let handler = xdg.default_for(SCHEME_TYPE)?;
     ensure!(
         handler == "Patchbay.desktop",

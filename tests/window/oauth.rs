@@ -14,79 +14,18 @@
 //! Forged and replayed deep links (no pending flow for their `state`) are delivered too, and
 //! must change nothing: no exchange, no dialog, no text from the link on the page.
 
-use std::ffi::OsString;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
-use patchbay_tests::window::{Desktop, SAVE_LIMIT, UI_LIMIT, fresh_screenshots, testid};
+use anyhow::{Context, Result, ensure};
+use patchbay_tests::window::{
+    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid,
+};
 use patchbay_tests::{Sandbox, oauth_demo_server};
 
 use crate::stored;
 
 /// Patchbay's redirect URI (RFC 8252 §7.1: its reverse-DNS identifier as a private-use scheme).
 const APP_LINK: &str = "dev.patchbay.desktop:/oauth/callback";
-
-/// Stands in for the system browser: records each URL the app asks `xdg-open` to open.
-struct StandInBrowser {
-    bin: PathBuf,
-    record: PathBuf,
-}
-
-impl StandInBrowser {
-    fn new(sandbox: &Sandbox) -> Result<Self> {
-        let bin = sandbox.dir.path().join("stand-in-browser");
-        std::fs::create_dir_all(&bin)?;
-        let record = sandbox.dir.path().join("opened-urls.txt");
-        let script = bin.join("xdg-open");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\n# Stand-in for the system browser: only records the URL.\n\
-                 printf '%s\\n' \"$1\" >> '{}'\n",
-                record.display()
-            ),
-        )?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-        }
-        Ok(Self { bin, record })
-    }
-
-    /// `PATH` with the stand-in first, for the app's environment.
-    fn env(&self) -> Vec<(OsString, OsString)> {
-        let mut path = OsString::from(&self.bin);
-        if let Some(rest) = std::env::var_os("PATH") {
-            path.push(":");
-            path.push(rest);
-        }
-        vec![("PATH".into(), path)]
-    }
-
-    /// The URLs opened so far.
-    fn opened(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.record)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    async fn wait_for_url(&self, limit: Duration) -> Result<String> {
-        let started = Instant::now();
-        loop {
-            if let Some(url) = self.opened().pop() {
-                return Ok(url);
-            }
-            if started.elapsed() > limit {
-                bail!("the app opened no browser within {limit:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
 
 /// The person approving in the browser: the demo answers the authorization request with a
 /// redirect to the redirect URI; its `Location` is the callback.
@@ -133,8 +72,8 @@ async fn authorize_through_the_apps_deep_link() -> Result<()> {
     let (demo, _auth_port) = oauth_demo_server()?;
     let url = format!("http://localhost:{}/mcp", demo.port);
     let sandbox = Sandbox::new()?;
-    let browser = StandInBrowser::new(&sandbox)?;
-    let desktop = Desktop::launch_with_env(&sandbox, label, &browser.env()).await?;
+    let browser = StandInBrowser::on_path(&sandbox)?;
+    let desktop = Desktop::launch_with_env(&sandbox, label, &browser.path_env()).await?;
     desktop.wait_for_rows(&[], UI_LIMIT).await?;
 
     // Add connector, OAuth, and the redirect URI under Advanced.
@@ -331,8 +270,8 @@ async fn a_server_without_registration_asks_for_a_client_id() -> Result<()> {
     fresh_screenshots(label)?;
     let url = server_without_registration().await?;
     let sandbox = Sandbox::new()?;
-    let browser = StandInBrowser::new(&sandbox)?;
-    let desktop = Desktop::launch_with_env(&sandbox, label, &browser.env()).await?;
+    let browser = StandInBrowser::on_path(&sandbox)?;
+    let desktop = Desktop::launch_with_env(&sandbox, label, &browser.path_env()).await?;
     desktop.wait_for_rows(&[], UI_LIMIT).await?;
 
     desktop.click(&testid("add-connector")).await?;
