@@ -136,7 +136,21 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 }
 
 /// Brings the tray up to date with the store.
+///
+/// Checks finish on the monitor's worker threads, several at once: were each to read the store
+/// and set the menu where it finished, a refresh that read before another check was saved could
+/// set its menu after that check's refresh, leaving the tray stale until the next change (two
+/// connectors going down together showed one still Connected). Every refresh therefore runs on
+/// the main thread, in order, and reads the store when it runs: the last one reads what the last
+/// check saved.
 pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let handle = app.clone();
+    if let Err(error) = app.run_on_main_thread(move || refresh_now(&handle)) {
+        tracing::warn!(%error, "scheduling a tray update");
+    }
+}
+
+fn refresh_now<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
