@@ -303,25 +303,25 @@ fn register_deep_links<R: Runtime>(app: &tauri::AppHandle<R>) {
     // On Linux registering writes a desktop entry and runs `update-desktop-database` and the
     // `xdg-mime` script (a dozen processes, ~110 ms measured with strace): on its own thread,
     // not on the main thread the window needs to paint (`cargo xtask bench`, P4).
-    // A copy a package installed is registered by the package's desktop entry (`packaged`).
-    #[cfg(target_os = "linux")]
-    let packaged = app.env().appimage.is_none()
-        && std::env::current_exe().is_ok_and(|exe| {
-            packaged::entry_claims_scheme(
-                &exe,
-                app.package_info().name.as_str(),
-                patchbay_core::DEEP_LINK_SCHEME,
-            )
-        });
-    #[cfg(not(target_os = "linux"))]
-    let packaged = false;
-    if packaged {
-        tracing::info!("the installed package's desktop entry handles deep links");
-    }
+    // A copy a package installed is registered by the package's desktop entry (`packaged`):
+    // looked at on the same thread, which reads that entry.
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    if !packaged {
+    {
         let handle = app.clone();
         std::thread::spawn(move || {
+            #[cfg(target_os = "linux")]
+            if handle.env().appimage.is_none()
+                && std::env::current_exe().is_ok_and(|exe| {
+                    packaged::entry_claims_scheme(
+                        &exe,
+                        handle.package_info().name.as_str(),
+                        patchbay_core::DEEP_LINK_SCHEME,
+                    )
+                })
+            {
+                tracing::info!("the installed package's desktop entry handles deep links");
+                return;
+            }
             if let Err(error) = handle.deep_link().register_all() {
                 tracing::warn!(%error, "registering the deep-link scheme");
             }

@@ -160,7 +160,6 @@ impl Desktop {
         // The app inherits tauri-driver's environment through WebKitWebDriver (WebDriver has no
         // capability for it). The XDG directories keep the webview's storage, logs and the
         // deep-link registration in the sandbox, never in the real home.
-        let xdg = sandbox.dir.path().join("xdg");
         let mut app_env: Vec<(OsString, OsString)> = Vec::new();
         for (variable, directory) in [
             ("XDG_DATA_HOME", "data"),
@@ -168,7 +167,7 @@ impl Desktop {
             ("XDG_CACHE_HOME", "cache"),
             ("XDG_STATE_HOME", "state"),
         ] {
-            let path = xdg.join(directory);
+            let path = xdg_dir(sandbox, directory);
             std::fs::create_dir_all(&path)?;
             app_env.push((variable.into(), path.into()));
         }
@@ -313,7 +312,7 @@ impl Desktop {
     /// the arguments to the running window and the new process exits; returns once it has (an
     /// instance that stayed would be a second window, which is an error).
     pub async fn open_deep_link(&self, url: &str) -> Result<()> {
-        let mut launch = Command::new(&self.binary)
+        let launch = Command::new(&self.binary)
             .arg(url)
             .envs(self.app_env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
@@ -321,25 +320,15 @@ impl Desktop {
             .stderr(Stdio::null())
             .spawn()
             .context("launching the desktop binary with the deep link")?;
-        let started = Instant::now();
-        loop {
-            if let Some(status) = launch.try_wait()? {
-                if !status.success() {
-                    bail!("the second launch with the deep link exited with {status}");
-                }
-                return Ok(());
-            }
-            if started.elapsed() > SESSION_LIMIT {
-                if let Err(error) = launch.kill() {
-                    eprintln!("stopping the second launch: {error}");
-                }
-                bail!(
-                    "the second launch did not hand the deep link over and exit within \
-                     {SESSION_LIMIT:?}"
-                );
-            }
-            tokio::time::sleep(POLL).await;
+        let output =
+            finish_within(launch, "the second launch (handing the deep link over)").await?;
+        if !output.status.success() {
+            bail!(
+                "the second launch with the deep link exited with {}",
+                output.status
+            );
         }
+        Ok(())
     }
 
     /// Opens `url` through the desktop's own handler for its scheme: `opener` (`xdg-open`,
@@ -348,7 +337,7 @@ impl Desktop {
     /// once the opener has exited successfully.
     pub async fn open_through(&self, opener: &[&str], url: &str) -> Result<()> {
         let (program, args) = opener.split_first().context("no opener given")?;
-        let mut launch = Command::new(program)
+        let launch = Command::new(program)
             .args(args)
             .arg(url)
             .envs(self.app_env.iter().map(|(key, value)| (key, value)))
@@ -357,31 +346,17 @@ impl Desktop {
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot start {program}"))?;
-        let started = Instant::now();
-        loop {
-            if let Some(status) = launch.try_wait()? {
-                let output = launch.wait_with_output()?;
-                if !status.success() {
-                    bail!(
-                        "{} {url} exited with {status}: {}{}",
-                        opener.join(" "),
-                        String::from_utf8_lossy(&output.stdout),
-                        String::from_utf8_lossy(&output.stderr)
-                    );
-                }
-                return Ok(());
-            }
-            if started.elapsed() > SESSION_LIMIT {
-                if let Err(error) = launch.kill() {
-                    eprintln!("stopping {program}: {error}");
-                }
-                bail!(
-                    "{} did not finish within {SESSION_LIMIT:?}",
-                    opener.join(" ")
-                );
-            }
-            tokio::time::sleep(POLL).await;
+        let output = finish_within(launch, &opener.join(" ")).await?;
+        if !output.status.success() {
+            bail!(
+                "{} {url} exited with {}: {}{}",
+                opener.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
+        Ok(())
     }
 
     /// Live processes of the desktop binary started for this sandbox (matched by executable and
@@ -750,6 +725,32 @@ async fn wait_for_single_instance_name_free() -> Result<()> {
     }
 }
 
+/// Waits (polling, without blocking the runtime) for `child` to exit, up to [`SESSION_LIMIT`];
+/// stops it and fails naming `what` if it has not. Returns its status and whatever it printed
+/// into pipes.
+async fn finish_within(mut child: Child, what: &str) -> Result<std::process::Output> {
+    let started = Instant::now();
+    loop {
+        if child.try_wait()?.is_some() {
+            return Ok(child.wait_with_output()?);
+        }
+        if started.elapsed() > SESSION_LIMIT {
+            if let Err(error) = child.kill() {
+                eprintln!("stopping {what}: {error}");
+            }
+            bail!("{what} did not finish within {SESSION_LIMIT:?}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// One of the XDG base directories [`Desktop::launch`] gives the app in `sandbox` (`data`,
+/// `config`, `cache`, `state`): the webview's storage, logs and the desktop's handler entries
+/// stay in the sandbox.
+pub fn xdg_dir(sandbox: &Sandbox, which: &str) -> PathBuf {
+    sandbox.dir.path().join("xdg").join(which)
+}
+
 /// `testid` as a CSS selector.
 pub fn testid(id: &str) -> String {
     format!("[data-testid=\"{id}\"]")
@@ -794,10 +795,10 @@ impl StandInBrowser {
     /// The default browser of the sandbox's desktop (`xdg/data/applications` and
     /// `xdg/config/mimeapps.list`, the directories [`Desktop::launch`] gives the app).
     pub fn as_default_browser(sandbox: &Sandbox) -> Result<Self> {
-        let xdg = sandbox.dir.path().join("xdg");
-        let applications = xdg.join("data/applications");
+        let applications = xdg_dir(sandbox, "data").join("applications");
+        let config = xdg_dir(sandbox, "config");
         std::fs::create_dir_all(&applications)?;
-        std::fs::create_dir_all(xdg.join("config"))?;
+        std::fs::create_dir_all(&config)?;
         let browser = Self::write(sandbox, sandbox.dir.path().join("stand-in-browser"))?;
         std::fs::write(
             applications.join("stand-in-browser.desktop"),
@@ -808,7 +809,7 @@ impl StandInBrowser {
             ),
         )?;
         std::fs::write(
-            xdg.join("config/mimeapps.list"),
+            config.join("mimeapps.list"),
             "[Default Applications]\nx-scheme-handler/http=stand-in-browser.desktop\n\
              x-scheme-handler/https=stand-in-browser.desktop\n",
         )?;

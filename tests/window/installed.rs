@@ -25,18 +25,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use patchbay_tests::window::{
-    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid,
+    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid, xdg_dir,
 };
 use patchbay_tests::{EverythingMode, Sandbox, oauth_demo_server, patchbay_bin, server_everything};
 
-use crate::oauth::approve;
+use crate::oauth::{APP_LINK, approve};
 use crate::stored;
 
 const INSTALLED_APP: &str = "/usr/bin/patchbay-desktop";
 const INSTALLED_CLI: &str = "/usr/bin/patchbay";
 const ENTRY: &str = "/usr/share/applications/Patchbay.desktop";
 const SCHEME_TYPE: &str = "x-scheme-handler/dev.patchbay.desktop";
-const APP_LINK: &str = "dev.patchbay.desktop:/oauth/callback";
 
 /// The sandbox's XDG directories, as `Desktop::launch` sets them for the app.
 struct Xdg {
@@ -46,10 +45,9 @@ struct Xdg {
 
 impl Xdg {
     fn of(sandbox: &Sandbox) -> Result<Self> {
-        let root = sandbox.dir.path().join("xdg");
         let xdg = Self {
-            data: root.join("data"),
-            config: root.join("config"),
+            data: xdg_dir(sandbox, "data"),
+            config: xdg_dir(sandbox, "config"),
         };
         std::fs::create_dir_all(xdg.data.join("applications"))?;
         std::fs::create_dir_all(&xdg.config)?;

@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use patchbay_tests::window::{
-    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid,
+    Desktop, SAVE_LIMIT, StandInBrowser, UI_LIMIT, fresh_screenshots, testid, xdg_dir,
 };
 use patchbay_tests::{Sandbox, oauth_demo_server};
 
 use crate::stored;
 
 /// Patchbay's redirect URI (RFC 8252 §7.1: its reverse-DNS identifier as a private-use scheme).
-const APP_LINK: &str = "dev.patchbay.desktop:/oauth/callback";
+pub(crate) const APP_LINK: &str = "dev.patchbay.desktop:/oauth/callback";
 
 /// The person approving in the browser: the demo answers the authorization request with a
 /// redirect to the redirect URI; its `Location` is the callback.
@@ -342,10 +342,7 @@ async fn a_cold_start_with_a_sign_in_link_opens_the_app_and_changes_nothing() ->
     desktop.screenshot("01-opened").await?;
     // The link did reach the app (its log, in the sandbox's XDG data dir, records the drop by
     // reason only, never the link), so the rest of this test is not vacuous.
-    let logs = sandbox
-        .dir
-        .path()
-        .join("xdg/data/dev.patchbay.desktop/logs");
+    let logs = xdg_dir(&sandbox, "data").join("dev.patchbay.desktop/logs");
     let started = Instant::now();
     let log = loop {
         let text = read_logs(&logs);

@@ -126,6 +126,18 @@ struct Schedule {
     again: bool,
 }
 
+impl Schedule {
+    /// A connector not checked yet, due at `due`.
+    fn first(due: Instant) -> Self {
+        Self {
+            due,
+            failures: 0,
+            running: false,
+            again: false,
+        }
+    }
+}
+
 /// Starts the monitor on the current tokio runtime. Every connector is checked at once.
 pub fn spawn(
     app: Arc<Patchbay>,
@@ -160,12 +172,9 @@ pub fn spawn(
                 entry.running || connectors.iter().any(|c| &c.id == id && !c.paused)
             });
             for connector in connectors.iter().filter(|connector| !connector.paused) {
-                let entry = schedule.entry(connector.id.clone()).or_insert(Schedule {
-                    due: now,
-                    failures: 0,
-                    running: false,
-                    again: false,
-                });
+                let entry = schedule
+                    .entry(connector.id.clone())
+                    .or_insert(Schedule::first(now));
                 if entry.running || entry.due > now {
                     continue;
                 }
@@ -219,12 +228,7 @@ pub fn spawn(
                         }
                     }
                     if let Some(id) = target.filter(|id| connectors.iter().any(|c| &c.id == id && !c.paused)) {
-                        schedule.entry(id).or_insert(Schedule {
-                            due: Instant::now(),
-                            failures: 0,
-                            running: false,
-                            again: false,
-                        });
+                        schedule.entry(id).or_insert(Schedule::first(Instant::now()));
                     }
                 }
             }
